@@ -1,0 +1,52 @@
+"""Data problems: one exception for all of them, listing every fault found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One fault in an input: where it is (file, sheet, Excel/CSV row, column header),
+    the value found and what was expected instead."""
+
+    file: str | None = None
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: object = None
+    expected: str = ""
+
+    def __str__(self) -> str:
+        where = []
+        if self.file:
+            where.append(f"file '{self.file}'")
+        if self.sheet:
+            where.append(f"sheet '{self.sheet}'")
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column '{self.column}'")
+        loc = ", ".join(where) if where else "input"
+        found = "" if self.value is None else f": found {self.value!r}"
+        return f"{loc}{found}; expected {self.expected}"
+
+
+class DataError(ValueError):
+    """A data problem. ``.problems`` lists every fault found, each naming the file,
+    sheet, row, column, the value found and what was expected."""
+
+    def __init__(self, problems: Iterable[Problem] | str, *, file: str | None = None):
+        if isinstance(problems, str):
+            problems = [Problem(file=file, expected=problems)]
+        self.problems: list[Problem] = list(problems)
+        if not self.problems:
+            self.problems = [Problem(file=file, expected="valid data (no detail given)")]
+        self.file = file
+        n = len(self.problems)
+        head = f"{n} problem{'s' if n != 1 else ''} found"
+        if file:
+            head += f" in '{file}'"
+        body = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"{head}:\n{body}")

@@ -1,0 +1,269 @@
+"""The tidy data model, validated at load time with pandera.
+
+Four tables (plus the seed facts):
+
+- ``units``: unit_code, name_vi (Unicode NFC), short_name_vi, name_ascii, level
+  (province / department / district / commune), unit_type, parent_code, valid_from,
+  valid_to, aliases ("|"-separated names used in exports), code_system, source.
+- ``processing``: one row per unit_code and period (a calendar quarter, "2024Q2") with
+  the counts of the official form (``COUNT_COLUMNS``) and the optional counts
+  (``OPTIONAL_COUNT_COLUMNS``), plus ``synthetic`` and ``source``.
+- ``investments``: unit_code, date_in_operation, category (``one_stop_facility``,
+  ``online_meeting_system``, ``other``), amount_vnd, endpoints, description, source,
+  synthetic.
+- ``rankings``: index (PAR_INDEX, SIPAS, PAPI, PCI, DDCI, ...), year, unit_code, score,
+  rank, n_ranked, scale, source, derived, synthetic, note.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pandas as pd
+import pandera.pandas as pa
+
+from paranalysis.errors import DataError, Problem
+from paranalysis.periods import QUARTER_FREQ
+
+COUNT_COLUMNS = [
+    "carried_over",
+    "received_online",
+    "received_direct",
+    "received_postal",
+    "resolved_early",
+    "resolved_on_time",
+    "resolved_late",
+    "pending_not_due",
+    "pending_overdue",
+]
+OPTIONAL_COUNT_COLUMNS = ["returned_withdrawn", "digitized", "ratings", "satisfied"]
+PROCESSING_COLUMNS = ["unit_code", "period", *COUNT_COLUMNS, *OPTIONAL_COUNT_COLUMNS, "synthetic", "source"]
+
+INVESTMENT_CATEGORIES = ["one_stop_facility", "online_meeting_system", "other"]
+INVESTMENT_COLUMNS = [
+    "unit_code", "date_in_operation", "category", "amount_vnd", "endpoints",
+    "description", "source", "synthetic",
+]
+RANKING_INDICES = ["PAR_INDEX", "SIPAS", "PAPI", "PCI", "DDCI", "SERVICE_INDEX_766", "ICT_EGOV_INDEX_MIC"]
+RANKING_COLUMNS = [
+    "index", "year", "unit_code", "rank", "n_ranked", "score", "scale", "source",
+    "derived", "synthetic", "note",
+]
+UNIT_COLUMNS = [
+    "unit_code", "name_vi", "short_name_vi", "name_ascii", "level", "unit_type",
+    "parent_code", "valid_from", "valid_to", "aliases", "code_system", "source",
+]
+FACT_COLUMNS = [
+    "fact_id", "unit_code", "unit_name", "period_start", "period_end", "period_label",
+    "metric", "value", "measure_unit", "source_file", "source_date", "sentence", "note",
+]
+
+_is_nfc = pa.Check(
+    lambda s: s.map(lambda x: x is None or pd.isna(x) or unicodedata.is_normalized("NFC", str(x))),
+    element_wise=False,
+    error="text must be Unicode NFC",
+)
+
+_count = lambda required: pa.Column(  # noqa: E731
+    "Int64", pa.Check.ge(0, error="a non-negative whole number of records"), nullable=not required
+)
+
+PROCESSING_SCHEMA = pa.DataFrameSchema(
+    {
+        "unit_code": pa.Column(str, nullable=False),
+        "period": pa.Column(pd.PeriodDtype(QUARTER_FREQ), nullable=False),
+        **{c: _count(True) for c in COUNT_COLUMNS},
+        **{c: _count(False) for c in OPTIONAL_COUNT_COLUMNS},
+        "synthetic": pa.Column(bool, nullable=False),
+        "source": pa.Column(str, nullable=True),
+    },
+    checks=[
+        pa.Check(
+            lambda df: df["satisfied"].isna() | df["ratings"].isna() | (df["satisfied"] <= df["ratings"]),
+            error="satisfied ratings cannot exceed ratings",
+        ),
+    ],
+    unique=["unit_code", "period"],
+    strict=True,
+    ordered=False,
+    name="processing",
+)
+
+INVESTMENTS_SCHEMA = pa.DataFrameSchema(
+    {
+        "unit_code": pa.Column(str, nullable=False),
+        "date_in_operation": pa.Column("datetime64[ns]", nullable=False),
+        "category": pa.Column(str, pa.Check.isin(INVESTMENT_CATEGORIES), nullable=False),
+        "amount_vnd": pa.Column("Int64", pa.Check.ge(0, error="a non-negative amount in VND"), nullable=True),
+        "endpoints": pa.Column("Int64", pa.Check.ge(0), nullable=True),
+        "description": pa.Column(str, _is_nfc, nullable=True),
+        "source": pa.Column(str, nullable=False),
+        "synthetic": pa.Column(bool, nullable=False),
+    },
+    strict=True,
+    ordered=False,
+    name="investments",
+)
+
+RANKINGS_SCHEMA = pa.DataFrameSchema(
+    {
+        "index": pa.Column(str, nullable=False),
+        "year": pa.Column("Int64", pa.Check.in_range(2000, 2100), nullable=False),
+        "unit_code": pa.Column(str, nullable=False),
+        "rank": pa.Column("Int64", pa.Check.ge(1), nullable=True),
+        "n_ranked": pa.Column("Int64", pa.Check.ge(1), nullable=True),
+        "score": pa.Column(float, nullable=True),
+        "scale": pa.Column(str, nullable=True),
+        "source": pa.Column(str, nullable=False),
+        "derived": pa.Column(bool, nullable=False),
+        "synthetic": pa.Column(bool, nullable=False),
+        "note": pa.Column(str, nullable=True),
+    },
+    checks=[
+        pa.Check(
+            lambda df: df["rank"].isna() | df["n_ranked"].isna() | (df["rank"] <= df["n_ranked"]),
+            error="rank must not exceed n_ranked",
+        )
+    ],
+    unique=["index", "year", "unit_code"],
+    strict=True,
+    ordered=False,
+    name="rankings",
+)
+
+UNITS_SCHEMA = pa.DataFrameSchema(
+    {
+        "unit_code": pa.Column(str, nullable=False, unique=True),
+        "name_vi": pa.Column(str, _is_nfc, nullable=False),
+        "short_name_vi": pa.Column(str, _is_nfc, nullable=True),
+        "name_ascii": pa.Column(str, pa.Check.str_matches(r"^[\x00-\x7f]*$"), nullable=False),
+        "level": pa.Column(str, pa.Check.isin(["province", "department", "district", "commune"]), nullable=False),
+        "unit_type": pa.Column(str, nullable=True),
+        "parent_code": pa.Column(str, nullable=True),
+        "valid_from": pa.Column("datetime64[ns]", nullable=True),
+        "valid_to": pa.Column("datetime64[ns]", nullable=True),
+        "aliases": pa.Column(str, _is_nfc, nullable=True),
+        "code_system": pa.Column(str, nullable=True),
+        "source": pa.Column(str, nullable=True),
+    },
+    strict=True,
+    ordered=False,
+    name="units",
+)
+
+FACTS_SCHEMA = pa.DataFrameSchema(
+    {
+        "fact_id": pa.Column(str, nullable=False, unique=True),
+        "unit_code": pa.Column(str, nullable=True),
+        "unit_name": pa.Column(str, nullable=True),
+        "period_start": pa.Column("datetime64[ns]", nullable=True),
+        "period_end": pa.Column("datetime64[ns]", nullable=True),
+        "period_label": pa.Column(str, nullable=True),
+        "metric": pa.Column(str, nullable=False),
+        "value": pa.Column(float, nullable=False),
+        "measure_unit": pa.Column(str, nullable=False),
+        "source_file": pa.Column(str, nullable=False),
+        "source_date": pa.Column(str, nullable=True),
+        "sentence": pa.Column(str, nullable=False),
+        "note": pa.Column(str, nullable=True),
+    },
+    strict=True,
+    ordered=False,
+    name="facts",
+)
+
+SCHEMAS = {
+    "units": UNITS_SCHEMA,
+    "processing": PROCESSING_SCHEMA,
+    "investments": INVESTMENTS_SCHEMA,
+    "rankings": RANKINGS_SCHEMA,
+    "facts": FACTS_SCHEMA,
+}
+COLUMNS = {
+    "units": UNIT_COLUMNS,
+    "processing": PROCESSING_COLUMNS,
+    "investments": INVESTMENT_COLUMNS,
+    "rankings": RANKING_COLUMNS,
+    "facts": FACT_COLUMNS,
+}
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    """An empty table with the schema's columns and dtypes."""
+    schema = SCHEMAS[name]
+    return pd.DataFrame({c: pd.Series(dtype=col.dtype.type if col.dtype else object) for c, col in schema.columns.items()})
+
+
+def validate(df: pd.DataFrame, name: str, *, file: str | None = None, rows: pd.Series | None = None,
+             files: pd.Series | None = None) -> pd.DataFrame:
+    """Validate a table against its schema; every failure becomes one Problem of a
+    single DataError. ``rows``/``files`` (aligned with ``df``'s index) give the source
+    line number and file of each row for the message."""
+    try:
+        return SCHEMAS[name].validate(df, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        problems = []
+        fc = exc.failure_cases
+        for rec in fc.itertuples(index=False):
+            idx = rec.index
+            row = None
+            f = file
+            if idx is not None and not pd.isna(idx):
+                if rows is not None and idx in rows.index:
+                    row = int(rows.loc[idx])
+                else:
+                    row = int(idx) + 2 if isinstance(idx, (int,)) or str(idx).isdigit() else None
+                if files is not None and idx in files.index:
+                    f = files.loc[idx]
+            col = rec.column if isinstance(rec.column, str) else None
+            problems.append(
+                Problem(file=f, row=row, column=col, value=rec.failure_case,
+                        expected=_describe_check(str(rec.check), name))
+            )
+        raise DataError(problems, file=file) from None
+
+
+def _describe_check(check: str, table: str) -> str:
+    if "multiple_fields_uniqueness" in check or check == "field_uniqueness":
+        return f"one row per key in the {table} table (duplicate found)"
+    if check.startswith("column_in_dataframe"):
+        return f"this column, which the {table} table requires"
+    if check.startswith("column_in_schema"):
+        return f"only the {table} table's own columns (unknown column)"
+    if check.startswith("not_nullable"):
+        return "a value (this column may not be empty)"
+    if check.startswith("dtype("):
+        return f"values of type {check[6:-1]}"
+    if check.startswith("greater_than_or_equal_to(0)"):
+        return "a non-negative number"
+    if check.startswith("isin("):
+        return f"one of {check[5:-1]}"
+    return check
+
+
+def _to_bool(s: pd.Series) -> pd.Series:
+    if s.dtype == bool:
+        return s
+    m = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
+    return s.map(lambda v: m.get(str(v).strip().lower(), v) if not pd.isna(v) else False)
+
+
+def _to_int(s: pd.Series) -> pd.Series:
+    """Whole numbers to nullable Int64, leaving anything else as is for the schema to report."""
+    try:
+        num = pd.to_numeric(s, errors="raise")
+    except (ValueError, TypeError):
+        return s
+    if (num.dropna() % 1 != 0).any():
+        return num
+    return num.astype("Int64")
+
+
+def coerce_units(df: pd.DataFrame, *, source_name: str | None = None) -> pd.DataFrame:
+    df = df.copy()
+    for c in ("valid_from", "valid_to"):
+        df[c] = pd.to_datetime(df[c].replace("", None), errors="coerce").astype("datetime64[ns]")
+    for c in UNIT_COLUMNS:
+        if c not in ("valid_from", "valid_to"):
+            df[c] = df[c].replace("", None).astype("str").where(df[c].notna() & (df[c] != ""), None)
+    return validate(df[UNIT_COLUMNS], "units", file=source_name)

@@ -1,0 +1,183 @@
+"""Reading the project's own tidy tables (CSV or Parquet) into validated DataFrames.
+
+Every value that cannot be parsed, and every schema failure, is reported together in one
+DataError naming the file, line, column, the value found and what was expected.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from paranalysis.errors import DataError, Problem
+from paranalysis.periods import to_period
+from paranalysis.schemas import (
+    COLUMNS,
+    COUNT_COLUMNS,
+    OPTIONAL_COUNT_COLUMNS,
+    validate,
+)
+
+_INT_COLUMNS = {
+    "processing": COUNT_COLUMNS + OPTIONAL_COUNT_COLUMNS,
+    "investments": ["amount_vnd", "endpoints"],
+    "rankings": ["year", "rank", "n_ranked"],
+    "units": [],
+    "facts": [],
+}
+_FLOAT_COLUMNS = {"rankings": ["score"], "facts": ["value"]}
+_DATE_COLUMNS = {
+    "investments": ["date_in_operation"],
+    "units": ["valid_from", "valid_to"],
+    "facts": ["period_start", "period_end"],
+}
+_BOOL_COLUMNS = {"processing": ["synthetic"], "investments": ["synthetic"], "rankings": ["derived", "synthetic"]}
+_BOOL_DEFAULTS = {"synthetic": False, "derived": False}
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f", ""}
+
+
+def read_raw(path: Path) -> pd.DataFrame:
+    """Read a CSV or Parquet file with every value as text (nothing coerced yet)."""
+    path = Path(path)
+    if path.suffix.lower() == ".parquet":
+        df = pd.read_parquet(path)
+        return df.astype(object).where(df.notna(), None)
+    if path.suffix.lower() == ".csv":
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], comment=None, encoding="utf-8-sig")
+    raise DataError([Problem(file=str(path), expected="a .csv or .parquet file")])
+
+
+def coerce(df: pd.DataFrame, name: str, *, file: str | None, line_offset: int = 2) -> tuple[pd.DataFrame, list[Problem]]:
+    """Parse text values into the table's types. Returns the frame and the parse problems
+    (with 1-based file line numbers: header is line 1)."""
+    problems: list[Problem] = []
+    df = df.copy()
+    cols = COLUMNS[name]
+    for c in _BOOL_COLUMNS.get(name, []):
+        if c not in df.columns:
+            df[c] = _BOOL_DEFAULTS[c]
+    if name == "processing":
+        for c in OPTIONAL_COUNT_COLUMNS + ["source"]:
+            if c not in df.columns:
+                df[c] = None
+    if name == "investments":
+        for c in ("endpoints", "description"):
+            if c not in df.columns:
+                df[c] = None
+    if name == "rankings":
+        for c in ("note", "scale", "score", "rank", "n_ranked"):
+            if c not in df.columns:
+                df[c] = None
+
+    def blank(v) -> bool:
+        return v is None or (isinstance(v, float) and pd.isna(v)) or (isinstance(v, str) and v.strip() == "")
+
+    def line(i) -> int:
+        return int(i) + line_offset if isinstance(i, (int,)) or str(i).isdigit() else None
+
+    for c in _INT_COLUMNS.get(name, []):
+        if c not in df.columns:
+            continue
+        out = []
+        for i, v in df[c].items():
+            if blank(v):
+                out.append(pd.NA)
+                continue
+            try:
+                f = float(str(v).strip()) if not isinstance(v, (int, float)) else float(v)
+                if f != int(f):
+                    raise ValueError
+                out.append(int(f))
+            except (ValueError, OverflowError):
+                problems.append(Problem(file=file, row=line(i), column=c, value=v, expected="a whole number"))
+                out.append(pd.NA)
+        df[c] = pd.array(out, dtype="Int64")
+    for c in _FLOAT_COLUMNS.get(name, []):
+        if c not in df.columns:
+            continue
+        out = []
+        for i, v in df[c].items():
+            if blank(v):
+                out.append(float("nan"))
+                continue
+            try:
+                out.append(float(str(v).strip()) if not isinstance(v, (int, float)) else float(v))
+            except ValueError:
+                problems.append(Problem(file=file, row=line(i), column=c, value=v, expected="a number"))
+                out.append(float("nan"))
+        df[c] = pd.Series(out, index=df.index, dtype=float)
+    for c in _DATE_COLUMNS.get(name, []):
+        if c not in df.columns:
+            continue
+        out = []
+        for i, v in df[c].items():
+            if blank(v):
+                out.append(pd.NaT)
+                continue
+            try:
+                out.append(pd.Timestamp(str(v).strip()) if not isinstance(v, pd.Timestamp) else v)
+            except (ValueError, TypeError):
+                problems.append(Problem(file=file, row=line(i), column=c, value=v, expected="a date YYYY-MM-DD"))
+                out.append(pd.NaT)
+        df[c] = pd.Series(out, index=df.index, dtype="datetime64[ns]")
+    for c in _BOOL_COLUMNS.get(name, []):
+        out = []
+        for i, v in df[c].items():
+            if isinstance(v, bool):
+                out.append(v)
+                continue
+            t = "" if blank(v) else str(v).strip().lower()
+            if t in _TRUE:
+                out.append(True)
+            elif t in _FALSE:
+                out.append(_BOOL_DEFAULTS[c] if t == "" else False)
+            else:
+                problems.append(Problem(file=file, row=line(i), column=c, value=v, expected="true or false"))
+                out.append(False)
+        df[c] = pd.Series(out, index=df.index, dtype=bool)
+    if name == "processing" and "period" in df.columns:
+        out = []
+        for i, v in df["period"].items():
+            try:
+                out.append(to_period(v))
+            except ValueError:
+                problems.append(Problem(file=file, row=line(i), column="period", value=v, expected="a quarter such as '2024Q2'"))
+                out.append(pd.NaT)
+        df["period"] = pd.PeriodIndex(out, freq="Q-DEC") if out else pd.PeriodIndex([], freq="Q-DEC")
+    # text columns: empty -> None, everything else str
+    typed = set(_INT_COLUMNS.get(name, []) + _FLOAT_COLUMNS.get(name, []) + _DATE_COLUMNS.get(name, [])
+                + _BOOL_COLUMNS.get(name, []) + (["period"] if name == "processing" else []))
+    for c in cols:
+        if c in df.columns and c not in typed:
+            df[c] = pd.Series([None if blank(v) else str(v) for v in df[c]], index=df.index, dtype=object).astype("str").where(
+                ~df[c].map(blank), None)
+    present = [c for c in cols if c in df.columns]
+    extra = [c for c in df.columns if c not in cols]
+    return df[present + extra], problems
+
+
+def read_table(paths: list[Path], name: str, *, root: Path | None = None) -> pd.DataFrame:
+    """Read, coerce, concatenate and validate one table from one or more files."""
+    frames, problems, rows, files = [], [], [], []
+    for p in paths:
+        label = str(p.relative_to(root)) if root is not None and p.is_relative_to(root) else str(p)
+        raw = read_raw(p)
+        df, probs = coerce(raw, name, file=label)
+        problems += probs
+        rows.append(pd.Series(range(2, len(df) + 2)))
+        files.append(pd.Series([label] * len(df)))
+        frames.append(df.reset_index(drop=True))
+    if problems:
+        raise DataError(problems, file=None if len(paths) != 1 else str(paths[0]))
+    if not frames:
+        from paranalysis.schemas import empty_table
+
+        return empty_table(name)
+    df = pd.concat(frames, ignore_index=True)
+    row_s = pd.concat(rows, ignore_index=True)
+    file_s = pd.concat(files, ignore_index=True)
+    if name == "processing":
+        df["period"] = df["period"].astype("period[Q-DEC]")
+    return validate(df, name, rows=row_s, files=file_s, file=None if len(paths) != 1 else str(paths[0]))
