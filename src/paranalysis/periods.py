@@ -42,3 +42,13 @@ def to_period(value) -> pd.Period:
 
 def is_quarter_string(text: str) -> bool:
     return bool(re.fullmatch(r"\d{4}Q[1-4]", str(text)))
+
+
+def reporting_window(value) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The dates a Vietnamese quarterly report covers: from the 15th of the month before
+    the quarter starts to the 14th of the quarter's last month (2024Q2: 15/03/2024 to
+    14/06/2024)."""
+    q = to_period(value)
+    start = (q.start_time - pd.DateOffset(months=1)).replace(day=15).normalize()
+    end = q.end_time.replace(day=14).normalize()
+    return start, end
