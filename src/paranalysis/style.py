@@ -39,15 +39,25 @@ def apply_style() -> None:
     plt.rcParams.update(RC)
 
 
-def finish(fig, *, title: str, caption: str, xlabel: str | None = None, ylabel: str | None = None, ax=None):
-    """Give a figure its title, axis labels (with units) and a caption usable as alt text."""
+def finish(fig, *, title: str, caption: str, xlabel: str | None = None, ylabel: str | None = None, ax=None,
+           shared: bool = False):
+    """Give a figure its title, axis labels (with units) and a caption usable as alt text.
+    ``shared=True`` (small multiples) writes the axis labels once for the whole figure."""
     ax = ax if ax is not None else (fig.axes[0] if fig.axes else None)
     fig.suptitle(title)
-    if ax is not None:
+    if shared:
+        if xlabel is not None:
+            fig.supxlabel(xlabel, fontsize=10)
+        if ylabel is not None:
+            fig.supylabel(ylabel, fontsize=10)
+    elif ax is not None:
         if xlabel is not None:
             ax.set_xlabel(xlabel)
         if ylabel is not None:
             ax.set_ylabel(ylabel)
+    fig.paranalysis_title = title
+    fig.paranalysis_xlabel = xlabel
+    fig.paranalysis_ylabel = ylabel
     fig.paranalysis_caption = caption
     fig.text(0.0, -0.02, caption, ha="left", va="top", fontsize=8.5, wrap=True, color="#333333",
              transform=fig.transFigure)
