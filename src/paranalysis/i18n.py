@@ -1,0 +1,273 @@
+"""One translation table for the labels, titles and captions of the reports.
+
+Vietnamese (``vi``) is the default language; English (``en``) is offered on request.
+Every key has both languages and the same ``{placeholders}`` in each (tests check).
+
+    >>> t("report.title", "en", quarter="Q2 2024")
+    'Public administration reform: key findings for Q2 2024'
+
+Numbers and quarters are written the way each language reads them: ``fmt_pct(96.57,
+"vi")`` gives ``"96,57%"``, ``quarter_label("2024Q2", "vi")`` gives ``"Quý II/2024"``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+LANGS = ("vi", "en")
+DEFAULT_LANG = "vi"
+
+# key -> {lang: text}. Keep keys grouped by the report part that uses them.
+TRANSLATIONS: dict[str, dict[str, str]] = {
+    # --- report frame -------------------------------------------------------------
+    "report.title": {
+        "vi": "Cải cách hành chính: những điểm chính {quarter}",
+        "en": "Public administration reform: key findings for {quarter}",
+    },
+    "report.subtitle": {
+        "vi": "Báo cáo dành cho lãnh đạo, tỉnh Nghệ An. Số liệu đến hết {quarter}.",
+        "en": "Report for the leadership of Nghe An province. Data up to the end of {quarter}.",
+    },
+    "report.index_title": {
+        "vi": "Báo cáo phân tích cải cách hành chính — {quarter}",
+        "en": "Public administration reform analysis reports — {quarter}",
+    },
+    "report.index_intro": {
+        "vi": "Các báo cáo dưới đây được tạo tự động từ cùng một bộ dữ liệu. Mở bằng trình duyệt, không cần mạng Internet.",
+        "en": "The reports below were produced automatically from one dataset. Open them in any browser; no internet is needed.",
+    },
+    "report.all_runs": {
+        "vi": "Tất cả các lần chạy báo cáo",
+        "en": "All report runs",
+    },
+    "report.status_ok": {"vi": "hoàn thành", "en": "complete"},
+    "report.status_failed": {"vi": "LỖI: báo cáo chưa hoàn thành", "en": "FAILED: report incomplete"},
+    "report.language": {"vi": "Ngôn ngữ", "en": "Language"},
+    # --- provenance footer ----------------------------------------------------------
+    "prov.heading": {"vi": "Nguồn gốc báo cáo", "en": "Provenance of this report"},
+    "prov.data": {"vi": "Thư mục dữ liệu", "en": "Data folder"},
+    "prov.bundled": {"vi": "dữ liệu đi kèm gói phần mềm", "en": "data bundled with the package"},
+    "prov.vintage": {"vi": "Số liệu xử lý hồ sơ", "en": "Processing data"},
+    "prov.vintage_value": {
+        "vi": "{first} đến {last} ({n_units} đơn vị, {n_rows} dòng)",
+        "en": "{first} to {last} ({n_units} units, {n_rows} rows)",
+    },
+    "prov.investments": {"vi": "Sổ đầu tư", "en": "Investment register"},
+    "prov.investments_value": {
+        "vi": "{n} khoản, vận hành từ {first} đến {last}",
+        "en": "{n} items in operation from {first} to {last}",
+    },
+    "prov.rankings": {"vi": "Xếp hạng", "en": "Rankings"},
+    "prov.rankings_value": {"vi": "{indices}; các năm {first}–{last}", "en": "{indices}; years {first}–{last}"},
+    "prov.none": {"vi": "không có", "en": "none"},
+    "prov.files": {"vi": "Tệp đầu vào (mã kiểm tra SHA-256)", "en": "Input files (SHA-256 checksums)"},
+    "prov.last_ingest": {"vi": "Lần nhập số liệu gần nhất", "en": "Latest data ingest"},
+    "prov.version": {"vi": "Phiên bản paranalysis", "en": "paranalysis version"},
+    "prov.commit": {"vi": "Mã phiên bản mã nguồn (git)", "en": "Source commit (git)"},
+    "prov.unavailable": {"vi": "không xác định", "en": "not available"},
+    "prov.parameters": {"vi": "Tham số", "en": "Parameters"},
+    "prov.run_time": {"vi": "Thời điểm chạy", "en": "Run time"},
+    "prov.run_time_value": {"vi": "{start} (mất {seconds} giây)", "en": "{start} (took {seconds} s)"},
+    "prov.synthetic_rows": {"vi": "Dòng dữ liệu giả lập", "en": "Synthetic rows"},
+    # --- headline indicators --------------------------------------------------------
+    "head.heading": {"vi": "1. Các chỉ số chính", "en": "1. Headline indicators"},
+    "head.indicator": {"vi": "Chỉ số", "en": "Indicator"},
+    "head.this_quarter": {"vi": "Quý này", "en": "This quarter"},
+    "head.prev_quarter": {"vi": "Quý trước", "en": "Previous quarter"},
+    "head.prev_year": {"vi": "Cùng kỳ năm trước", "en": "Same quarter last year"},
+    "head.change_q": {"vi": "Thay đổi so với quý trước", "en": "Change since previous quarter"},
+    "head.change_y": {"vi": "Thay đổi so với cùng kỳ", "en": "Change since last year"},
+    "head.note_pp": {
+        "vi": "Thay đổi của các tỷ lệ tính bằng điểm phần trăm (đpt); của số hồ sơ tính bằng %.",
+        "en": "Changes in rates are in percentage points (pp); changes in record counts are in %.",
+    },
+    "head.units_reporting": {
+        "vi": "{n} trên {n_total} đơn vị có số liệu trong quý.",
+        "en": "{n} of {n_total} units reported data for the quarter.",
+    },
+    "ind.received": {"vi": "Hồ sơ mới tiếp nhận", "en": "New records received"},
+    "ind.resolved": {"vi": "Hồ sơ đã giải quyết", "en": "Records resolved"},
+    "ind.on_time_rate": {
+        "vi": "Tỷ lệ giải quyết đúng và trước hạn (%)",
+        "en": "Resolved early or on time (%)",
+    },
+    "ind.late_rate": {"vi": "Tỷ lệ giải quyết quá hạn (%)", "en": "Resolved late (%)"},
+    "ind.online_share": {"vi": "Tỷ lệ hồ sơ trực tuyến (%)", "en": "Online share of new records (%)"},
+    "ind.overdue_backlog_share": {
+        "vi": "Hồ sơ đang giải quyết đã quá hạn (%)",
+        "en": "Records in progress that are overdue (%)",
+    },
+    "ind.satisfaction": {"vi": "Tỷ lệ đánh giá hài lòng (%)", "en": "Satisfied ratings (%)"},
+    "unit.pp": {"vi": "đpt", "en": "pp"},
+    "word.na": {"vi": "—", "en": "—"},
+    # --- funnel -------------------------------------------------------------------------
+    "funnel.heading": {"vi": "2. Đơn vị nổi bật", "en": "2. Units that stand out"},
+    "funnel.title": {
+        "vi": "Tỷ lệ giải quyết quá hạn theo số hồ sơ, {quarter}",
+        "en": "Late rate by number of records resolved, {quarter}",
+    },
+    "funnel.xlabel": {"vi": "Số hồ sơ đã giải quyết trong quý", "en": "Records resolved in the quarter"},
+    "funnel.ylabel": {"vi": "Tỷ lệ quá hạn (%)", "en": "Late rate (%)"},
+    "funnel.caption": {
+        "vi": ("Mỗi điểm là một đơn vị cấp huyện. Đường liền là mức chung của tỉnh ({p0}); vùng giữa hai đường "
+               "đứt là dao động ngẫu nhiên thường gặp (95%) và đường chấm (99,8%) với cùng số hồ sơ. Đơn vị nằm "
+               "ngoài đường chấm khác biệt thật sự, không chỉ do ngẫu nhiên."),
+        "en": ("Each dot is a district-level unit. The solid line is the provincial rate ({p0}); between the dashed "
+               "lines (95%) and the dotted lines (99.8%) lies the spread that chance alone gives at that number of "
+               "records. Units outside the dotted lines differ for real, not only by chance."),
+    },
+    "funnel.above": {
+        "vi": "Cao bất thường (cần xem xét): {units}.",
+        "en": "Unusually high (needs attention): {units}.",
+    },
+    "funnel.below": {"vi": "Thấp bất thường (làm tốt): {units}.", "en": "Unusually low (doing well): {units}."},
+    "funnel.none": {
+        "vi": "Không đơn vị nào nằm ngoài giới hạn 99,8%.",
+        "en": "No unit lies outside the 99.8% limits.",
+    },
+    # --- investments and models ------------------------------------------------------
+    "inv.heading": {"vi": "3. Đầu tư và tác động", "en": "3. Investments and their effect"},
+    "inv.title": {
+        "vi": "Số đơn vị đã đưa đầu tư vào vận hành, đến {quarter}",
+        "en": "Units with the investment in operation, up to {quarter}",
+    },
+    "inv.xlabel": {"vi": "Quý", "en": "Quarter"},
+    "inv.ylabel": {"vi": "Số đơn vị", "en": "Number of units"},
+    "inv.caption": {
+        "vi": "Số đơn vị cấp huyện có bộ phận một cửa hiện đại hoặc hệ thống họp trực tuyến đã vận hành, theo quý.",
+        "en": "District-level units with a modernised one-stop facility or an online meeting system in operation, by quarter.",
+    },
+    "inv.summary": {
+        "vi": "{category}: {n} trên {n_units} đơn vị đã vận hành (tổng {amount} tỷ đồng).",
+        "en": "{category}: {n} of {n_units} units in operation (total {amount} billion VND).",
+    },
+    "inv.none": {"vi": "Chưa có số liệu đầu tư.", "en": "No investment data."},
+    "cat.one_stop_facility": {"vi": "Bộ phận một cửa hiện đại", "en": "Modernised one-stop facility"},
+    "cat.online_meeting_system": {"vi": "Hệ thống họp trực tuyến", "en": "Online meeting system"},
+    "cat.other": {"vi": "Khác", "en": "Other"},
+    "model.effect": {
+        "vi": ("{category}: sau khi vận hành, {outcome} thay đổi trung bình {estimate} đpt "
+               "(khoảng tin cậy 95%: {low} đến {high} đpt)."),
+        "en": ("{category}: after it came into operation, {outcome} changed by {estimate} pp on average "
+               "(95% confidence interval {low} to {high} pp)."),
+    },
+    "model.caveat": {
+        "vi": ("Đây là ước lượng thống kê trên {n_units} đơn vị, nên độ bất định còn lớn: nếu khoảng tin cậy "
+               "chứa số 0 thì chưa thể khẳng định có tác động."),
+        "en": ("This is a statistical estimate from {n_units} units, so the uncertainty is large: if the "
+               "interval contains zero, an effect cannot be claimed."),
+    },
+    "model.unavailable": {
+        "vi": "Chưa đủ số liệu để ước lượng tác động của đầu tư.",
+        "en": "Not enough data to estimate the effect of the investments.",
+    },
+    # --- rankings -------------------------------------------------------------------------
+    "rank.heading": {"vi": "4. Xếp hạng qua các năm", "en": "4. Rankings over the years"},
+    "rank.title": {"vi": "Thứ hạng của Nghệ An qua các năm", "en": "Nghe An's rank over the years"},
+    "rank.xlabel": {"vi": "Năm", "en": "Year"},
+    "rank.ylabel": {"vi": "Thứ hạng (1 = tốt nhất)", "en": "Rank (1 = best)"},
+    "rank.caption": {
+        "vi": ("Thứ hạng công bố của tỉnh trong cả nước (trục đứng đảo ngược: lên cao là tốt hơn). Thứ hạng "
+               "là tương đối và phương pháp chấm điểm thay đổi giữa các năm, nên chỉ so sánh gần đúng."),
+        "en": ("The province's published national rank (axis reversed: higher is better). Ranks are relative "
+               "and the scoring method changed between years, so comparisons are approximate."),
+    },
+    "rank.latest": {
+        "vi": "{index} {year}: hạng {rank}/{n_ranked}{change}.",
+        "en": "{index} {year}: rank {rank} of {n_ranked}{change}.",
+    },
+    "rank.change_up": {"vi": " (tăng {k} bậc so với {year})", "en": " (up {k} places from {year})"},
+    "rank.change_down": {"vi": " (giảm {k} bậc so với {year})", "en": " (down {k} places from {year})"},
+    "rank.change_same": {"vi": " (giữ nguyên so với {year})", "en": " (unchanged from {year})"},
+    "rank.none": {"vi": "Chưa có số liệu xếp hạng.", "en": "No ranking data."},
+    # --- what changed ------------------------------------------------------------------------
+    "chg.heading": {"vi": "5. Những gì thay đổi so với quý trước", "en": "5. What changed since last quarter"},
+    "chg.new_quarter": {
+        "vi": "Số liệu mới: {quarter} có {n} đơn vị báo cáo (quý trước: {n_prev}).",
+        "en": "New data: {quarter} has {n} units reporting (previous quarter: {n_prev}).",
+    },
+    "chg.no_log": {
+        "vi": "Thư mục dữ liệu chưa có nhật ký nhập số liệu (dữ liệu đi kèm hoặc nhập thủ công).",
+        "en": "The data folder has no ingest log (bundled data or tables added by hand).",
+    },
+    "chg.log_entry": {
+        "vi": "{time}: {action} {periods} từ tệp {file} ({rows} dòng; {changed} giá trị thay đổi).",
+        "en": "{time}: {action} {periods} from file {file} ({rows} rows; {changed} values changed).",
+    },
+    "chg.action_added": {"vi": "bổ sung", "en": "added"},
+    "chg.action_revised": {"vi": "sửa đổi", "en": "revised"},
+    "chg.no_recent": {
+        "vi": "Không có lần nhập hoặc sửa đổi số liệu nào kể từ quý trước.",
+        "en": "No data was ingested or revised since the previous quarter.",
+    },
+    "chg.revised_history": {
+        "vi": "Lưu ý: số liệu của {periods} đã được sửa đổi; các con số cũ trong báo cáo trước có thể khác.",
+        "en": "Note: figures for {periods} were revised; numbers in earlier reports may differ.",
+    },
+}
+
+
+def _check_lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise ValueError(f"unsupported language {lang!r}; use one of {', '.join(LANGS)}")
+    return lang
+
+
+def t(key: str, lang: str = DEFAULT_LANG, **values) -> str:
+    """The text for ``key`` in ``lang`` ("vi" or "en"), with ``{placeholders}`` filled
+    from ``values``. An unknown key raises KeyError (a typo must not pass silently)."""
+    _check_lang(lang)
+    try:
+        entry = TRANSLATIONS[key]
+    except KeyError:
+        raise KeyError(f"no translation for {key!r}") from None
+    text = entry[lang]
+    return text.format(**values) if values else text
+
+
+def fmt_number(x, lang: str = DEFAULT_LANG, decimals: int = 0) -> str:
+    """A number written the way ``lang`` reads it: Vietnamese uses "." for thousands and
+    "," for decimals (12.345,6); English the reverse (12,345.6). Missing values give "—"."""
+    _check_lang(lang)
+    if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
+        return "—"
+    s = f"{float(x):,.{decimals}f}"
+    if lang == "vi":
+        s = s.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return s
+
+
+def fmt_pct(x, lang: str = DEFAULT_LANG, decimals: int = 2) -> str:
+    """A percentage (already ×100): ``fmt_pct(96.57, "vi") == "96,57%"``."""
+    s = fmt_number(x, lang, decimals)
+    return s if s == "—" else s + "%"
+
+
+def fmt_change(x, lang: str = DEFAULT_LANG, decimals: int = 2, unit: str = "") -> str:
+    """A signed change (+1,25 đpt / −0.40 pp); the minus sign is the typographic one."""
+    s = fmt_number(abs(x) if x is not None and not _isna(x) else x, lang, decimals)
+    if s == "—":
+        return s
+    sign = "+" if x > 0 else ("−" if x < 0 else "±")
+    return f"{sign}{s}" + (f" {unit}" if unit else "")
+
+
+def _isna(x) -> bool:
+    try:
+        return bool(pd.isna(x))
+    except (TypeError, ValueError):
+        return False
+
+
+_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+def quarter_label(q, lang: str = DEFAULT_LANG) -> str:
+    """A quarter as people write it: "Quý II/2024" (vi) or "Q2 2024" (en)."""
+    from paranalysis.periods import to_period
+
+    _check_lang(lang)
+    p = to_period(q)
+    return f"Quý {_ROMAN[p.quarter]}/{p.year}" if lang == "vi" else f"Q{p.quarter} {p.year}"
