@@ -776,7 +776,7 @@ def write_official_form(rows: pd.DataFrame, path, *, period, units: pd.DataFrame
     last_letter = get_column_letter(ncol)
     start, end = reporting_window(q)
     place = province_title.upper().replace("UBND", "").replace("TỈNH", "").replace("THÀNH PHỐ", "").strip().title()
-    ws.merge_cells(f"A1:E1")
+    ws.merge_cells("A1:E1")
     ws["A1"] = province_title
     ws["A1"].font = bold
     ws.merge_cells(f"I1:{last_letter}1")
@@ -794,7 +794,7 @@ def write_official_form(rows: pd.DataFrame, path, *, period, units: pd.DataFrame
         ws["A5"] = (f"Quý {_ROMAN_OUT[q.quarter]} năm {q.year} (Từ ngày {start:%d/%m/%Y} "
                     f"đến ngày {end.day}/{end.month}/{end.year})")
     ws.merge_cells(f"A6:{last_letter}6")
-    ws["A6"] = "(Kèm theo Báo cáo số        /BC-UBND của " + province_title.replace("UBND", "Ủy ban nhân dân").lower() + ")"
+    ws["A6"] = "(Kèm theo Báo cáo số        /BC-UBND)"
     ws.merge_cells(f"{get_column_letter(ncol - 3)}7:{last_letter}7")
     ws.cell(7, ncol - 3, "Đơn vị tính: Số hồ sơ TTHC")
     for c in (1, 5, 9):
