@@ -616,14 +616,14 @@ def load_ranking_table(path, *, index: str, year: int | None = None, score_colum
     df = pd.DataFrame({"year": years, "unit_name": names, "score": score, "rank_published": published})
     for c in keep_columns:
         df[c] = raw[c]
-    df["_line"] = [line(i) for i in raw.index]
+    df["src_line"] = [line(i) for i in raw.index]
     if year is not None and year_column:
         df = df[df["year"] == float(year)]
     if df.empty:
         raise DataError([Problem(file=str(path), column=year_column, value=year, expected="rows for this year")])
     dup = df.duplicated(["year", "unit_name"], keep="first")
     if dup.any():
-        raise DataError([Problem(file=str(path), sheet=sheet_name, row=int(r._line), column=unit_column,
+        raise DataError([Problem(file=str(path), sheet=sheet_name, row=int(r.src_line), column=unit_column,
                                  value=r.unit_name, expected="one row per unit and year (duplicate found)")
                          for r in df[dup].itertuples()], file=str(path))
     df["rank_computed"] = df.groupby("year")["score"].transform(
@@ -635,7 +635,7 @@ def load_ranking_table(path, *, index: str, year: int | None = None, score_colum
     if rank_column and check_ranks:
         bad = df["rank_published"].notna() & df["rank_computed"].notna() & (df["rank_published"] != df["rank_computed"])
         if bad.any():
-            raise DataError([Problem(file=str(path), sheet=sheet_name, row=int(r._line), column=rank_column,
+            raise DataError([Problem(file=str(path), sheet=sheet_name, row=int(r.src_line), column=rank_column,
                                      value=int(r.rank_published),
                                      expected=f"rank {int(r.rank_computed)} computed from '{score_column}' "
                                               "(competition ranking: tied scores share the best rank); pass "
@@ -720,14 +720,27 @@ def rank_correlation(x, y, *, method: str = "spearman", n_resamples: int = 9999,
         res = stats.kendalltau(xa, ya, method="exact", alternative=alternative)
         return {"method": "kendall", "statistic": float(res.statistic), "p_value": float(res.pvalue),
                 "p_method": "exact", "n": n}
+    rx, ry = stats.rankdata(xa), stats.rankdata(ya)
     if method == "kendall":
-        stat = lambda a: stats.kendalltau(a, ya).statistic  # noqa: E731
+        # tau-b from pair signs: sum(sx * sy) / sqrt(sum|sx| * sum|sy|); permuting x keeps its ties
+        i, j = np.triu_indices(n, k=1)
+        sy = np.sign(ry[j] - ry[i])
+
+        def stat(a, axis=-1):
+            a = np.moveaxis(a, axis, -1)
+            sx = np.sign(a[..., j] - a[..., i])
+            return (sx * sy).sum(-1) / np.sqrt(np.abs(sx).sum(-1) * np.abs(sy).sum())
     elif method == "spearman":
-        stat = lambda a: stats.spearmanr(a, ya).statistic  # noqa: E731
+        cy = ry - ry.mean()
+
+        def stat(a, axis=-1):  # Pearson correlation of the (average) ranks
+            a = np.moveaxis(a, axis, -1)
+            ca = a - a.mean(-1, keepdims=True)
+            return (ca * cy).sum(-1) / np.sqrt((ca ** 2).sum(-1) * (cy ** 2).sum())
     else:
         raise ValueError("method must be 'spearman' or 'kendall'")
-    res = stats.permutation_test((xa,), stat, permutation_type="pairings", n_resamples=n_resamples,
-                                 alternative=alternative, rng=np.random.default_rng(seed))
+    res = stats.permutation_test((rx,), stat, permutation_type="pairings", n_resamples=n_resamples,
+                                 alternative=alternative, vectorized=True, rng=np.random.default_rng(seed))
     exact = math.factorial(n) <= n_resamples
     return {"method": method, "statistic": float(res.statistic), "p_value": float(res.pvalue),
             "p_method": "exact permutation" if exact else f"permutation ({n_resamples:,} resamples)", "n": n}
