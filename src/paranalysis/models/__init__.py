@@ -1,0 +1,4 @@
+"""Models: panel fixed effects with few-cluster inference, staggered DiD."""
+from paranalysis.models.did import Aggregate, PretrendTest, StaggeredDiD, staggered_did
+
+__all__ = ["Aggregate", "PretrendTest", "StaggeredDiD", "staggered_did"]
