@@ -68,13 +68,29 @@ _TEXT = {
         "trajectory_caption": (
             "Mỗi đường là một chỉ số; trục tung là vị trí tương đối (n − hạng)/(n − 1) × 100 để so được "
             "bảng 63 tỉnh với bảng 34 tỉnh. Điểm rỗng: hạng suy ra từ tin 'tăng/giảm k bậc' hoặc từ bộ dữ liệu. "
-            "Đường bị ngắt và đánh dấu ◆ ở năm có thay đổi phương pháp, thang điểm hoặc số đơn vị được xếp hạng: "
+            "Đường bị ngắt và đánh dấu ◇ ở năm có thay đổi phương pháp, thang điểm hoặc số đơn vị được xếp hạng: "
             "so sánh qua điểm ngắt chỉ mang tính tham khảo."
         ),
         "scatter_caption": (
             "Mỗi điểm là một đơn vị (nhãn: tên). Hệ số tương quan hạng Spearman ρ = {rho}, p = {p} ({pm}); "
             "n = {n}. Đây là mô tả tương quan giữa ít đơn vị, không phải bằng chứng nhân quả."
         ),
+        "timeline_title": "{unit}: thứ hạng, số liệu báo chí và đầu tư theo thời gian",
+        "timeline_facts": "Số liệu công bố (%)",
+        "timeline_inv": "Số đơn vị cấp huyện\nđã có đầu tư",
+        "timeline_nofacts": "chưa có số liệu báo chí cấp tỉnh trong bảng facts",
+        "timeline_caption": (
+            "Trên: vị trí tương đối trong các bảng xếp hạng (hạng công bố, quy đổi để so 63 với 34 tỉnh). "
+            "Giữa: tỷ lệ hồ sơ trực tuyến và tỷ lệ đúng hạn do báo chí/tỉnh công bố (cấp tỉnh và Trung tâm PVHCC). "
+            "Dưới: số đơn vị cấp huyện có đầu tư đang vận hành{synthetic}. Một tỉnh, ít năm: đây là mô tả "
+            "theo thời gian, không phải suy luận nhân quả."
+        ),
+        "synthetic_note": " (DỮ LIỆU MINH HỌA, không phải số liệu thật)",
+        "synthetic_short": " (minh họa)",
+        "one_stop_facility": "Bộ phận Một cửa được nâng cấp",
+        "online_meeting_system": "Hệ thống họp trực tuyến",
+        "online_share": "Tỷ lệ hồ sơ trực tuyến",
+        "on_time_resolved_basis": "Tỷ lệ giải quyết đúng hạn",
         "points_title": "Cần thêm bao nhiêu điểm để tăng hạng",
         "points_xlabel": "Số bậc muốn tăng",
         "points_ylabel": "Điểm cần thêm",
@@ -93,13 +109,29 @@ _TEXT = {
         "trajectory_caption": (
             "One line per index; the vertical axis is the relative position (n − rank)/(n − 1) × 100, so a "
             "table of 63 provinces compares with one of 34. Hollow markers: rank derived from a press "
-            "statement ('up k places') or from a dataset. Lines are cut and marked ◆ where the method, "
+            "statement ('up k places') or from a dataset. Lines are cut and marked ◇ where the method, "
             "the scale or the number of ranked units changed: comparisons across a cut are indicative only."
         ),
         "scatter_caption": (
             "One point per unit (labelled). Spearman rank correlation ρ = {rho}, p = {p} ({pm}); n = {n}. "
             "This describes a correlation among few units; it is not evidence of cause."
         ),
+        "timeline_title": "{unit}: ranks, published figures and investment over time",
+        "timeline_facts": "Published figures (%)",
+        "timeline_inv": "District-level units\nwith the investment",
+        "timeline_nofacts": "no province-level press figures in the facts table",
+        "timeline_caption": (
+            "Top: relative position in the rankings (published ranks, rescaled so 63 and 34 provinces compare). "
+            "Middle: online share and on-time rate as published by the press / province (province and its "
+            "service centre). Bottom: district-level units with the investment in operation{synthetic}. One "
+            "province and a few years: this describes a timeline; it is not causal inference."
+        ),
+        "synthetic_note": " (SYNTHETIC demonstration data, not real figures)",
+        "synthetic_short": " (synthetic)",
+        "one_stop_facility": "Upgraded one-stop facility",
+        "online_meeting_system": "Online meeting system",
+        "online_share": "Online share",
+        "on_time_resolved_basis": "On-time rate",
         "points_title": "Points needed to gain places",
         "points_xlabel": "Places to gain",
         "points_ylabel": "Points needed",
@@ -327,6 +359,31 @@ def rank_changes(rankings: pd.DataFrame, *, breaks: pd.DataFrame | None = None, 
             "score_change", "scale", "rank_derived", "derived", "break_method", "break_scale", "break_units", "rank_comparable",
             "score_comparable", "breaks"]
     return out[cols]
+
+
+def history_table(rankings: pd.DataFrame, unit_code: str = "40", *, lang: str = "vi",
+                  indices: Iterable[str] | None = None) -> pd.DataFrame:
+    """A readable rank history of one unit: one row per index and year with "rank/n",
+    score, places gained, relative position (%), whether the rank is derived, and the
+    breaks crossed since the previous year ("⚠ ..."). Column names follow ``lang``."""
+    ch = rank_changes(rankings[rankings["unit_code"] == unit_code], lang=lang)
+    if indices is not None:
+        ch = ch[ch["index"].isin(list(indices))]
+    vi = lang == "vi"
+    yes, no = ("có", "") if vi else ("yes", "")
+    out = pd.DataFrame({
+        ("Chỉ số" if vi else "Index"): ch["index"].map(lambda i: index_label(i, lang)),
+        ("Năm" if vi else "Year"): ch["year"],
+        ("Hạng/số đơn vị" if vi else "Rank/n"): [f"{r}/{n}" if not pd.isna(r) else "" for r, n in
+                                                 zip(ch["rank"], ch["n_ranked"])],
+        ("Điểm" if vi else "Score"): ch["score"].round(2),
+        ("Thang" if vi else "Scale"): ch["scale"],
+        ("Tăng (+)/giảm (−) bậc" if vi else "Places gained"): ch["places_gained"],
+        ("Vị trí tương đối (%)" if vi else "Relative position (%)"): (100 * ch["percentile"]).round(1),
+        ("Hạng suy ra" if vi else "Derived rank"): ch["rank_derived"].map({True: yes, False: no}),
+        ("Lưu ý so sánh" if vi else "Comparability"): ch["breaks"].map(lambda t: f"⚠ {t}" if t else ""),
+    })
+    return out.reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------------------------
@@ -844,45 +901,131 @@ def district_rank_changes(rankings: pd.DataFrame, investments: pd.DataFrame, pro
 # ---------------------------------------------------------------------------------------
 
 
-def plot_trajectory(rankings: pd.DataFrame, unit_code: str = "40", *, indices: Iterable[str] | None = None,
-                    lang: str = "vi", unit_name: str | None = None, title: str | None = None):
-    """Percentile (relative position) of one unit across indices and years. Lines are cut
-    at method / scale / number-of-units breaks (marked ◆); derived ranks are hollow."""
-    import matplotlib.pyplot as plt
-
-    from paranalysis.style import PALETTE, finish
+def _draw_trajectory(ax, rankings: pd.DataFrame, unit_code: str, indices, lang: str) -> list[str]:
+    from paranalysis.style import PALETTE
 
     ch = rank_changes(rankings[rankings["unit_code"] == unit_code], lang=lang)
-    if indices is not None:
-        order = list(indices)
-        ch = ch[ch["index"].isin(order)]
-    else:
-        order = list(dict.fromkeys(ch["index"]))
-    fig, ax = plt.subplots(figsize=(9, 5))
+    order = list(indices) if indices is not None else list(dict.fromkeys(ch["index"]))
+    drawn = []
     for j, ix in enumerate(order):
         d = ch[(ch["index"] == ix) & ch["rank"].notna()].sort_values("year")
         if d.empty:
             continue
+        drawn.append(ix)
         color = PALETTE[j % len(PALETTE)]
-        pct = 100.0 * d["percentile"]
         # cut the line where a break is crossed or a year is missing
         seg = (d["break_method"] | d["break_scale"] | d["break_units"]
                | (d["year"] - d["prev_year"] > 1).fillna(False)).cumsum()
-        for _, part in d.assign(pct=pct, seg=seg).groupby("seg"):
+        for _, part in d.assign(pct=100.0 * d["percentile"], seg=seg).groupby("seg"):
             ax.plot(part["year"].astype(int), part["pct"], color=color, lw=1.8)
         pub, der = d[~d["rank_derived"]], d[d["rank_derived"]]
-        ax.plot(pub["year"].astype(int), 100.0 * pub["percentile"], "o", color=color,
-                label=f"{index_label(ix, lang)}")
+        ax.plot(pub["year"].astype(int), 100.0 * pub["percentile"], "o", color=color, label=index_label(ix, lang))
         ax.plot(der["year"].astype(int), 100.0 * der["percentile"], "o", mfc="white", color=color)
         brk = d[d["break_method"] | d["break_scale"] | d["break_units"]]
         ax.plot(brk["year"].astype(int), 100.0 * brk["percentile"], "D", ms=9, mfc="none", color=color)
+    from matplotlib.ticker import MaxNLocator
+
     ax.set_ylim(-3, 103)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.plot([], [], "o", mfc="white", color="#555555", label=_t(lang, "derived"))
     ax.plot([], [], "D", mfc="none", color="#555555", label=_t(lang, "break"))
-    ax.legend(loc="lower left", fontsize=8, ncol=2)
+    return drawn
+
+
+def plot_trajectory(rankings: pd.DataFrame, unit_code: str = "40", *, indices: Iterable[str] | None = None,
+                    lang: str = "vi", unit_name: str | None = None, title: str | None = None):
+    """Percentile (relative position) of one unit across indices and years. Lines are cut
+    at method / scale / number-of-units breaks (marked ◇); derived ranks are hollow."""
+    import matplotlib.pyplot as plt
+
+    from paranalysis.style import finish
+
+    fig, ax = plt.subplots(figsize=(9, 5.5))
+    _draw_trajectory(ax, rankings, unit_code, indices, lang)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=8, ncol=3, frameon=False)
     name = unit_name or unit_code
     finish(fig, title=title or _t(lang, "trajectory_title").format(unit=name), caption=_t(lang, "trajectory_caption"),
            xlabel=_t(lang, "year"), ylabel=_t(lang, "percentile"), ax=ax)
+    return fig
+
+
+def province_fact_rates(facts: pd.DataFrame | None, unit_codes: Iterable[str] = ("40", "40-TTPVHCC"),
+                        indicators: Iterable[str] = ("online_share", "on_time_resolved_basis")) -> pd.DataFrame:
+    """Press figures (reported or derived from reported counts, ``indicators.fact_rates``)
+    for the province and its service centre: one row per figure with the period's middle
+    as a fractional year (``t``) and the value in %."""
+    from paranalysis.indicators import fact_rates
+
+    fr = fact_rates(facts)
+    fr = fr[fr["unit_code"].isin(list(unit_codes)) & fr["indicator"].isin(list(indicators))].copy()
+    if fr.empty:
+        return fr.assign(t=pd.Series(dtype=float), percent=pd.Series(dtype=float))
+    start = pd.to_datetime(fr["period_start"])
+    end = pd.to_datetime(fr["period_end"])
+    mid = start + (end - start) / 2
+    fr["t"] = mid.dt.year + (mid.dt.dayofyear - 1) / 365.25
+    fr["percent"] = 100.0 * fr["value"].astype(float)
+    return fr.sort_values(["indicator", "t"]).reset_index(drop=True)
+
+
+def units_with_investment(investments: pd.DataFrame, years: Iterable[int],
+                          categories: Iterable[str] = ("one_stop_facility", "online_meeting_system")) -> pd.DataFrame:
+    """Number of units with each investment category in operation at the end of each year."""
+    rows = []
+    for y in years:
+        end = pd.Timestamp(f"{int(y)}-12-31")
+        for c in categories:
+            first = investments[investments["category"] == c].groupby("unit_code")["date_in_operation"].min()
+            rows.append({"year": int(y), "category": c, "units": int((first <= end).sum())})
+    return pd.DataFrame(rows)
+
+
+def plot_province_timeline(rankings: pd.DataFrame, facts: pd.DataFrame | None, investments: pd.DataFrame, *,
+                           unit_code: str = "40", indices: Iterable[str] | None = None, lang: str = "vi",
+                           unit_name: str | None = None, since: int = 2016):
+    """Three stacked panels on one time axis: the province's rank percentiles (top), the
+    online share and on-time rate published in the press (middle) and the number of
+    district-level units with each investment in operation (bottom, marked synthetic when
+    it is), from the year ``since``. Description of one province over time, not inference."""
+    import matplotlib.pyplot as plt
+
+    from paranalysis.style import PALETTE, SYNTHETIC_COLOR, finish
+
+    rankings = rankings[(rankings["unit_code"] == unit_code) & (rankings["year"] >= since)]
+    fig, axes = plt.subplots(3, 1, figsize=(11.5, 9.5), sharex=True, height_ratios=[3, 2, 1.6])
+    _draw_trajectory(axes[0], rankings, unit_code, indices, lang)
+    axes[0].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, frameon=False)
+    axes[0].set_ylabel(_t(lang, "percentile"), fontsize=8.5)
+    fr = province_fact_rates(facts, unit_codes=(unit_code, f"{unit_code}-TTPVHCC"))
+    fr = fr[fr["t"] >= since]
+    ax = axes[1]
+    if fr.empty:
+        ax.text(0.5, 0.5, _t(lang, "timeline_nofacts"), ha="center", va="center", transform=ax.transAxes,
+                color="#555555")
+    for j, (ind, g) in enumerate(fr.groupby("indicator", sort=True)):
+        for centre, part in g.groupby(g["unit_code"] != unit_code):
+            ax.plot(part["t"], part["percent"], "s" if centre else "o", color=PALETTE[(j + 4) % len(PALETTE)],
+                    mfc="white" if centre else None, ls="none",
+                    label=_t(lang, ind) + (" (TT PVHCC)" if centre else ""))
+    if not fr.empty:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, frameon=False)
+    ax.set_ylim(0, 105)
+    ax.set_ylabel(_t(lang, "timeline_facts"), fontsize=8.5)
+    years = range(int(since), int(rankings["year"].max()) + 1)
+    inv = units_with_investment(investments, years)
+    synthetic = bool(len(investments)) and bool(investments["synthetic"].any())
+    ax = axes[2]
+    for j, (c, g) in enumerate(inv.groupby("category", sort=True)):
+        ax.step(g["year"], g["units"], where="post", color=SYNTHETIC_COLOR if synthetic else PALETTE[j],
+                ls="-" if j == 0 else "--", label=_t(lang, c) + (_t(lang, "synthetic_short") if synthetic else ""))
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, frameon=False)
+    ax.set_ylabel(_t(lang, "timeline_inv"), fontsize=8.5)
+    finish(fig, title=_t(lang, "timeline_title").format(unit=unit_name or unit_code),
+           caption=_t(lang, "timeline_caption").format(synthetic=_t(lang, "synthetic_note") if synthetic else ""),
+           xlabel=_t(lang, "year"), ax=axes[2])
     return fig
 
 
