@@ -409,9 +409,13 @@ def test_facts_vs_data_compares_the_same_unit_and_quarters():
     rows = [dict(unit_code="429", period=f"2023Q{i}", received_online=600, received_direct=400,
                  resolved_on_time=1000, synthetic=True) for i in range(1, 5)]
     counts = frame(*rows)
-    cmp = ind.facts_vs_data(_facts(NGHI_THAI_FACTS), counts)
-    assert len(cmp) == 1  # Nghi Thái has no processing rows here
-    r = cmp.iloc[0]
+    nghi_loc_received = dict(fact_id="f8", unit_code="429", period_start="2023-01-01", period_end="2023-12-31",
+                             metric="records_received_new", value=59460.0)
+    cmp = ind.facts_vs_data(_facts(NGHI_THAI_FACTS + [nghi_loc_received]), counts)
+    assert len(cmp) == 2  # Nghi Thái has no processing rows here
+    rec = cmp[cmp["indicator"] == "received"].iloc[0]
+    assert rec["data_value"] == 4000 and rec["press_value"] == 59460
+    r = cmp[cmp["indicator"] == "online_share"].iloc[0]
     assert r["quarters"] == "2023Q1–2023Q4"
     assert r["data_value"] == pytest.approx(0.6)
     assert r["difference"] == pytest.approx(0.6 - 0.601)

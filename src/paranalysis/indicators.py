@@ -750,7 +750,7 @@ def facts_vs_data(facts: pd.DataFrame | None, processing: pd.DataFrame, *, units
             "data_value", "data_ci_low", "data_ci_high", "difference", "press_within_ci", "data_synthetic",
             "fact_ids"]
     fr = fact_rates(facts)
-    if fr.empty or processing.empty:
+    if (facts is None or len(facts) == 0) or processing.empty:
         return pd.DataFrame(columns=cols)
     names = unit_names(units, lang)
     have = set(processing["unit_code"])
@@ -773,4 +773,36 @@ def facts_vs_data(facts: pd.DataFrame | None, processing: pd.DataFrame, *, units
                          difference=val["rate"] - r.value,
                          press_within_ci=bool(val["ci_low"] <= r.value <= val["ci_high"]),
                          data_synthetic=syn, fact_ids=r.fact_ids))
+    for r in _count_facts(facts, have):
+        p0, p1 = to_period(pd.Timestamp(r["period_start"])), to_period(pd.Timestamp(r["period_end"]))
+        sub = processing[processing["unit_code"] == r["unit_code"]]
+        w = window(sub, p0, p1)
+        if w.empty or w["n_quarters"].iloc[0] != (p1 - p0).n + 1:
+            continue
+        v = float(with_totals(w)[r["count"]].iloc[0])
+        syn = bool(sub[(sub["period"] >= p0) & (sub["period"] <= p1)]["synthetic"].any()) \
+            if "synthetic" in sub.columns else False
+        rows.append(dict(name=names.get(r["unit_code"], r["unit_code"]), unit_code=r["unit_code"],
+                         period_label=r["period_label"], quarters=w["period_label"].iloc[0], indicator=r["count"],
+                         label=_COUNT_LABELS[r["count"]][0 if lang == "vi" else 1], how="reported (records)",
+                         press_value=float(r["value"]), data_value=v, data_ci_low=np.nan, data_ci_high=np.nan,
+                         difference=v - float(r["value"]), press_within_ci=False, data_synthetic=syn,
+                         fact_ids=r["fact_id"]))
     return pd.DataFrame(rows, columns=cols)
+
+
+_COUNT_LABELS = {
+    "received": ("Số hồ sơ tiếp nhận mới (hồ sơ)", "Records newly received (records)"),
+    "resolved": ("Số hồ sơ đã giải quyết (hồ sơ)", "Records resolved (records)"),
+}
+
+
+def _count_facts(facts: pd.DataFrame | None, have: set) -> list[dict]:
+    """Press record counts (new records received, records resolved) of units in ``have``."""
+    if facts is None or len(facts) == 0:
+        return []
+    f = facts.copy()
+    f["count"] = f["metric"].astype(str).str.strip().str.lower().map(FACT_COUNT_METRICS)
+    f = f[f["count"].isin(list(_COUNT_LABELS)) & f["unit_code"].isin(have)]
+    f = f[f["period_start"].notna() & f["period_end"].notna()]
+    return f.to_dict("records")
