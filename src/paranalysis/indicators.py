@@ -220,29 +220,42 @@ def aggregate_time(processing: pd.DataFrame, freq: str = "year", *, by: str = "u
     pending from the last)."""
     _check_counts(processing)
     cols = _count_cols(processing)
-    df = processing.sort_values([by, "period"])
-    rows = []
+    flows = [c for c in cols if c in FLOW_COLUMNS]
+    opening = [c for c in cols if c in OPENING_STOCK_COLUMNS]
+    closing = [c for c in cols if c in CLOSING_STOCK_COLUMNS]
+    df = processing[[by, "period", *cols]].sort_values([by, "period"]).reset_index(drop=True)
     if freq == "year":
-        years = df["period"].dt.year
-        for (key, year), part in df.groupby([by, years], sort=True):
-            rows.append({by: key, "period": pd.Period(year=int(year), freq="Y-DEC"), **_window_counts(part, 4)})
-        out = pd.DataFrame(rows, columns=[by, "period", *cols, "n_quarters"])
-        if len(out):
-            out["period"] = out["period"].astype("period[Y-DEC]")
+        df["_year"] = df["period"].dt.year
+        g = df.groupby([by, "_year"], sort=True)
+        out = pd.concat([g[flows].sum(skipna=False), g[opening].first(skipna=False),
+                         g[closing].last(skipna=False), g.size().rename("n_quarters")], axis=1).reset_index()
+        out["period"] = pd.PeriodIndex([pd.Period(year=int(y), freq="Y-DEC") for y in out["_year"]], freq="Y-DEC")
+        out = out.drop(columns="_year")
     elif freq == "rolling4":
-        for key, part in df.groupby(by, sort=True):
-            part = part.set_index("period")
-            for p in part.index:
-                sub = part.loc[[q for q in (p - 3, p - 2, p - 1, p) if q in part.index]].reset_index()
-                rows.append({by: key, "period": p, **_window_counts(sub, 4)})
-        out = pd.DataFrame(rows, columns=[by, "period", *cols, "n_quarters"])
-        if len(out):
-            out["period"] = out["period"].astype(f"period[{QUARTER_FREQ}]")
+        df["_q"] = df["period"].dt.year * 4 + df["period"].dt.quarter - 1
+        out = df[[by, "period", "_q", *closing]].copy()
+        present = pd.Series(0, index=out.index)
+        acc = {c: pd.Series(0, index=out.index, dtype="Int64") for c in flows}
+        for k in range(4):  # the quarter k quarters before each row's quarter
+            lagged = df[[by, "_q", *flows, *opening]].assign(_q=df["_q"] + k)
+            m = out[[by, "_q"]].merge(lagged, on=[by, "_q"], how="left")
+            m.index = out.index
+            present = present + m[[*flows, *opening]].notna().any(axis=1).astype(int)
+            for c in flows:
+                acc[c] = acc[c] + m[c].astype("Int64")
+            if k == 3:
+                for c in opening:
+                    out[c] = m[c].astype("Int64")
+        for c in flows:
+            out[c] = acc[c]
+        out["n_quarters"] = present
+        out = out.drop(columns="_q")
     else:
         raise ValueError(f"freq must be 'year' or 'rolling4', not {freq!r}")
+    complete = out["n_quarters"] == 4
     for c in cols:
-        out[c] = out[c].astype("Int64")
-    return out
+        out[c] = out[c].astype("Int64").where(complete, pd.NA)
+    return out[[by, "period", *cols, "n_quarters"]].reset_index(drop=True)
 
 
 def combine(counts: pd.DataFrame, by: str | list[str] | None = None, *, units: pd.DataFrame | None = None,
