@@ -368,7 +368,9 @@ def history_table(rankings: pd.DataFrame, unit_code: str = "40", *, lang: str = 
     breaks crossed since the previous year ("⚠ ..."). Column names follow ``lang``."""
     ch = rank_changes(rankings[rankings["unit_code"] == unit_code], lang=lang)
     if indices is not None:
+        order = {ix: i for i, ix in enumerate(indices)}
         ch = ch[ch["index"].isin(list(indices))]
+        ch = ch.assign(_o=ch["index"].map(order)).sort_values(["_o", "year"], kind="stable").drop(columns="_o")
     vi = lang == "vi"
     yes, no = ("có", "") if vi else ("yes", "")
     out = pd.DataFrame({
@@ -378,6 +380,7 @@ def history_table(rankings: pd.DataFrame, unit_code: str = "40", *, lang: str = 
                                                  zip(ch["rank"], ch["n_ranked"])],
         ("Điểm" if vi else "Score"): ch["score"].round(2),
         ("Thang" if vi else "Scale"): ch["scale"],
+        ("Điểm tăng/giảm" if vi else "Score change"): ch["score_change"].round(2),
         ("Tăng (+)/giảm (−) bậc" if vi else "Places gained"): ch["places_gained"],
         ("Vị trí tương đối (%)" if vi else "Relative position (%)"): (100 * ch["percentile"]).round(1),
         ("Hạng suy ra" if vi else "Derived rank"): ch["rank_derived"].map({True: yes, False: no}),
@@ -523,6 +526,25 @@ def decompose_change(before: Mapping | pd.Series, after: Mapping | pd.Series, we
         total = published
     out["share"] = out["contribution"] / total if total else float("nan")
     return out
+
+
+def decompose_table_change(table: pd.DataFrame, unit, year_before: int, year_after: int,
+                           columns: Mapping[str, str], weights: Mapping[str, float] = PCI_WEIGHTS, *,
+                           multiplier: float = 10.0, lang: str = "en") -> pd.DataFrame:
+    """``decompose_change`` for one unit between two years of a full table loaded with its
+    sub-index columns (``load_ranking_table(..., keep_columns=list(columns))``); ``columns``
+    maps the table's column names to the weights' keys (e.g. ``PCI_COLUMNS_PANEL``). The
+    residual row compares with the table's own composite scores."""
+    rows = {}
+    for y in (year_before, year_after):
+        part = table[table["year"] == y].reset_index(drop=True)
+        i = _locate(part, unit, None)
+        rows[y] = part.loc[i]
+    def subs(r):
+        return {k: pd.to_numeric(r[c], errors="coerce") for c, k in columns.items()}
+    return decompose_change(subs(rows[year_before]), subs(rows[year_after]), weights, multiplier=multiplier,
+                            composite_before=float(rows[year_before]["score"]),
+                            composite_after=float(rows[year_after]["score"]), lang=lang)
 
 
 # ---------------------------------------------------------------------------------------
@@ -833,6 +855,18 @@ def yearly_processing(processing: pd.DataFrame) -> pd.DataFrame:
     return y[["unit_code", "year", "quarters", "on_time_rate", "online_share"]]
 
 
+def district_indices(rankings: pd.DataFrame, units: pd.DataFrame | None = None) -> list[str]:
+    """Indices in the rankings table that rank district-level units, the one with the most
+    years first."""
+    from paranalysis.units import package_units
+
+    u = package_units() if units is None else units
+    districts = set(u.loc[u["level"] == "district", "unit_code"])
+    r = rankings[rankings["unit_code"].isin(districts)]
+    years = r.groupby("index")["year"].nunique().sort_values(ascending=False, kind="stable")
+    return list(years.index)
+
+
 def district_rank_changes(rankings: pd.DataFrame, investments: pd.DataFrame, processing: pd.DataFrame | None = None,
                           *, index: str = "DDCI", start: int | None = None, end: int | None = None,
                           units: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -1029,11 +1063,23 @@ def plot_province_timeline(rankings: pd.DataFrame, facts: pd.DataFrame | None, i
     return fig
 
 
+def _p_method_text(p_method: str, lang: str) -> str:
+    if lang != "vi":
+        return p_method
+    if p_method == "exact":
+        return "chính xác"
+    if p_method == "exact permutation":
+        return "hoán vị, chính xác"
+    m = re.match(r"permutation \(([\d,]+) resamples\)", p_method)
+    return f"hoán vị ngẫu nhiên, {m.group(1).replace(',', '.')} lần" if m else p_method
+
+
 def plot_labelled_scatter(df: pd.DataFrame, x: str, y: str, *, label: str = "name", lang: str = "vi",
-                          title: str, xlabel: str, ylabel: str, highlight: str | None = None, seed: int = 20240601):
+                          title: str, xlabel: str, ylabel: str, highlight: str | None = None,
+                          highlight_label: str | None = None, seed: int = 20240601):
     """Scatter of one point per unit with its name, and the Spearman correlation (with its
     small-sample p-value) in the caption. ``highlight`` names a boolean column drawn in a
-    second colour."""
+    second colour (legend text ``highlight_label``)."""
     import matplotlib.pyplot as plt
 
     from paranalysis.style import PALETTE, finish
@@ -1042,13 +1088,17 @@ def plot_labelled_scatter(df: pd.DataFrame, x: str, y: str, *, label: str = "nam
     colors = [PALETTE[1] if (highlight and bool(v)) else PALETTE[0]
               for v in (df[highlight] if highlight else [False] * len(df))]
     ax.scatter(df[x].astype(float), df[y].astype(float), c=colors, s=36, zorder=3)
+    if highlight:
+        ax.scatter([], [], c=PALETTE[1], s=36, label=highlight_label or highlight)
+        ax.scatter([], [], c=PALETTE[0], s=36, label=("các đơn vị khác" if lang == "vi" else "other units"))
+        ax.legend(fontsize=8, loc="best")
     for xv, yv, lab in zip(df[x].astype(float), df[y].astype(float), df[label]):
         if not (pd.isna(xv) or pd.isna(yv)):
             ax.annotate(str(lab), (xv, yv), xytext=(4, 3), textcoords="offset points", fontsize=8)
     ax.axhline(0, color="#999999", lw=0.8)
     res = rank_correlation(df[x], df[y], method="spearman", seed=seed)
     cap = _t(lang, "scatter_caption").format(rho=f"{res['statistic']:.2f}", p=f"{res['p_value']:.3f}",
-                                             pm=res["p_method"], n=res["n"])
+                                             pm=_p_method_text(res["p_method"], lang), n=res["n"])
     finish(fig, title=title, caption=cap, xlabel=xlabel, ylabel=ylabel, ax=ax)
     return fig
 
