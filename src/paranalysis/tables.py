@@ -41,11 +41,24 @@ _FALSE = {"false", "0", "no", "n", "f", ""}
 def read_raw(path: Path) -> pd.DataFrame:
     """Read a CSV or Parquet file with every value as text (nothing coerced yet)."""
     path = Path(path)
-    if path.suffix.lower() == ".parquet":
-        df = pd.read_parquet(path)
-        return df.astype(object).where(df.notna(), None)
-    if path.suffix.lower() == ".csv":
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], comment=None, encoding="utf-8-sig")
+    try:
+        if path.suffix.lower() == ".parquet":
+            df = pd.read_parquet(path)
+            return df.astype(object).where(df.notna(), None)
+        if path.suffix.lower() == ".csv":
+            return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], comment=None,
+                               encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError([Problem(file=str(path), value=f"byte {exc.start}: {exc.reason}",
+                                 expected="a UTF-8 encoded text file")]) from None
+    except pd.errors.EmptyDataError:
+        raise DataError([Problem(file=str(path), expected="a header line naming the table's columns")]) from None
+    except (pd.errors.ParserError, ValueError, OSError) as exc:
+        raise DataError([Problem(file=str(path), value=str(exc)[:200],
+                                 expected=f"a readable {path.suffix.lower()[1:]} table")]) from None
+    except Exception as exc:  # noqa: BLE001 - e.g. pyarrow errors on a damaged Parquet file
+        raise DataError([Problem(file=str(path), value=f"{type(exc).__name__}: {exc}"[:200],
+                                 expected=f"a readable {path.suffix.lower()[1:]} table")]) from None
     raise DataError([Problem(file=str(path), expected="a .csv or .parquet file")])
 
 
@@ -86,10 +99,16 @@ def coerce(df: pd.DataFrame, name: str, *, file: str | None, line_offset: int = 
                 out.append(pd.NA)
                 continue
             try:
-                f = float(str(v).strip()) if not isinstance(v, (int, float)) else float(v)
-                if f != int(f):
-                    raise ValueError
-                out.append(int(f))
+                t = str(v).strip()
+                n = int(t) if not isinstance(v, (int, float)) and t.lstrip("+-").isdigit() else None
+                if n is None:
+                    f = float(t) if not isinstance(v, (int, float)) else float(v)
+                    if f != int(f):
+                        raise ValueError
+                    n = int(f)
+                if not -(2**63) < n < 2**63:
+                    raise OverflowError
+                out.append(n)
             except (ValueError, OverflowError):
                 problems.append(Problem(file=file, row=line(i), column=c, value=v, expected="a whole number"))
                 out.append(pd.NA)
@@ -178,6 +197,6 @@ def read_table(paths: list[Path], name: str, *, root: Path | None = None) -> pd.
     df = pd.concat(frames, ignore_index=True)
     row_s = pd.concat(rows, ignore_index=True)
     file_s = pd.concat(files, ignore_index=True)
-    if name == "processing":
+    if name == "processing" and "period" in df.columns:
         df["period"] = df["period"].astype("period[Q-DEC]")
     return validate(df, name, rows=row_s, files=file_s, file=None if len(paths) != 1 else str(paths[0]))
