@@ -316,3 +316,42 @@ def test_processing_csv_round_trips(tmp_path, first):
     path.write_bytes(ing.processing_csv_bytes(df))
     back = paranalysis.load_processing(path)
     pd.testing.assert_frame_equal(back, df.sort_values(["unit_code", "period"]).reset_index(drop=True))
+
+
+# ---------------------------------------------------------------------------------------
+# the official report form (.xlsx)
+# ---------------------------------------------------------------------------------------
+
+def _form_rows(period, bump=0):
+    return pd.DataFrame([_row(u, period, carried_over=10 + i, received_online=5 * i, resolved_on_time=12 + i + bump,
+                              pending_overdue=2 + i) for i, u in enumerate(["412", "413", "414"])])
+
+
+def test_official_form_workbook_is_ingested_and_revised(tmp_path):
+    from paranalysis.officialform import write_official_form
+
+    root = tmp_path / "ds"
+    book = write_official_form(_form_rows("2024Q3"), tmp_path / "bao_cao_quy_III_2024.xlsx", period="2024Q3")
+    res = ing.ingest(book, root, now=NOW)  # the quarter comes from the title
+    assert res.periods == ["2024Q3"] and res.rows == 3
+    assert any("total row" in w for w in res.warnings)  # the form's "Tổng cộng" row, checked and dropped
+    p = paranalysis.load_dataset(root).processing.set_index("unit_code")
+    assert p.loc["413", "received_online"] == 5 and p.loc["414", "carried_over"] == 12
+    assert p.loc["414", "resolved_on_time"] == 14
+    assert res.raw_path.suffix == ".xlsx" and res.raw_path.read_bytes() == book.read_bytes()
+    assert ing.ingest(book, root, now=NOW).action == "unchanged"
+    # a corrected workbook: resolved_on_time +1 in each of the three units
+    fixed = write_official_form(_form_rows("2024Q3", bump=1), tmp_path / "bao_cao_quy_III_2024_v2.xlsx",
+                                period="2024Q3")
+    res2 = ing.ingest(fixed, root, now=NOW)
+    assert (res2.action, res2.replaced_rows, res2.changed_values) == ("revised", 3, 3)
+    assert len(paranalysis.load_dataset(root).processing) == 3
+
+
+def test_period_that_contradicts_the_workbook_title_is_refused(tmp_path):
+    from paranalysis.officialform import write_official_form
+
+    book = write_official_form(_form_rows("2024Q3"), tmp_path / "q3.xlsx", period="2024Q3")
+    with pytest.raises(DataError):
+        ing.ingest(book, tmp_path / "ds", period="2024Q2", now=NOW)
+    assert not (tmp_path / "ds").exists()

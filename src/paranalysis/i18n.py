@@ -101,6 +101,12 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
     },
     "ind.satisfaction": {"vi": "Tỷ lệ đánh giá hài lòng (%)", "en": "Satisfied ratings (%)"},
     "unit.pp": {"vi": "đpt", "en": "pp"},
+    "out.late_rate_resolved_basis": {"vi": "tỷ lệ giải quyết quá hạn", "en": "the late rate"},
+    "out.online_share": {"vi": "tỷ lệ hồ sơ trực tuyến", "en": "the online share of new records"},
+    "out.overdue_backlog_share": {
+        "vi": "tỷ lệ hồ sơ đang giải quyết đã quá hạn",
+        "en": "the share of records in progress that are overdue",
+    },
     "word.na": {"vi": "—", "en": "—"},
     # --- funnel -------------------------------------------------------------------------
     "funnel.heading": {"vi": "2. Đơn vị nổi bật", "en": "2. Units that stand out"},
@@ -108,21 +114,22 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "vi": "Tỷ lệ giải quyết quá hạn theo số hồ sơ, {quarter}",
         "en": "Late rate by number of records resolved, {quarter}",
     },
-    "funnel.xlabel": {"vi": "Số hồ sơ đã giải quyết trong quý", "en": "Records resolved in the quarter"},
-    "funnel.ylabel": {"vi": "Tỷ lệ quá hạn (%)", "en": "Late rate (%)"},
-    "funnel.caption": {
-        "vi": ("Mỗi điểm là một đơn vị cấp huyện. Đường liền là mức chung của tỉnh ({p0}); vùng giữa hai đường "
-               "đứt là dao động ngẫu nhiên thường gặp (95%) và đường chấm (99,8%) với cùng số hồ sơ. Đơn vị nằm "
-               "ngoài đường chấm khác biệt thật sự, không chỉ do ngẫu nhiên."),
-        "en": ("Each dot is a district-level unit. The solid line is the provincial rate ({p0}); between the dashed "
-               "lines (95%) and the dotted lines (99.8%) lies the spread that chance alone gives at that number of "
-               "records. Units outside the dotted lines differ for real, not only by chance."),
+    "funnel.worse": {
+        "vi": "Kém hơn mức chung một cách bất thường (cần xem xét): {units}.",
+        "en": "Unusually worse than the province (needs attention): {units}.",
     },
-    "funnel.above": {
-        "vi": "Cao bất thường (cần xem xét): {units}.",
-        "en": "Unusually high (needs attention): {units}.",
+    "funnel.better": {
+        "vi": "Tốt hơn mức chung một cách bất thường: {units}.",
+        "en": "Unusually better than the province: {units}.",
     },
-    "funnel.below": {"vi": "Thấp bất thường (làm tốt): {units}.", "en": "Unusually low (doing well): {units}."},
+    "funnel.high": {"vi": "Cao bất thường: {units}.", "en": "Unusually high: {units}."},
+    "funnel.low": {"vi": "Thấp bất thường: {units}.", "en": "Unusually low: {units}."},
+    "funnel.explain": {
+        "vi": ("Biểu đồ phễu so sánh tỷ lệ quá hạn của từng đơn vị với mức chung của tỉnh, có tính đến số hồ sơ: "
+               "đơn vị nhỏ dao động ngẫu nhiên nhiều hơn. Chỉ đơn vị nằm ngoài giới hạn 99,8% mới được nêu tên."),
+        "en": ("The funnel chart compares each unit's late rate with the provincial rate, allowing for its number of "
+               "records: small units vary more by chance. Only units outside the 99.8% limits are named."),
+    },
     "funnel.none": {
         "vi": "Không đơn vị nào nằm ngoài giới hạn 99,8%.",
         "en": "No unit lies outside the 99.8% limits.",
@@ -148,16 +155,31 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
     "cat.online_meeting_system": {"vi": "Hệ thống họp trực tuyến", "en": "Online meeting system"},
     "cat.other": {"vi": "Khác", "en": "Other"},
     "model.effect": {
-        "vi": ("{category}: sau khi vận hành, {outcome} thay đổi trung bình {estimate} đpt "
+        "vi": ("{category}: so với các đơn vị chưa có, sau khi đưa vào vận hành {outcome} thay đổi {estimate} đpt "
                "(khoảng tin cậy 95%: {low} đến {high} đpt)."),
-        "en": ("{category}: after it came into operation, {outcome} changed by {estimate} pp on average "
-               "(95% confidence interval {low} to {high} pp)."),
+        "en": ("{category}: compared with units without it, {outcome} changed by {estimate} pp after it came "
+               "into operation (95% confidence interval {low} to {high} pp)."),
     },
     "model.caveat": {
-        "vi": ("Đây là ước lượng thống kê trên {n_units} đơn vị, nên độ bất định còn lớn: nếu khoảng tin cậy "
-               "chứa số 0 thì chưa thể khẳng định có tác động."),
-        "en": ("This is a statistical estimate from {n_units} units, so the uncertainty is large: if the "
-               "interval contains zero, an effect cannot be claimed."),
+        "vi": ("Đây là ước lượng thống kê từ {n_units} đơn vị, so sánh sự thay đổi theo thời gian giữa đơn vị có "
+               "và chưa có đầu tư. Chỉ nên hiểu là tác động nếu trước đó các đơn vị diễn biến tương tự nhau. "
+               "Khoảng tin cậy rộng vì số đơn vị ít: khoảng nào chứa số 0 thì chưa thể khẳng định có tác động."),
+        "en": ("These are statistical estimates from {n_units} units, comparing changes over time between units with "
+               "and without the investment. They indicate an effect only if the units were on similar paths "
+               "before. The intervals are wide because there are few units: where an interval contains zero, no "
+               "effect can be claimed."),
+    },
+    "model.col_investment": {"vi": "Đầu tư", "en": "Investment"},
+    "model.col_outcome": {"vi": "Chỉ số", "en": "Indicator"},
+    "model.col_estimate": {"vi": "Thay đổi ước tính", "en": "Estimated change"},
+    "model.col_interval": {"vi": "Khoảng tin cậy 95%", "en": "95% confidence interval"},
+    "model.col_reading": {"vi": "Đánh giá", "en": "Reading"},
+    "model.reading_clear": {"vi": "có thay đổi rõ", "en": "clear change"},
+    "model.reading_unclear": {"vi": "chưa khẳng định được", "en": "cannot be claimed"},
+    "model.interval": {"vi": "{low} đến {high} đpt", "en": "{low} to {high} pp"},
+    "model.intro": {
+        "vi": "Mô hình so sánh đơn vị có và chưa có đầu tư, trước và sau khi đưa vào vận hành:",
+        "en": "The model compares units with and without each investment, before and after it came into operation:",
     },
     "model.unavailable": {
         "vi": "Chưa đủ số liệu để ước lượng tác động của đầu tư.",
@@ -165,14 +187,9 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
     },
     # --- rankings -------------------------------------------------------------------------
     "rank.heading": {"vi": "4. Xếp hạng qua các năm", "en": "4. Rankings over the years"},
-    "rank.title": {"vi": "Thứ hạng của Nghệ An qua các năm", "en": "Nghe An's rank over the years"},
-    "rank.xlabel": {"vi": "Năm", "en": "Year"},
-    "rank.ylabel": {"vi": "Thứ hạng (1 = tốt nhất)", "en": "Rank (1 = best)"},
-    "rank.caption": {
-        "vi": ("Thứ hạng công bố của tỉnh trong cả nước (trục đứng đảo ngược: lên cao là tốt hơn). Thứ hạng "
-               "là tương đối và phương pháp chấm điểm thay đổi giữa các năm, nên chỉ so sánh gần đúng."),
-        "en": ("The province's published national rank (axis reversed: higher is better). Ranks are relative "
-               "and the scoring method changed between years, so comparisons are approximate."),
+    "rank.title": {
+        "vi": "Vị trí của Nghệ An trong các bảng xếp hạng cả nước",
+        "en": "Nghe An's position in the national rankings",
     },
     "rank.latest": {
         "vi": "{index} {year}: hạng {rank}/{n_ranked}{change}.",
@@ -236,7 +253,7 @@ def fmt_number(x, lang: str = DEFAULT_LANG, decimals: int = 0) -> str:
     s = f"{float(x):,.{decimals}f}"
     if lang == "vi":
         s = s.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return s
+    return s.replace("-", "−")  # the typographic minus sign
 
 
 def fmt_pct(x, lang: str = DEFAULT_LANG, decimals: int = 2) -> str:
@@ -251,7 +268,7 @@ def fmt_change(x, lang: str = DEFAULT_LANG, decimals: int = 2, unit: str = "") -
     if s == "—":
         return s
     sign = "+" if x > 0 else ("−" if x < 0 else "±")
-    return f"{sign}{s}" + (f" {unit}" if unit else "")
+    return f"{sign}{s}" + (f"\u00a0{unit}" if unit else "")  # no line break before the unit
 
 
 def _isna(x) -> bool:

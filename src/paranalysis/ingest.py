@@ -40,6 +40,7 @@ import re
 import shutil
 import tempfile
 import uuid
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -398,7 +399,10 @@ def ingest(file, data_dir, *, period=None, synthetic: bool = False, now: datetim
                 raise DataError([Problem(file=str(root), expected="a valid dataset folder before ingest; "
                                                                    "fix these problems first")] + exc.problems) from None
 
-        rows = paranalysis.load_processing(file, period=period, units=units)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            rows = paranalysis.load_processing(file, period=period, units=units)
+        notes += [str(w.message) for w in caught]
         if rows.empty:
             what = f"rows for {period}" if period else "rows of processing counts"
             raise DataError([Problem(file=str(file), expected=f"at least one row; found no {what}")])
@@ -424,7 +428,7 @@ def ingest(file, data_dir, *, period=None, synthetic: bool = False, now: datetim
         other_files = [p for p in (table_files(root, "processing") if root.exists() else [])
                        if p.resolve() != ingested_path.resolve()]
         others = read_table(other_files, "processing", root=root) if other_files else None
-        warnings: list[str] = []
+        cautions: list[str] = []
         if others is not None and len(others):
             clash = _keys(rows) & _keys(others)
             if clash:
@@ -441,7 +445,7 @@ def ingest(file, data_dir, *, period=None, synthetic: bool = False, now: datetim
                            "remove those rows or ingest into another folder")
                 raise DataError([Problem(file=str(file), column="period", value=", ".join(qs), expected=msg)])
             if others["synthetic"].any() and not rows["synthetic"].all():
-                warnings.append("the folder holds synthetic demo rows; the real rows ingested now sit beside them "
+                cautions.append("the folder holds synthetic demo rows; the real rows ingested now sit beside them "
                                 "(every report will show the synthetic-data banner). For real work, ingest into a "
                                 "new empty folder.")
 
@@ -491,7 +495,7 @@ def ingest(file, data_dir, *, period=None, synthetic: bool = False, now: datetim
             "replaced_rows": str(len(replaced_keys)), "changed_values": str(changed),
             "replaced_sha256": " ".join(replaced_sha),
             "synthetic": "true" if sidecar["synthetic"] else "false",
-            "note": " ".join(warnings),
+            "note": " ".join(cautions),
         }
         log = pd.concat([log, pd.DataFrame([entry])], ignore_index=True)
 
@@ -515,7 +519,7 @@ def ingest(file, data_dir, *, period=None, synthetic: bool = False, now: datetim
         ps = ds_after.periods()
         return IngestResult(action=action, periods=periods, rows=len(rows), new_rows=len(rows) - len(replaced_keys),
                             replaced_rows=len(replaced_keys), changed_values=changed, sha256=sha,
-                            raw_path=root / raw_rel, warnings=notes + warnings,
+                            raw_path=root / raw_rel, warnings=notes + cautions,
                             covered=(str(ps[0]), str(ps[-1])) if len(ps) else None)
 
 

@@ -1,0 +1,472 @@
+"""The leadership report (notebook 05): key findings for one quarter, in plain language.
+
+Each part has a function that computes it (returns data, tested) and one that says it
+in Vietnamese or English (labels, titles and captions from :mod:`paranalysis.i18n`):
+
+1. headline indicators for the province (sum of the units, then divided), with the change
+   since the previous quarter and since the same quarter a year earlier;
+2. units that stand out: a funnel comparison of the late rate (:mod:`paranalysis.funnel`);
+3. investments: how many units have them in operation, and what the staggered
+   difference-in-differences model says about their effect, with 95 % intervals whose
+   width is honest for about 20 units (:mod:`paranalysis.models`);
+4. the province's rank trajectory in published indices (:mod:`paranalysis.rankings`);
+5. what changed since the last quarter: units reporting, and ingests and revisions from
+   the dataset folder's revisions log (:mod:`paranalysis.ingest`).
+
+Everything is computed from the counts; nothing about individual citizens is used.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+import pandas as pd
+
+from paranalysis.dataset import Dataset
+from paranalysis.i18n import fmt_change, fmt_number, fmt_pct, quarter_label, t
+from paranalysis.periods import to_period
+
+#: rate indicators of the headline table (keys of paranalysis.indicators), in order
+HEADLINE_RATES = ("on_time_resolved_basis", "late_rate_resolved_basis", "online_share", "overdue_backlog_share",
+                  "satisfaction_rate")
+_I18N_KEY = {"on_time_resolved_basis": "ind.on_time_rate", "late_rate_resolved_basis": "ind.late_rate",
+             "online_share": "ind.online_share", "overdue_backlog_share": "ind.overdue_backlog_share",
+             "satisfaction_rate": "ind.satisfaction", "received": "ind.received", "resolved": "ind.resolved"}
+#: outcomes the investment models are run on (the headline rates the investments could move)
+EFFECT_OUTCOMES = ("late_rate_resolved_basis", "online_share", "overdue_backlog_share")
+CATEGORIES = ("one_stop_facility", "online_meeting_system")
+PROVINCE = "40"
+
+
+# ------------------------------------------------------------------------------------
+# which units are compared
+# ------------------------------------------------------------------------------------
+
+def comparison_units(ds: Dataset, quarter) -> list[str]:
+    """The units compared with each other in ``quarter``: those reporting at the most
+    common administrative level (district-level units in the bundled data), so that a
+    province total row or a department is never ranked against districts."""
+    q = to_period(quarter)
+    codes = ds.processing.loc[ds.processing["period"] == q, "unit_code"].unique()
+    level = ds.units.set_index("unit_code")["level"].reindex(codes)
+    if level.notna().any():
+        top = level.value_counts().idxmax()
+        codes = [c for c in codes if level.get(c) == top]
+    return sorted(codes)
+
+
+def _rows(ds: Dataset, quarters, units=None) -> pd.DataFrame:
+    p = ds.processing
+    p = p[p["period"].isin(list(quarters))]
+    if units is not None:
+        p = p[p["unit_code"].isin(units)]
+    return p
+
+
+# ------------------------------------------------------------------------------------
+# 1. headline
+# ------------------------------------------------------------------------------------
+
+def province_totals(ds: Dataset, quarters, units=None) -> pd.DataFrame:
+    """Counts summed over the units for each quarter (one row per quarter), with
+    ``received`` (online + in person + postal) and ``resolved`` (early + on time + late)."""
+    from paranalysis.indicators import combine
+
+    rows = _rows(ds, quarters, units)
+    if rows.empty:
+        return pd.DataFrame(columns=["period", "n_units", "received", "resolved"])
+    tot = combine(rows)
+    tot["received"] = tot["received_online"] + tot["received_direct"] + tot["received_postal"]
+    tot["resolved"] = tot["resolved_early"] + tot["resolved_on_time"] + tot["resolved_late"]
+    return tot.drop(columns=["group"]).sort_values("period").reset_index(drop=True)
+
+
+def headline(ds: Dataset, quarter) -> pd.DataFrame:
+    """Headline indicators of the province in ``quarter``, the previous quarter and the
+    same quarter a year earlier. Rates in % (records summed over the units, then divided);
+    changes of rates in percentage points, changes of counts in %. One row per indicator:
+    ``key, kind ("count"/"rate"), now, prev_q, prev_y, change_q, change_y`` and the
+    95 % interval of ``now`` for rates."""
+    from paranalysis.indicators import rates
+
+    q = to_period(quarter)
+    units = comparison_units(ds, q)
+    qs = [q, q - 1, q - 4]
+    tot = province_totals(ds, qs, units)
+    by_q = tot.set_index("period")
+    out = []
+    for key in ("received", "resolved"):
+        vals = [float(by_q[key].get(p)) if p in by_q.index and not pd.isna(by_q[key].get(p)) else math.nan
+                for p in qs]
+        out.append({"key": key, "kind": "count", "now": vals[0], "prev_q": vals[1], "prev_y": vals[2],
+                    "change_q": 100 * (vals[0] / vals[1] - 1) if vals[1] else math.nan,
+                    "change_y": 100 * (vals[0] / vals[2] - 1) if vals[2] else math.nan,
+                    "ci_low": math.nan, "ci_high": math.nan})
+    rt = rates(tot, HEADLINE_RATES) if len(tot) else pd.DataFrame(columns=["indicator", "period", "rate"])
+    for key in HEADLINE_RATES:
+        r = rt[rt["indicator"] == key].set_index("period")
+        if r.empty or r["rate"].isna().all():
+            continue  # e.g. no satisfaction ratings in this dataset
+        def get(p, col="rate"):
+            return 100 * float(r.loc[p, col]) if p in r.index and not pd.isna(r.loc[p, col]) else math.nan
+        now, pq, py = get(q), get(q - 1), get(q - 4)
+        out.append({"key": key, "kind": "rate", "now": now, "prev_q": pq, "prev_y": py,
+                    "change_q": now - pq, "change_y": now - py,
+                    "ci_low": get(q, "ci_low"), "ci_high": get(q, "ci_high")})
+    return pd.DataFrame(out)
+
+
+def headline_table(h: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
+    """The headline frame written for readers: labels and numbers in ``lang``."""
+    rows = []
+    for r in h.itertuples(index=False):
+        if r.kind == "count":
+            vals = [fmt_number(x, lang) for x in (r.now, r.prev_q, r.prev_y)]
+            ch = [fmt_change(x, lang, 1, "%") for x in (r.change_q, r.change_y)]
+        else:
+            vals = [fmt_pct(x, lang) for x in (r.now, r.prev_q, r.prev_y)]
+            ch = [fmt_change(x, lang, 2, t("unit.pp", lang)) for x in (r.change_q, r.change_y)]
+        rows.append([t(_I18N_KEY[r.key], lang), *vals, *ch])
+    cols = [t(k, lang) for k in ("head.indicator", "head.this_quarter", "head.prev_quarter", "head.prev_year",
+                                 "head.change_q", "head.change_y")]
+    return pd.DataFrame(rows, columns=cols)
+
+
+# ------------------------------------------------------------------------------------
+# 2. units that stand out
+# ------------------------------------------------------------------------------------
+
+def standout(ds: Dataset, quarter, key: str = "late_rate_resolved_basis"):
+    """Funnel comparison of the compared units on ``key`` in ``quarter``
+    (:func:`paranalysis.funnel.funnel`, over-dispersion handled as that module says)."""
+    from paranalysis.funnel import funnel
+
+    q = to_period(quarter)
+    rows = _rows(ds, [q], comparison_units(ds, q))
+    return funnel(rows.reset_index(drop=True), key)
+
+
+def standout_lines(result, ds: Dataset, lang: str = "vi") -> list[str]:
+    """Plain sentences naming the units outside the 99.8 % limits (high and low)."""
+    from paranalysis.indicators import unit_names
+
+    names = unit_names(ds.units, lang)
+    out = result.outside(0.998)
+    if out.empty:
+        return [t("funnel.none", lang)]
+    lines = []
+    for kind in ("worse", "better", "high", "low"):
+        part = out[out["assessment"] == kind].sort_values("rate", ascending=kind in ("better", "low"))
+        if len(part):
+            units = ", ".join(f"{names.get(r.unit_code, r.unit_code)} ({fmt_pct(100 * r.rate, lang)})"
+                              for r in part.itertuples(index=False))
+            lines.append(t(f"funnel.{kind}", lang, units=units))
+    return lines
+
+
+def standout_figure(result, ds: Dataset, quarter, lang: str = "vi"):
+    from paranalysis.plots import funnel_plot
+
+    return funnel_plot(result, units=ds.units, lang=lang,
+                       title=t("funnel.title", lang, quarter=quarter_label(quarter, lang)))
+
+
+# ------------------------------------------------------------------------------------
+# 3. investments and what the models say
+# ------------------------------------------------------------------------------------
+
+def first_in_operation(ds: Dataset, category: str) -> pd.Series:
+    """The first quarter each unit had an investment of ``category`` in operation."""
+    inv = ds.investments[ds.investments["category"] == category]
+    first = inv.groupby("unit_code")["date_in_operation"].min()
+    return first.dt.to_period("Q-DEC")
+
+
+def investment_progress(ds: Dataset, quarter) -> pd.DataFrame:
+    """For every quarter up to ``quarter``: the number of compared units with each
+    investment category in operation (by the quarter's end). Columns period, category,
+    units."""
+    q = to_period(quarter)
+    units = comparison_units(ds, q)
+    periods = [p for p in ds.periods() if p <= q]
+    rows = []
+    for cat in CATEGORIES:
+        first = first_in_operation(ds, cat).reindex(units).dropna()
+        for p in periods:
+            rows.append({"period": p, "category": cat, "units": int((first <= p).sum())})
+    return pd.DataFrame(rows, columns=["period", "category", "units"])
+
+
+def investment_summary(ds: Dataset, quarter) -> pd.DataFrame:
+    """Per category: units with it in operation by the end of ``quarter``, units compared,
+    and the amount invested (VND) in those units up to then."""
+    q = to_period(quarter)
+    units = comparison_units(ds, q)
+    inv = ds.investments
+    inv = inv[inv["unit_code"].isin(units) & (inv["date_in_operation"].dt.to_period("Q-DEC") <= q)]
+    rows = []
+    for cat in CATEGORIES:
+        part = inv[inv["category"] == cat]
+        rows.append({"category": cat, "units": int(part["unit_code"].nunique()), "n_units": len(units),
+                     "amount_vnd": float(part["amount_vnd"].sum()) if part["amount_vnd"].notna().any() else math.nan})
+    return pd.DataFrame(rows)
+
+
+def investment_lines(summary: pd.DataFrame, lang: str = "vi") -> list[str]:
+    if summary["units"].sum() == 0:
+        return [t("inv.none", lang)]
+    return [t("inv.summary", lang, category=t(f"cat.{r.category}", lang), n=r.units, n_units=r.n_units,
+              amount=fmt_number(r.amount_vnd / 1e9, lang, 1)) for r in summary.itertuples(index=False)]
+
+
+def investment_figure(progress: pd.DataFrame, quarter, lang: str = "vi"):
+    """Step chart: units with each investment in operation, by quarter."""
+    import matplotlib.pyplot as plt
+
+    from paranalysis import style
+
+    style.apply_style()
+    fig, ax = plt.subplots(figsize=(7.5, 3.6))
+    for j, cat in enumerate(CATEGORIES):
+        d = progress[progress["category"] == cat]
+        x = d["period"].map(lambda p: p.start_time)
+        ax.step(x, d["units"], where="post", color=style.PALETTE[j], lw=2, label=t(f"cat.{cat}", lang))
+    ax.legend(loc="upper left", fontsize=8)
+    ax.set_ylim(bottom=0)
+    style.finish(fig, title=t("inv.title", lang, quarter=quarter_label(quarter, lang)),
+                 caption=t("inv.caption", lang), xlabel=t("inv.xlabel", lang), ylabel=t("inv.ylabel", lang))
+    return fig
+
+
+def outcome_panel(ds: Dataset, quarter, outcome: str) -> pd.DataFrame:
+    """Unit-by-quarter panel up to ``quarter`` for the compared units: ``outcome`` in
+    percentage points, and each investment category's first quarter in operation."""
+    from paranalysis.indicators import compute
+
+    q = to_period(quarter)
+    rows = _rows(ds, [p for p in ds.periods() if p <= q], comparison_units(ds, q)).reset_index(drop=True)
+    r = compute(rows, outcome)
+    panel = pd.DataFrame({"unit_code": rows["unit_code"].to_numpy(), "period": rows["period"].to_numpy(),
+                          "y": 100 * r["rate"].astype(float).to_numpy()})
+    panel["period"] = panel["period"].astype("period[Q-DEC]")
+    for cat in CATEGORIES:
+        first = first_in_operation(ds, cat)
+        panel[cat] = panel["unit_code"].map(first)
+    return panel
+
+
+def investment_effects(ds: Dataset, quarter, outcomes=EFFECT_OUTCOMES) -> pd.DataFrame:
+    """What the staggered difference-in-differences model (Callaway-Sant'Anna, never-treated
+    comparison units, pooled-t inference for few units) estimates as the average change of
+    each outcome after each investment came into operation, in percentage points, with
+    95 % intervals. One row per category and outcome; ``ok=False`` with a ``note`` where
+    the data cannot support an estimate (e.g. too few treated or comparison units)."""
+    from paranalysis.models import staggered_did
+
+    rows = []
+    for outcome in outcomes:
+        panel = outcome_panel(ds, quarter, outcome)
+        for cat in CATEGORIES:
+            rec = {"category": cat, "outcome": outcome, "estimate": math.nan, "ci_low": math.nan,
+                   "ci_high": math.nan, "p_value": math.nan, "n_units": 0, "n_treated": 0, "ok": False, "note": ""}
+            treated = panel.groupby("unit_code")[cat].first().notna()
+            rec["n_treated"] = int(treated.sum())
+            if treated.sum() < 2 or (~treated).sum() < 2:
+                rec["note"] = "fewer than two treated or two comparison units"
+                rows.append(rec)
+                continue
+            try:
+                import warnings
+
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    res = staggered_did(panel, outcome="y", unit="unit_code", time="period", first_treated=cat,
+                                        control_group="never_treated")
+                    agg = res.aggregate("simple")
+                rec.update(estimate=agg.att, ci_low=agg.ci_low, ci_high=agg.ci_high, p_value=agg.p_value,
+                           n_units=int(res.n_units), ok=bool(np.isfinite(agg.att)), note="; ".join(res.notes))
+            except Exception as exc:  # noqa: BLE001 - a report must not die on one model
+                rec["note"] = f"{type(exc).__name__}: {exc}"
+            rows.append(rec)
+    return pd.DataFrame(rows)
+
+
+def effect_table(effects: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
+    """The model estimates written for readers: one row per investment and indicator, the
+    estimate and its 95 % interval in percentage points, and whether the interval excludes
+    zero ("clear change") or not."""
+    ok = effects[effects["ok"]]
+    rows = []
+    for r in ok.itertuples(index=False):
+        clear = r.ci_low > 0 or r.ci_high < 0
+        outcome = t(f"out.{r.outcome}", lang)
+        rows.append([t(f"cat.{r.category}", lang), outcome[:1].upper() + outcome[1:],
+                     fmt_change(r.estimate, lang, 2, t("unit.pp", lang)),
+                     t("model.interval", lang, low=fmt_number(r.ci_low, lang, 2), high=fmt_number(r.ci_high, lang, 2)),
+                     t("model.reading_clear" if clear else "model.reading_unclear", lang)])
+    cols = [t(k, lang) for k in ("model.col_investment", "model.col_outcome", "model.col_estimate",
+                                 "model.col_interval", "model.col_reading")]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def effect_note(effects: pd.DataFrame, lang: str = "vi") -> str:
+    """The caveat that goes with the estimates (or why there are none)."""
+    ok = effects[effects["ok"]]
+    if ok.empty:
+        return t("model.unavailable", lang)
+    return t("model.caveat", lang, n_units=int(ok["n_units"].max()))
+
+
+def effect_lines(effects: pd.DataFrame, lang: str = "vi") -> list[str]:
+    """One sentence per estimate, then the caveat on uncertainty with few units."""
+    ok = effects[effects["ok"]]
+    if ok.empty:
+        return [t("model.unavailable", lang)]
+    lines = []
+    for r in ok.itertuples(index=False):
+        lines.append(t("model.effect", lang, category=t(f"cat.{r.category}", lang),
+                       outcome=t(f"out.{r.outcome}", lang),
+                       estimate=fmt_change(r.estimate, lang, 2), low=fmt_number(r.ci_low, lang, 2),
+                       high=fmt_number(r.ci_high, lang, 2)))
+    lines.append(t("model.caveat", lang, n_units=int(ok["n_units"].max())))
+    return lines
+
+
+# ------------------------------------------------------------------------------------
+# 4. rankings
+# ------------------------------------------------------------------------------------
+
+def ranking_latest(ds: Dataset, unit_code: str = PROVINCE) -> pd.DataFrame:
+    """The latest published rank of ``unit_code`` in every index, with the previous one
+    (``rankings.rank_changes``: places gained, and whether a method break makes the
+    comparison unsafe)."""
+    from paranalysis.rankings import rank_changes
+
+    r = ds.rankings[(ds.rankings["unit_code"] == unit_code) & ds.rankings["rank"].notna()]
+    if r.empty:
+        return pd.DataFrame(columns=["index", "year", "rank", "n_ranked", "prev_year", "prev_rank",
+                                     "places_gained", "rank_comparable"])
+    ch = rank_changes(r)
+    last = ch.sort_values("year").groupby("index", sort=False).tail(1)
+    cols = ["index", "year", "rank", "n_ranked", "prev_year", "prev_rank", "places_gained", "rank_comparable"]
+    return last[cols].sort_values("index").reset_index(drop=True)
+
+
+def ranking_lines(latest: pd.DataFrame, lang: str = "vi") -> list[str]:
+    if latest.empty:
+        return [t("rank.none", lang)]
+    from paranalysis.rankings import index_label
+
+    lines = []
+    for r in latest.itertuples(index=False):
+        change = ""
+        if not pd.isna(r.prev_rank):
+            k = int(r.places_gained)
+            key = "rank.change_up" if k > 0 else ("rank.change_down" if k < 0 else "rank.change_same")
+            change = t(key, lang, k=abs(k), year=int(r.prev_year))
+        lines.append(t("rank.latest", lang, index=index_label(r.index, lang), year=int(r.year), rank=int(r.rank),
+                       n_ranked=int(r.n_ranked) if not pd.isna(r.n_ranked) else "?", change=change))
+    return lines
+
+
+def ranking_figure(ds: Dataset, lang: str = "vi", unit_code: str = PROVINCE,
+                   indices=("PAR_INDEX", "SIPAS", "PCI", "PAPI"), since: int = 2015):
+    """The unit's relative position over the years in the main national indices."""
+    from paranalysis.rankings import plot_trajectory
+
+    r = ds.rankings[(ds.rankings["unit_code"] == unit_code) & (ds.rankings["year"] >= since)]
+    present = [ix for ix in indices if ix in set(r["index"])]
+    return plot_trajectory(r, unit_code, indices=present or None, lang=lang, title=t("rank.title", lang))
+
+
+# ------------------------------------------------------------------------------------
+# 5. what changed
+# ------------------------------------------------------------------------------------
+
+def what_changed(ds: Dataset, quarter) -> dict:
+    """Units reporting in ``quarter`` and the previous one, and the entries of the
+    revisions log since the previous quarter's data arrived (all entries touching
+    ``quarter`` if the previous quarter was never ingested). ``log`` is None when the
+    folder has no revisions log (bundled data, tables added by hand)."""
+    from paranalysis.ingest import revisions
+
+    q = to_period(quarter)
+    p = ds.processing
+    info = {"quarter": q, "n_units": int(p.loc[p["period"] == q, "unit_code"].nunique()),
+            "n_units_prev": int(p.loc[p["period"] == q - 1, "unit_code"].nunique()), "log": None,
+            "revised_periods": []}
+    log = revisions(ds.path)
+    if len(log) == 0:
+        return info
+    touches = log["periods"].str.split()
+    prev_added = log[touches.map(lambda ps: str(q - 1) in ps)]
+    if len(prev_added):
+        recent = log[log["time_utc"] > prev_added["time_utc"].min()]
+    else:
+        recent = log[touches.map(lambda ps: str(q) in ps)]
+    info["log"] = recent.reset_index(drop=True)
+    rev = recent[recent["action"] == "revised"]
+    info["revised_periods"] = sorted({x for ps in rev["periods"].str.split() for x in ps})
+    return info
+
+
+def what_changed_lines(info: dict, lang: str = "vi") -> list[str]:
+    lines = [t("chg.new_quarter", lang, quarter=quarter_label(info["quarter"], lang), n=info["n_units"],
+               n_prev=info["n_units_prev"])]
+    log = info["log"]
+    if log is None:
+        lines.append(t("chg.no_log", lang))
+        return lines
+    if len(log) == 0:
+        lines.append(t("chg.no_recent", lang))
+    for r in log.itertuples(index=False):
+        lines.append(t("chg.log_entry", lang, time=r.time_utc.replace("T", " ")[:16],
+                       action=t(f"chg.action_{r.action}", lang),
+                       periods=", ".join(quarter_label(x, lang) for x in r.periods.split()),
+                       file=r.file_name, rows=r.rows, changed=r.changed_values))
+    if info["revised_periods"]:
+        lines.append(t("chg.revised_history", lang,
+                       periods=", ".join(quarter_label(x, lang) for x in info["revised_periods"])))
+    return lines
+
+
+# ------------------------------------------------------------------------------------
+# display helpers for the notebook
+# ------------------------------------------------------------------------------------
+
+def show(fig, dpi: int = 100):
+    """Show a figure as an embedded PNG whose alt text is the figure's caption, and
+    close it (so it is not shown twice)."""
+    import matplotlib.pyplot as plt
+    from IPython.display import Image, display
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    plt.close(fig)
+    alt = getattr(fig, "paranalysis_caption", "") or (fig._suptitle.get_text() if fig._suptitle else "")
+    display(Image(data=buf.getvalue(), format="png", metadata={"alt": alt}))
+
+
+def heading(text: str, level: int = 2):
+    from IPython.display import Markdown, display
+
+    display(Markdown("#" * level + " " + text))
+
+
+def say(lines, intro: str | None = None):
+    """Show sentences as a bullet list (Markdown)."""
+    from IPython.display import Markdown, display
+
+    if isinstance(lines, str):
+        lines = [lines]
+    text = (intro + "\n\n" if intro else "") + "\n".join(f"- {x}" for x in lines)
+    display(Markdown(text))
+
+
+def table(df: pd.DataFrame):
+    """Show a small table without its index."""
+    from IPython.display import HTML, display
+
+    display(HTML(df.to_html(index=False, escape=True, border=0, classes="pa-table")))
