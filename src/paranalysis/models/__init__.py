@@ -2,3 +2,6 @@
 from paranalysis.models.did import Aggregate, PretrendTest, StaggeredDiD, staggered_did
 
 __all__ = ["Aggregate", "PretrendTest", "StaggeredDiD", "staggered_did"]
+from paranalysis.models.panel import PanelFE, demean_two_way, panel_fe
+
+__all__ += ["PanelFE", "demean_two_way", "panel_fe"]
