@@ -1,0 +1,106 @@
+"""Treatment timing and dose from the investment register (hand-built frames, expected
+values worked out by hand), and the bundled demo register against the planted adoption
+calendar of paranalysis.demo."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from paranalysis import treatment as tr
+
+Q = lambda s: pd.Period(s, freq="Q-DEC")  # noqa: E731
+
+
+@pytest.mark.parametrize("date,rule,expected", [
+    ("2019-11-17", "reporting_quarter", "2019Q4"),   # 15 Sep - 14 Dec window of Q4
+    ("2019-12-20", "reporting_quarter", "2020Q1"),   # after the 14th of December: next report
+    ("2019-12-20", "calendar_quarter", "2019Q4"),
+    ("2019-09-14", "reporting_quarter", "2019Q3"),   # last day of the Q3 window
+    ("2019-09-15", "reporting_quarter", "2019Q4"),   # first day of the Q4 window
+    ("2019-09-15", "next_full_quarter", "2019Q4"),   # working from the window's first day
+    ("2019-09-16", "next_full_quarter", "2020Q1"),
+])
+def test_quarter_of_date(date, rule, expected):
+    assert tr.quarter_of_date(date, rule) == Q(expected)
+
+
+def _register():
+    return pd.DataFrame({
+        "unit_code": ["A", "A", "B", "C", "C", "D"],
+        "date_in_operation": pd.to_datetime(["2020-02-01", "2021-05-01", "2019-08-01", "2022-01-20", "2020-11-01",
+                                             "2021-01-10"]),
+        "category": ["one_stop_facility", "online_meeting_system", "online_meeting_system", "one_stop_facility",
+                     "one_stop_facility", "other"],
+        "amount_vnd": pd.array([2_000_000_000, 1_000_000_000, 500_000_000, 300_000_000, 700_000_000, 9],
+                               dtype="Int64"),
+    })
+
+
+def test_adoption_each_category_any_and_both():
+    units = ["A", "B", "C", "D", "E"]
+    fac = tr.adoption(_register(), units, treatment="one_stop_facility").set_index("unit_code")
+    assert fac.loc["A", "first_treated"] == Q("2020Q1")
+    assert fac.loc["C", "first_treated"] == Q("2020Q4")          # the earlier of C's two facility dates
+    assert fac.loc["C", "amount_vnd"] == 1_000_000_000             # both of C's facility investments
+    assert fac["never_treated"].to_dict() == {"A": False, "B": True, "C": False, "D": True, "E": True}
+    meet = tr.adoption(_register(), units, treatment="online_meeting_system").set_index("unit_code")
+    assert meet.loc["A", "first_treated"] == Q("2021Q2") and meet.loc["B", "first_treated"] == Q("2019Q3")
+    any_ = tr.adoption(_register(), units, treatment="any").set_index("unit_code")
+    assert any_.loc["A", "first_treated"] == Q("2020Q1") and any_.loc["B", "first_treated"] == Q("2019Q3")
+    assert pd.isna(any_.loc["D", "first_treated"])                # "other" is not a treatment
+    both = tr.adoption(_register(), units, treatment="both").set_index("unit_code")
+    assert both.loc["A", "first_treated"] == Q("2021Q2")           # when the second one started
+    assert both.loc["A", "amount_vnd"] == 3_000_000_000
+    assert both["never_treated"].sum() == 4                         # only A has both
+
+
+def _processing(units=("A", "B"), periods=("2019Q1", "2019Q2", "2019Q3", "2019Q4", "2020Q1", "2020Q2")):
+    rows = []
+    for k, u in enumerate(units):
+        for j, p in enumerate(periods):
+            rows.append(dict(unit_code=u, period=Q(p), carried_over=100, received_online=10 * (j + 1),
+                             received_direct=900 - 10 * (j + 1), received_postal=0, resolved_early=400,
+                             resolved_on_time=480 - k * 10, resolved_late=20 + k * 10, pending_not_due=80,
+                             pending_overdue=20, synthetic=True, source="test"))
+    df = pd.DataFrame(rows)
+    for c in df.columns[2:11]:
+        df[c] = df[c].astype("Int64")
+    return df
+
+
+def test_treatment_panel_columns_rates_and_dose():
+    p = tr.treatment_panel(_processing(), _register(), treatment="one_stop_facility")
+    a = p[p["unit_code"] == "A"].reset_index(drop=True)
+    # A: first quarter 2020Q1; event time counts quarters
+    assert list(a["event_time"]) == [-4, -3, -2, -1, 0, 1]
+    assert list(a["treated"]) == [0, 0, 0, 0, 1, 1]
+    # late rate = late / resolved = 20 / 900
+    assert a["late_rate_resolved_basis"].iloc[0] == pytest.approx(100 * 20 / 900)
+    # online share in 2019Q3 = 30 online / 900 newly received
+    assert a["online_share"].iloc[2] == pytest.approx(100 * 30 / 900)
+    # dose: 2e9 VND / (4 quarters x 1,000 records handled (100 carried over + 900 new) / 1000)
+    assert a["dose_per_1000_handled"].iloc[0] == pytest.approx(2e9 / 4.0)
+    b = p[p["unit_code"] == "B"]
+    assert b["never_treated"].all() and (b["treated"] == 0).all() and b["event_time"].isna().all()
+    assert b["dose_per_1000_handled"].isna().all()
+
+
+def test_dose_per_capita_needs_population():
+    p = tr.treatment_panel(_processing(), _register(), population={"A": 200_000})
+    assert p.loc[p.unit_code == "A", "dose_per_capita"].iloc[0] == pytest.approx(10_000.0)
+    assert np.isnan(p.loc[p.unit_code == "B", "dose_per_capita"].iloc[0])
+
+
+def test_demo_register_gives_the_planted_calendar():
+    import paranalysis
+    from paranalysis import demo
+
+    ds = paranalysis.load_dataset()
+    planted = demo.adoption_table()
+    for cat in tr.CATEGORIES:
+        got = tr.adoption(ds.investments, planted["unit_code"].unique(), treatment=cat).set_index("unit_code")
+        want = planted[planted["category"] == cat].set_index("unit_code")["first_quarter"]
+        for u, q in want.items():
+            assert (pd.isna(q) and pd.isna(got.loc[u, "first_treated"])) or got.loc[u, "first_treated"] == q
