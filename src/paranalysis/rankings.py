@@ -904,9 +904,10 @@ def district_rank_changes(rankings: pd.DataFrame, investments: pd.DataFrame, pro
     t0 = pd.Timestamp(f"{start}-12-31")
     t1 = pd.Timestamp(f"{end}-12-31")
     for cat in ("one_stop_facility", "online_meeting_system"):
-        inv = investments[investments["category"] == cat].groupby("unit_code")["date_in_operation"].min()
-        since = out["unit_code"].map(inv)
-        out[f"{cat}_since"] = pd.to_datetime(since)
+        sel = investments[investments["category"] == cat]
+        inv = pd.to_datetime(sel["date_in_operation"]).groupby(sel["unit_code"]).min()
+        since = pd.to_datetime(out["unit_code"].map(inv))
+        out[f"{cat}_since"] = since
         out[f"{cat}_new"] = (since > t0) & (since <= t1)
         out[f"{cat}_years"] = ((t1 - since).dt.days / 365.25).clip(lower=0).fillna(0.0).round(2)
     if processing is not None and len(processing):
@@ -1009,7 +1010,8 @@ def units_with_investment(investments: pd.DataFrame, years: Iterable[int],
     for y in years:
         end = pd.Timestamp(f"{int(y)}-12-31")
         for c in categories:
-            first = investments[investments["category"] == c].groupby("unit_code")["date_in_operation"].min()
+            sel = investments[investments["category"] == c]
+            first = pd.to_datetime(sel["date_in_operation"]).groupby(sel["unit_code"]).min()
             rows.append({"year": int(y), "category": c, "units": int((first <= end).sum())})
     return pd.DataFrame(rows)
 
