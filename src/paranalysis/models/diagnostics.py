@@ -1,0 +1,136 @@
+"""Checks a careful analyst runs before believing an investment effect.
+
+- :func:`compare_estimators`: TWFE (``panel_fe``) and Callaway-Sant'Anna side by side.
+  If they disagree, staggered timing with changing effects is biasing TWFE.
+- :func:`placebo_adoption`: pretend each unit adopted ``k`` quarters earlier and use only
+  quarters before its real adoption; a clear "effect" there means the districts were
+  already diverging (parallel trends fail), not that the investment worked.
+- :func:`leave_one_out`: re-estimate without each unit in turn; an effect that hangs on
+  one district is fragile.
+- :func:`plot_event_study`: effects by quarters since adoption, with intervals, pre-periods
+  included (they should hover around zero).
+
+All of these are *associations under the parallel-trends assumption*: had the investing
+districts not invested, their rates would have moved like the comparison districts'. The
+checks can reveal violations; they cannot prove the assumption.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from paranalysis.models.did import Aggregate, staggered_did
+from paranalysis.models.panel import panel_fe
+
+_TXT = {
+    "vi": {"twfe": "Hồi quy hiệu ứng cố định hai chiều (TWFE)", "cs_simple": "Callaway–Sant'Anna: trung bình chung",
+           "cs_dynamic": "Callaway–Sant'Anna: trung bình theo thời gian kể từ khi đầu tư",
+           "event_x": "Số quý kể từ khi đưa vào sử dụng (0 = quý đầu tiên)", "pre": "trước đầu tư", "post": "sau đầu tư",
+           "truth": "hiệu ứng cài đặt (dữ liệu minh họa)"},
+    "en": {"twfe": "Two-way fixed effects (TWFE)", "cs_simple": "Callaway-Sant'Anna: overall average",
+           "cs_dynamic": "Callaway-Sant'Anna: average over time since adoption",
+           "event_x": "Quarters since first in operation (0 = first quarter)", "pre": "before", "post": "after",
+           "truth": "planted effect (demo data)"},
+}
+
+
+def compare_estimators(panel: pd.DataFrame, outcome: str, *, unit: str = "unit_code", time: str = "period",
+                       first_treated: str = "first_treated", treated: str = "treated",
+                       control_group: str = "never_treated", n_boot: int = 9999, lang: str = "en") -> pd.DataFrame:
+    """TWFE coefficient on the treated dummy next to the Callaway-Sant'Anna overall and
+    event-time averages, each with its interval and how it was computed."""
+    L = _TXT.get(lang, _TXT["en"])
+    fe = panel_fe(panel, f"{outcome} ~ {treated}", unit=unit, time=time, n_boot=n_boot)
+    cs = staggered_did(panel, outcome=outcome, unit=unit, time=time, first_treated=first_treated,
+                       control_group=control_group)
+    s, d = cs.aggregate("simple"), cs.aggregate("dynamic")
+    rows = [
+        {"method": L["twfe"], "estimate": fe.coef[0], "ci_low": fe.ci_low[0], "ci_high": fe.ci_high[0],
+         "p_value": fe.p_value[0], "inference": fe.inference},
+        {"method": L["cs_simple"], "estimate": s.att, "ci_low": s.ci_low, "ci_high": s.ci_high, "p_value": s.p_value,
+         "inference": s.inference},
+        {"method": L["cs_dynamic"], "estimate": d.att, "ci_low": d.ci_low, "ci_high": d.ci_high,
+         "p_value": d.p_value, "inference": d.inference},
+    ]
+    return pd.DataFrame(rows)
+
+
+def placebo_adoption(panel: pd.DataFrame, outcome: str, *, shifts=(4, 8), unit: str = "unit_code",
+                     time: str = "period", first_treated: str = "first_treated", n_boot: int = 9999) -> pd.DataFrame:
+    """Fake adoption ``k`` quarters (periods) before the real one, estimated by TWFE on the
+    quarters before each unit's real adoption only (never-treated units keep all quarters).
+    The true placebo effect is zero."""
+    rows = []
+    ft = panel[first_treated]
+    is_period = isinstance(panel[time].dtype, pd.PeriodDtype)
+    t_ord = panel[time].map(lambda p: p.ordinal).astype(float) if is_period else panel[time].astype(float)
+    g_ord = ft.map(lambda p: p.ordinal if isinstance(p, pd.Period) else (np.nan if pd.isna(p) or p == 0 else float(p)))
+    g_ord = g_ord.astype(float)
+    keep = g_ord.isna() | (t_ord < g_ord)
+    for k in shifts:
+        d = panel.loc[keep].copy()
+        fake = g_ord[keep] - k
+        d["_placebo"] = ((t_ord[keep] >= fake) & fake.notna()).astype(float)
+        varies = d.groupby(unit)["_placebo"].nunique()
+        n_treated_units = int((varies > 1).sum())  # units whose placebo switches on inside the data
+        if n_treated_units == 0:
+            continue
+        fe = panel_fe(d, f"{outcome} ~ _placebo", unit=unit, time=time, n_boot=n_boot)
+        rows.append({"shift_periods": k, "units_with_placebo": n_treated_units, "estimate": fe.coef[0],
+                     "ci_low": fe.ci_low[0], "ci_high": fe.ci_high[0], "p_value": fe.p_value[0]})
+    return pd.DataFrame(rows)
+
+
+def leave_one_out(panel: pd.DataFrame, outcome: str, *, unit: str = "unit_code", time: str = "period",
+                  first_treated: str = "first_treated", kind: str = "simple",
+                  control_group: str = "never_treated", names: dict | None = None) -> pd.DataFrame:
+    """The Callaway-Sant'Anna ``kind`` aggregate re-estimated without each unit in turn."""
+    rows = []
+    for u in sorted(panel[unit].unique()):
+        d = panel[panel[unit] != u]
+        try:
+            a = staggered_did(d, outcome=outcome, unit=unit, time=time, first_treated=first_treated,
+                              control_group=control_group).aggregate(kind)
+        except ValueError as e:  # e.g. no never-treated left
+            rows.append({"left_out": u, "name": (names or {}).get(u, u), "estimate": np.nan, "ci_low": np.nan,
+                         "ci_high": np.nan, "note": str(e).splitlines()[0]})
+            continue
+        rows.append({"left_out": u, "name": (names or {}).get(u, u), "estimate": a.att, "ci_low": a.ci_low,
+                     "ci_high": a.ci_high, "note": ""})
+    return pd.DataFrame(rows)
+
+
+def plot_event_study(agg: Aggregate, *, title: str, ylabel: str, caption: str | None = None,
+                     truth: float | None = None, lang: str = "vi", ax=None, window: tuple[int, int] | None = None):
+    """Event-study figure: effect by quarters since adoption with intervals; pre-periods
+    (grey) should hover around zero, post-periods (blue) show the effect over time."""
+    import matplotlib.pyplot as plt
+
+    from paranalysis import style
+
+    if agg.kind != "dynamic":
+        raise ValueError("plot_event_study needs aggregate('dynamic')")
+    L = _TXT.get(lang, _TXT["en"])
+    t = agg.table
+    if window is not None:
+        t = t[(t["event_time"] >= window[0]) & (t["event_time"] <= window[1])]
+    fig = None
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(8, 4))
+    pre = t["event_time"] < 0
+    for mask, color, label in ((pre, style.PALETTE[5], L["pre"]), (~pre, style.PALETTE[0], L["post"])):
+        part = t[mask]
+        ax.errorbar(part["event_time"], part["att"],
+                    yerr=[part["att"] - part["ci_low"], part["ci_high"] - part["att"]],
+                    fmt="o", color=color, ecolor=color, elinewidth=1, capsize=2, ms=4, label=label)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.axhline(0, color="black", lw=0.8)
+    ax.axvline(-0.5, color="grey", lw=0.8, ls=":")
+    if truth is not None:
+        ax.plot([0, t["event_time"].max()], [truth, truth], color=style.PALETTE[1], ls="--", lw=1.2, label=L["truth"])
+    ax.legend(loc="best", fontsize=8)
+    fig = fig or ax.figure
+    return style.finish(fig, title=title, caption=caption or "", xlabel=L["event_x"], ylabel=ylabel, ax=ax)
