@@ -252,8 +252,8 @@ def outcome_panel(ds: Dataset, quarter, outcome: str) -> pd.DataFrame:
                           "y": 100 * r["rate"].astype(float).to_numpy()})
     panel["period"] = panel["period"].astype("period[Q-DEC]")
     for cat in CATEGORIES:
-        first = first_in_operation(ds, cat)
-        panel[cat] = panel["unit_code"].map(first)
+        first = first_in_operation(ds, cat).to_dict()
+        panel[cat] = pd.Series([first.get(u) for u in panel["unit_code"]], index=panel.index, dtype=object)
     return panel
 
 
