@@ -204,6 +204,7 @@ def validate(df: pd.DataFrame, name: str, *, file: str | None = None, rows: pd.S
     except pa.errors.SchemaErrors as exc:
         problems = []
         fc = exc.failure_cases
+        frame_rows: dict = {}  # (index, check) -> columns, for checks on whole rows
         for rec in fc.itertuples(index=False):
             idx = rec.index
             row = None
@@ -216,10 +217,23 @@ def validate(df: pd.DataFrame, name: str, *, file: str | None = None, rows: pd.S
                 if files is not None and idx in files.index:
                     f = files.loc[idx]
             col = rec.column if isinstance(rec.column, str) else None
-            problems.append(
-                Problem(file=f, row=row, column=col, value=rec.failure_case,
-                        expected=_describe_check(str(rec.check), name))
-            )
+            check = str(rec.check)
+            value = rec.failure_case
+            if check.startswith(("column_in_dataframe", "column_in_schema")):
+                col, value = str(rec.failure_case), None  # the column itself is missing / unknown
+            elif rec.schema_context == "DataFrameSchema" and row is not None:
+                # a check on whole rows (uniqueness, satisfied <= ratings): one problem per row
+                key = (f, row, check)
+                if key in frame_rows:
+                    frame_rows[key][1].append(col)
+                    continue
+                frame_rows[key] = (len(problems), [col])
+            problems.append(Problem(file=f, row=row, column=col, value=value,
+                                    expected=_describe_check(check, name)))
+        for (f, row, check), (i, cols) in frame_rows.items():
+            # uniqueness names the key columns; other row checks name their columns in the message
+            column = ", ".join(c for c in cols if c) if "uniqueness" in check else None
+            problems[i] = Problem(file=f, row=row, column=column, value=None, expected=problems[i].expected)
         raise DataError(problems, file=file) from None
 
 
