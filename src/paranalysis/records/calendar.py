@@ -38,7 +38,7 @@ def _calendar(start: date, end: date, days_off: frozenset, working: frozenset) -
     days = pd.date_range(start, end, freq="D")
     vn = holidays.country_holidays("VN", years=range(start.year, end.year + 1))
     names = [vn.get(d.date()) for d in days]
-    weekend = days.dayofweek >= 5
+    weekend = days.day_of_week >= 5
     is_holiday = np.array([n is not None for n in names])
     swapped_saturdays = {d for d in vn.weekend_workdays}
     working_day = (~weekend & ~is_holiday) | np.array([d.date() in swapped_saturdays for d in days])

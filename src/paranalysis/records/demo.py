@@ -121,12 +121,16 @@ def generate_demo_records(n: int | None = 100_000, seed: int = DEFAULT_SEED, pat
     root = np.random.SeedSequence(seed)
     seq_alloc, seq_units, seq_chunks = root.spawn(3)
     rng = np.random.default_rng(seq_alloc)
-    weights = cells["received"].to_numpy()
+    # allocate records to (cell, channel): exactly the table's receipts when n is None,
+    # else a multinomial sample of n with those proportions
+    by_channel = cells[["received_online", "received_direct", "received_postal"]].to_numpy().reshape(-1)
     if n is None:
-        counts = weights.astype(np.int64)
+        counts = by_channel.astype(np.int64)
     else:
-        counts = rng.multinomial(int(n), weights / weights.sum())
-    cell_of = np.repeat(np.arange(len(cells)), counts).astype(np.int32)
+        counts = rng.multinomial(int(n), by_channel / by_channel.sum())
+    slot = np.repeat(np.arange(len(by_channel)), counts)
+    cell_of = (slot // 3).astype(np.int32)
+    channel_of = (slot % 3).astype(np.int8)
     total = len(cell_of)
     units = sorted(cells["unit_code"].unique())
     urng = np.random.default_rng(seq_units)
@@ -142,7 +146,7 @@ def generate_demo_records(n: int | None = 100_000, seed: int = DEFAULT_SEED, pat
     try:
         for k, child in enumerate(seq_chunks.spawn(n_chunks)):
             sl = slice(k * chunk_size, min(total, (k + 1) * chunk_size))
-            table = ctx.chunk(np.random.default_rng(child), cell_of[sl], first_id=sl.start,
+            table = ctx.chunk(np.random.default_rng(child), cell_of[sl], channel_of[sl], first_id=sl.start,
                               personal=personal_columns)
             if writer is None:
                 if low.endswith(".parquet"):
@@ -173,8 +177,6 @@ class _Context:
         self.q_last = (ends - d0).astype(np.int64)
         fac = cells["facility_date"].to_numpy(dtype="datetime64[D]")
         self.facility_day = np.where(np.isnat(fac), np.iinfo(np.int64).max, (fac - d0).astype(np.int64))
-        rec = cells[["received_online", "received_direct", "received_postal"]].to_numpy()
-        self.channel_cum = np.cumsum(rec / rec.sum(axis=1, keepdims=True), axis=1)
         self.p_late = cells["p_late"].to_numpy()
         self.speed = cells["speed"].to_numpy()
         self.unit = cells["unit_code"].to_numpy().astype(str)
@@ -188,12 +190,9 @@ class _Context:
         """Day number of the working day whose wd_index is ``wd_number``."""
         return self.wd_dates[wd_number - 1]
 
-    def chunk(self, rng, cell: np.ndarray, *, first_id: int, personal: bool) -> pa.Table:
+    def chunk(self, rng, cell: np.ndarray, ch: np.ndarray, *, first_id: int, personal: bool) -> pa.Table:
         m = len(cell)
-        # channel from the cell's mix
-        u = rng.random(m)
-        ch = (u[:, None] > self.channel_cum[cell][:, :2]).sum(axis=1)  # 0 online, 1 direct, 2 postal
-        online = ch == 0
+        online = ch == 0  # 0 online, 1 direct, 2 postal
         # day of receipt: a working day of the quarter (offices), any day for online submissions
         lo_wd = self.wd_index[self.q_first[cell]] - (self.is_wd[self.q_first[cell]]).astype(int) + 1
         hi_wd = self.wd_index[self.q_last[cell]]

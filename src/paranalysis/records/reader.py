@@ -299,8 +299,14 @@ def canonical(values: pd.Series, kind: str, extra: dict | None = None) -> pd.Ser
         if k not in aliases:
             raise ValueError(f"unknown target {k!r} in mapping; expected one of {sorted(aliases)}")
         lookup[unicodedata.normalize("NFC", str(raw).strip().lower())] = k
-    return values.map(lambda v: None if v is None or (not isinstance(v, str) and pd.isna(v))
-                      else lookup.get(unicodedata.normalize("NFC", str(v).strip().lower())))
+    def one(v):
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            return None
+        return lookup.get(unicodedata.normalize("NFC", str(v).strip().lower()))
+
+    uniques = pd.unique(values.to_numpy(dtype=object))
+    table = {u: one(u) for u in uniques}
+    return pd.Series([table[v] for v in values.to_numpy(dtype=object)], index=values.index, dtype=object)
 
 
 def _register_calendar(con, cal: pd.DataFrame) -> tuple[date, date]:
@@ -432,7 +438,7 @@ def read_records(path, *, rename: dict | None = None, channel_map: dict | None =
                  status_map: dict | None = None, limit: int | None = None, **calendar_options) -> pd.DataFrame:
     """Read a record export into a DataFrame holding ONLY the allowed columns (personal
     columns are dropped at scan time), with typed values and ``working_days`` for resolved
-    dossiers. For small files; use :func:`summarize` for large ones. ``rename`` maps the
+    dossiers, sorted by receipt time. For small files; use :func:`summarize` for large ones. ``rename`` maps the
     export's headers to ours; ``channel_map``/``status_map`` map its codes."""
     scan = _Scan(path, rename=rename, channel_map=channel_map, status_map=status_map)
     cal = working_day_calendar(**calendar_options)
@@ -442,7 +448,8 @@ def read_records(path, *, rename: dict | None = None, channel_map: dict | None =
         n_bad = _run(con, f"SELECT count(*) FILTER ({_ANY_FLAG}) AS n FROM ({body})", scan)["n"].iat[0]
         _raise_if_bad(scan, cal, int(n_bad))
         lim = f"LIMIT {int(limit)}" if limit else ""
-        df = _run(con, f"SELECT {', '.join(RECORD_COLUMNS)}, synthetic, working_days FROM ({body}) {lim}", scan)
+        df = _run(con, f"SELECT {', '.join(RECORD_COLUMNS)}, synthetic, working_days FROM ({body}) "
+                  f"ORDER BY received_at, record_id {lim}", scan)
     for c in ("record_id", "unit_code", "procedure_code", "channel", "status"):
         df[c] = df[c].astype("str").where(df[c].notna(), None)
     for c in ("received_at", "due_at", "resolved_at"):

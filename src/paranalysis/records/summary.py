@@ -48,6 +48,10 @@ def _canonical_counts(df: pd.DataFrame, scan: _Scan, cal: pd.DataFrame) -> pd.Da
 def _fast_counts(scan: _Scan, keys: list[str], cal: pd.DataFrame, *, threads=None, memory_limit=None) -> pd.DataFrame:
     """One streaming pass: counts per keys (SQL expressions) + raw channel and status."""
     with _connect(threads=threads, memory_limit=memory_limit) as con:
+        # A CSV read without type detection has no row estimate, and DuckDB would then build
+        # the join's hash table on the records instead of on the small calendar: keep the
+        # calendar as the build side.
+        con.execute("SET disabled_optimizers = 'build_side_probe_side'")
         rng = _register_calendar(con, cal)
         body = fast_sql(scan, con, rng)
         sql = f"""
