@@ -33,7 +33,7 @@ LABELS = {
         "province": "Toàn tỉnh", "target": "Tỷ lệ toàn tỉnh", "limit95": "Giới hạn 95 %",
         "limit998": "Giới hạn 99,8 %", "ci": "khoảng tin cậy 95 %", "fact": "Số liệu báo chí",
         "trend_title": "{label}: diễn biến theo đơn vị",
-        "trend_caption": ("Mỗi ô là một đơn vị: đường màu là {label} theo {grain}, vùng nhạt là khoảng tin cậy 95 %, "
+        "trend_caption": ("Mỗi ô là một đơn vị: đường màu là {label} {grain}, vùng nhạt là khoảng tin cậy 95 %, "
                           "đường xám là toàn tỉnh. Đường chấm dọc: các mốc thay đổi định nghĩa ({breaks})."),
         "funnel_title": "{label}: so sánh công bằng giữa các đơn vị ({period})",
         "funnel_caption": ("Biểu đồ phễu: mỗi điểm là một đơn vị, trục ngang là số hồ sơ (mẫu số), trục dọc là "
@@ -52,13 +52,14 @@ LABELS = {
                            "{breaks}. Từ {start} đến {end} tỷ lệ đi từ {v0} lên {v1}.{facts}"),
         "facts_caption": " Dấu đỏ: {n} số liệu báo chí cùng đơn vị và thời kỳ.",
         "rank": "thứ hạng",
+        "rolling": "cộng dồn bốn quý liền kề kết thúc ở mỗi quý",
     },
     "en": {
         "quarter": "Quarter", "year": "Year", "percent": "%", "records": "records", "log": "log scale",
         "province": "Province", "target": "Province rate", "limit95": "95 % limits",
         "limit998": "99.8 % limits", "ci": "95 % confidence interval", "fact": "Reported in the press",
         "trend_title": "{label}: trend by unit",
-        "trend_caption": ("One panel per unit: the coloured line is the {label} per {grain}, the band its 95 % "
+        "trend_caption": ("One panel per unit: the coloured line is the {label} {grain}, the band its 95 % "
                           "confidence interval, the grey line the province. Dotted vertical lines: definition "
                           "breaks ({breaks})."),
         "funnel_title": "{label}: fair comparison of units ({period})",
@@ -80,6 +81,7 @@ LABELS = {
                            "figures mean: {breaks}. From {start} to {end} the share went from {v0} to {v1}.{facts}"),
         "facts_caption": " Red marks: {n} figure(s) reported in the press for the same unit and period.",
         "rank": "rank",
+        "rolling": "over the four quarters ending with each quarter",
     },
 }
 
@@ -233,6 +235,7 @@ def trend_small_multiples(rate_table: pd.DataFrame, key: str | None = None, *, u
         ref, _ = _one(reference, key)
         ref = ref.sort_values("period")
     brks = _visible_breaks(definition_breaks(), tab["period"]) if breaks else []
+    n_facts = 0
     for ax, code in zip(axes.flat, codes):
         d = tab[tab["unit_code"] == code].sort_values("period")
         x = _mid(d["period"])
@@ -241,7 +244,7 @@ def trend_small_multiples(rate_table: pd.DataFrame, key: str | None = None, *, u
         ax.fill_between(x, d["ci_low"], d["ci_high"], color=style.PALETTE[0], alpha=0.2, lw=0, zorder=3)
         ax.plot(x, d["rate"], color=style.PALETTE[0], lw=1.4, zorder=4)
         ax.set_title(names.get(code, code), fontsize=9, fontweight="normal")
-        overlay_facts(ax, fact_rates, key, unit_code=code, lang=lang, label=False)
+        n_facts += overlay_facts(ax, fact_rates, key, unit_code=code, lang=lang, label=False)
     for ax in axes.flat[n:]:
         ax.set_visible(False)
     for ax in axes.flat[:n]:
@@ -250,8 +253,13 @@ def trend_small_multiples(rate_table: pd.DataFrame, key: str | None = None, *, u
         ax.tick_params(labelsize=7.5)
     label = spec.label(lang)
     grain = _grain(tab["period"], lang)
-    caption = _t(lang, "trend_caption", label=label.lower() if lang == "en" else label, grain=grain,
+    rolling = "n_quarters" in tab.columns and grain == _t(lang, "quarter").lower() and (tab["n_quarters"] > 1).any()
+    per = ("theo " if lang == "vi" else "per ") + grain
+    in_text = label if lang == "vi" else label[:1].lower() + label[1:]
+    caption = _t(lang, "trend_caption", label=in_text, grain=_t(lang, "rolling") if rolling else per,
                  breaks=_breaks_text(brks, lang) or _t(lang, "none"))
+    if n_facts:
+        caption += _t(lang, "facts_caption", n=n_facts)
     style.finish(fig, title=title or _t(lang, "trend_title", label=label), caption=caption,
                  xlabel=_t(lang, "year" if grain == _t(lang, "year").lower() else "quarter"),
                  ylabel=f"{label} (%)", shared=True)
