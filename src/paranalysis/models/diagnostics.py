@@ -134,3 +134,47 @@ def plot_event_study(agg: Aggregate, *, title: str, ylabel: str, caption: str | 
     ax.legend(loc="best", fontsize=8)
     fig = fig or ax.figure
     return style.finish(fig, title=title, caption=caption or "", xlabel=L["event_x"], ylabel=ylabel, ax=ax)
+
+
+def effect_table(panels: dict, outcomes: dict, *, truth: dict | None = None, unit: str = "unit_code",
+                 time: str = "period", first_treated: str = "first_treated", n_boot: int = 9999) -> pd.DataFrame:
+    """One row per investment and outcome: the Callaway-Sant'Anna overall effect (default
+    pooled-t interval), the TWFE coefficient (wild cluster bootstrap interval) and, when
+    ``truth`` is given (demo data: ``{investment: {outcome: planted}}``), the planted effect
+    and whether each interval contains it. ``panels`` maps an investment to its
+    :func:`paranalysis.treatment.treatment_panel`; ``outcomes`` maps outcome columns to
+    labels."""
+    rows = []
+    for inv, panel in panels.items():
+        for col, label in outcomes.items():
+            cs = staggered_did(panel, outcome=col, unit=unit, time=time, first_treated=first_treated).aggregate("simple")
+            fe = panel_fe(panel, f"{col} ~ treated", unit=unit, time=time, n_boot=n_boot)
+            row = {"investment": inv, "outcome": label, "cs_att": cs.att, "cs_ci_low": cs.ci_low,
+                   "cs_ci_high": cs.ci_high, "cs_p": cs.p_value, "twfe": fe.coef[0], "twfe_ci_low": fe.ci_low[0],
+                   "twfe_ci_high": fe.ci_high[0]}
+            if truth is not None:
+                t = truth.get(inv, {}).get(col, np.nan)
+                row.update({"planted": t, "cs_covers": bool(cs.ci_low <= t <= cs.ci_high),
+                            "twfe_covers": bool(fe.ci_low[0] <= t <= fe.ci_high[0])})
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def plot_leave_one_out(loo: pd.DataFrame, *, full: float, title: str, ylabel: str, caption: str = "",
+                       lang: str = "vi"):
+    """Each dot: the overall effect estimated without one unit (with its interval); the
+    line: the estimate with all units."""
+    import matplotlib.pyplot as plt
+
+    from paranalysis import style
+
+    d = loo.sort_values("estimate").reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(8, 4))
+    ax.errorbar(np.arange(len(d)), d["estimate"], yerr=[d["estimate"] - d["ci_low"], d["ci_high"] - d["estimate"]],
+                fmt="o", color=style.PALETTE[0], elinewidth=1, capsize=2, ms=4)
+    ax.axhline(full, color=style.PALETTE[1], ls="--", lw=1.2)
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_xticks(np.arange(len(d)))
+    ax.set_xticklabels(d["name"], rotation=60, ha="right", fontsize=8)
+    xl = "Đơn vị bị bỏ ra" if lang == "vi" else "Unit left out"
+    return style.finish(fig, title=title, caption=caption, xlabel=xl, ylabel=ylabel, ax=ax)
