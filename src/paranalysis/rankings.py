@@ -81,7 +81,8 @@ _TEXT = {
         "timeline_nofacts": "chưa có số liệu báo chí cấp tỉnh trong bảng facts",
         "timeline_caption": (
             "Trên: vị trí tương đối trong các bảng xếp hạng (hạng công bố, quy đổi để so 63 với 34 tỉnh). "
-            "Giữa: tỷ lệ hồ sơ trực tuyến và tỷ lệ đúng hạn do báo chí/tỉnh công bố (cấp tỉnh và Trung tâm PVHCC). "
+            "Giữa: tỷ lệ hồ sơ trực tuyến, tỷ lệ đúng hạn / trễ hạn do báo chí/tỉnh công bố hoặc tính từ số hồ sơ "
+            "báo chí nêu (cấp tỉnh và Trung tâm PVHCC). "
             "Dưới: số đơn vị cấp huyện có đầu tư đang vận hành{synthetic}. Một tỉnh, ít năm: đây là mô tả "
             "theo thời gian, không phải suy luận nhân quả."
         ),
@@ -91,6 +92,7 @@ _TEXT = {
         "online_meeting_system": "Hệ thống họp trực tuyến",
         "online_share": "Tỷ lệ hồ sơ trực tuyến",
         "on_time_resolved_basis": "Tỷ lệ giải quyết đúng hạn",
+        "late_rate_resolved_basis": "Tỷ lệ trễ hạn (trên hồ sơ đã giải quyết)",
         "points_title": "Cần thêm bao nhiêu điểm để tăng hạng",
         "points_xlabel": "Số bậc muốn tăng",
         "points_ylabel": "Điểm cần thêm",
@@ -122,8 +124,8 @@ _TEXT = {
         "timeline_nofacts": "no province-level press figures in the facts table",
         "timeline_caption": (
             "Top: relative position in the rankings (published ranks, rescaled so 63 and 34 provinces compare). "
-            "Middle: online share and on-time rate as published by the press / province (province and its "
-            "service centre). Bottom: district-level units with the investment in operation{synthetic}. One "
+            "Middle: online share and on-time / late rate as published by the press / province, or derived from "
+            "the record counts they give (province and its service centre). Bottom: district-level units with the investment in operation{synthetic}. One "
             "province and a few years: this describes a timeline; it is not causal inference."
         ),
         "synthetic_note": " (SYNTHETIC demonstration data, not real figures)",
@@ -132,6 +134,7 @@ _TEXT = {
         "online_meeting_system": "Online meeting system",
         "online_share": "Online share",
         "on_time_resolved_basis": "On-time rate",
+        "late_rate_resolved_basis": "Late rate (of resolved records)",
         "points_title": "Points needed to gain places",
         "points_xlabel": "Places to gain",
         "points_ylabel": "Points needed",
@@ -985,7 +988,8 @@ def plot_trajectory(rankings: pd.DataFrame, unit_code: str = "40", *, indices: I
 
 
 def province_fact_rates(facts: pd.DataFrame | None, unit_codes: Iterable[str] = ("40", "40-TTPVHCC"),
-                        indicators: Iterable[str] = ("online_share", "on_time_resolved_basis")) -> pd.DataFrame:
+                        indicators: Iterable[str] = ("online_share", "on_time_resolved_basis",
+                                                     "late_rate_resolved_basis")) -> pd.DataFrame:
     """Press figures (reported or derived from reported counts, ``indicators.fact_rates``)
     for the province and its service centre: one row per figure with the period's middle
     as a fractional year (``t``) and the value in %."""
