@@ -1002,7 +1002,7 @@ def province_fact_rates(facts: pd.DataFrame | None, unit_codes: Iterable[str] = 
     start = pd.to_datetime(fr["period_start"])
     end = pd.to_datetime(fr["period_end"])
     mid = start + (end - start) / 2
-    fr["t"] = mid.dt.year + (mid.dt.dayofyear - 1) / 365.25
+    fr["t"] = mid.dt.year + (mid.dt.day_of_year - 1) / 365.25
     fr["percent"] = 100.0 * fr["value"].astype(float)
     return fr.sort_values(["indicator", "t"]).reset_index(drop=True)
 
