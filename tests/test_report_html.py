@@ -175,6 +175,7 @@ def test_run_publishes_pages_index_and_provenance(tmp_path, monkeypatch):
     index = (res.out / "index.html").read_text()
     assert 'href="01-tiny.html"' in index and 'href="01-tiny.en.html"' in index
     assert report.check_report(index) == []
+    assert '"Segoe UI"' in index  # the stylesheet is inlined as is, not HTML-escaped
     top = (tmp_path / "reports" / "index.html").read_text()
     assert 'href="2024Q2/index.html"' in top
     manifest = json.loads((res.out / "run-vi.json").read_text())
