@@ -457,3 +457,15 @@ def read_records(path, *, rename: dict | None = None, channel_map: dict | None =
     df["working_days"] = df["working_days"].astype("Int64")
     df["synthetic"] = df["synthetic"].astype(bool)
     return df
+
+
+def export_columns(path, *, rename: dict | None = None) -> dict[str, list[str]]:
+    """Which headers of an export are kept (``kept``: our column names) and which are
+    dropped at scan time (``dropped``: the export's header names, never their values)."""
+    scan = _Scan(path, rename=rename)
+    with _connect() as con:
+        cols = scan.resolve_columns(con)
+        headers = list(scan.describe(con))
+    used = {h for h, _ in cols.values()}
+    return {"kept": [c for c in RECORD_COLUMNS + OPTIONAL_RECORD_COLUMNS if c in cols],
+            "dropped": [h for h in headers if h not in used]}

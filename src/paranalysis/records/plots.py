@@ -1,0 +1,107 @@
+"""Figures of waiting times (project style: title, axis labels with units, caption)."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from paranalysis.style import PALETTE, SYNTHETIC_COLOR, apply_style, finish
+
+_T = {
+    "unit_title": {"vi": "Thời gian giải quyết theo đơn vị, {period}",
+                   "en": "Waiting time by unit, {period}"},
+    "unit_caption": {"vi": ("Ngày làm việc từ sau ngày tiếp nhận đến hết ngày trả kết quả (không tính thứ Bảy, Chủ nhật, "
+                            "ngày lễ, Tết). Hộp: 25–75 % hồ sơ; vạch: trung vị; râu: 10–90 %. {n} hồ sơ đã giải quyết."),
+                     "en": ("Working days after the day of receipt up to and including the day of resolution (weekends, "
+                            "public holidays and Tết excluded). Box: middle 50 % of dossiers; line: median; whiskers: "
+                            "10th-90th percentile. {n} resolved dossiers.")},
+    "working_days": {"vi": "Ngày làm việc", "en": "Working days"},
+    "quarter": {"vi": "Quý tiếp nhận", "en": "Quarter of receipt"},
+    "channel_title": {"vi": "Trực tuyến và trực tiếp: số ngày làm việc trung bình",
+                      "en": "Online and in person: mean waiting time"},
+    "channel_caption": {"vi": ("Số ngày làm việc trung bình của hồ sơ đã giải quyết, theo năm tiếp nhận và kênh nộp "
+                               "(năm có ít hơn 30 hồ sơ của một kênh không vẽ). Hai kênh phục vụ những thủ tục khác nhau, "
+                               "nên xem thêm bảng so sánh trong cùng thủ tục."),
+                        "en": ("Mean working days of resolved dossiers by year of receipt and channel (years with fewer "
+                               "than 30 dossiers of a channel are not drawn). The channels serve different procedures: "
+                               "see the within-procedure table as well.")},
+    "year": {"vi": "Năm tiếp nhận", "en": "Year of receipt"},
+    "online": {"vi": "Trực tuyến", "en": "Online"},
+    "direct": {"vi": "Trực tiếp", "en": "In person"},
+    "postal": {"vi": "Bưu chính", "en": "Postal"},
+    "ba_title": {"vi": "Trước và sau khi nâng cấp Bộ phận Một cửa",
+                 "en": "Before and after the one-stop facility upgrade"},
+    "ba_caption": {"vi": ("Số ngày làm việc trung bình trong {k} quý trước (○) và {k} quý sau (●) quý đưa vào sử dụng; "
+                          "vạch xám: thay đổi của các đơn vị chưa nâng cấp trong cùng các quý. So sánh mô tả, "
+                          "không phải ước lượng nhân quả."),
+                   "en": ("Mean working days in the {k} quarters before (○) and after (●) the quarter it went into "
+                          "operation; grey tick: the change in units without an upgrade over the same quarters. "
+                          "A descriptive comparison, not a causal estimate.")},
+    "change": {"vi": "Số ngày làm việc trung bình", "en": "Mean working days"},
+}
+
+
+def _t(key: str, lang: str, **kw) -> str:
+    return _T[key].get(lang, _T[key]["en"]).format(**kw)
+
+
+def _names(units: pd.DataFrame | None, codes) -> list[str]:
+    if units is None:
+        return [str(c) for c in codes]
+    m = units.set_index("unit_code")["short_name_vi"].to_dict()
+    return [str(m.get(c, c)) for c in codes]
+
+
+def _fmt(n: int, lang: str) -> str:
+    s = f"{int(n):,}"
+    return s.replace(",", ".") if lang == "vi" else s
+
+
+def plot_unit_distribution(dist: pd.DataFrame, *, units: pd.DataFrame | None = None, period: str = "",
+                           lang: str = "vi"):
+    """Box-like chart per unit from quantiles (10, 25, 50, 75, 90 %), sorted by median."""
+    apply_style()
+    d = dist.dropna(subset=["median_working_days"]).sort_values(["median_working_days", "mean_working_days"],
+                                                                 ascending=False)
+    stats = [{"label": name, "med": r.median_working_days, "q1": r.q25_working_days, "q3": r.q75_working_days,
+              "whislo": r.q10_working_days, "whishi": r.p90_working_days, "fliers": []}
+             for name, r in zip(_names(units, d["unit_code"]), d.itertuples())]
+    fig, ax = plt.subplots(figsize=(8, 0.32 * len(stats) + 1.5))
+    ax.bxp(stats, orientation="horizontal", showfliers=False, patch_artist=True,
+           boxprops={"facecolor": "#d6e4f0", "edgecolor": PALETTE[0]}, medianprops={"color": PALETTE[1], "linewidth": 2})
+    ax.grid(axis="y", visible=False)
+    return finish(fig, title=_t("unit_title", lang, period=period),
+                  caption=_t("unit_caption", lang, n=_fmt(d["resolved"].sum(), lang)),
+                  xlabel=_t("working_days", lang), ylabel="")
+
+
+def plot_channel_trend(by_year_channel: pd.DataFrame, *, lang: str = "vi", channels=("online", "direct")):
+    """Mean working days per year of receipt, one line per channel."""
+    apply_style()
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    for i, ch in enumerate(channels):
+        d = by_year_channel[(by_year_channel["channel"] == ch) & (by_year_channel["resolved"] >= 30)]
+        ax.plot(d["year"], d["mean_working_days"], marker="o", ms=4, color=PALETTE[i], label=_t(ch, lang))
+    ax.legend(frameon=False)
+    ax.set_ylim(bottom=0)
+    return finish(fig, title=_t("channel_title", lang), caption=_t("channel_caption", lang),
+                  xlabel=_t("year", lang), ylabel=_t("working_days", lang))
+
+
+def plot_before_after(ba: pd.DataFrame, *, units: pd.DataFrame | None = None, quarters: int = 4, lang: str = "vi"):
+    """Dumbbells: mean working days before -> after per unit, with the comparison units' change."""
+    apply_style()
+    d = ba.sort_values("in_operation").reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(8, 0.38 * len(d) + 1.5))
+    y = np.arange(len(d))
+    for i, r in d.iterrows():
+        ax.plot([r.mean_before, r.mean_after], [i, i], color=PALETTE[0], lw=1.5)
+        ax.plot([r.mean_before + r.comparison_change], [i], marker="|", ms=12, color=SYNTHETIC_COLOR)
+    ax.plot(d["mean_before"], y, "o", mfc="white", mec=PALETTE[0])
+    ax.plot(d["mean_after"], y, "o", color=PALETTE[0])
+    ax.set_yticks(y, [f"{n} ({r.in_operation:%m/%Y})" for n, r in zip(_names(units, d["unit_code"]), d.itertuples())])
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    return finish(fig, title=_t("ba_title", lang), caption=_t("ba_caption", lang, k=quarters),
+                  xlabel=_t("change", lang), ylabel="")
