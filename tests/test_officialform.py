@@ -458,8 +458,11 @@ def test_error_total_row_differs_from_sum(form):
 
 def test_error_unknown_unit_with_suggestion(form):
     edit(form, lambda ws: ws.cell(find(ws, "H. Quế Phong")[0], 2, "H. Quế Phonng"))
-    p = only(errors_of(form), template(of.E_UNKNOWN_UNIT))[0]
+    err = errors_of(form)
+    p = only(err, template(of.E_UNKNOWN_UNIT))[0]
     assert p.value == "H. Quế Phonng" and "did you mean Huyện Quế Phong (415)" in p.expected
+    # the row still counts towards the table's sum: no cascade of total-row problems
+    assert len(err.problems) == 1
 
 
 def test_error_ambiguous_unit(tmp_path):

@@ -504,7 +504,7 @@ def _read_sheet(ws, path: Path, mapping: HeaderMapping, matcher: UnitMatcher, un
     value_cols = [c for c in cols if c.role in ("count", "total", "rate", "ignore", "duplicate") or not c.written]
     records = []
     seen: dict[str, int] = {}
-    totals = []
+    totals, others = [], []
     name_header = re.sub(r"\s+", " ", str(values[head][unit_col])).strip()
     name_label = f"{get_column_letter(unit_col)} ({name_header})"
     for r in range(data_start, n_rows + 1):
@@ -527,7 +527,7 @@ def _read_sheet(ws, path: Path, mapping: HeaderMapping, matcher: UnitMatcher, un
                 counters["text"] += 1
                 continue
             problems.append(Problem(file, sheet, r, name_label, None, E_MISSING_NAME))
-            continue
+            kind = "unresolved"
         else:
             cands = matcher.candidates(name_s)
             if len(cands) == 1:
@@ -535,14 +535,14 @@ def _read_sheet(ws, path: Path, mapping: HeaderMapping, matcher: UnitMatcher, un
             elif len(cands) > 1:
                 problems.append(Problem(file, sheet, r, name_label, name_s,
                                         E_AMBIGUOUS_UNIT.format(codes=", ".join(sorted(cands)))))
-                continue
+                kind = "unresolved"
             else:
                 if not has_numbers:
                     counters["text"] += 1
                     continue
                 problems.append(Problem(file, sheet, r, name_label, name_s,
                                         E_UNKNOWN_UNIT.format(hint=_suggest(name_s, matcher, units))))
-                continue
+                kind = "unresolved"
         rec = {"_row": r}
         for col in cols:
             v = values[r][col.index]
@@ -564,9 +564,13 @@ def _read_sheet(ws, path: Path, mapping: HeaderMapping, matcher: UnitMatcher, un
             counters["total"] += 1
             totals.append(rec)
             continue
+        if kind == "unresolved":  # reported above; its counts still belong to the table's sum
+            others.append(rec)
+            continue
         if code in seen:
             problems.append(Problem(file, sheet, r, name_label, name_s,
                                     E_DUPLICATE_UNIT.format(code=code, where=f"row {seen[code]}")))
+            others.append(rec)
             continue
         seen[code] = r
         rec["unit_code"] = code
@@ -578,7 +582,7 @@ def _read_sheet(ws, path: Path, mapping: HeaderMapping, matcher: UnitMatcher, un
         for field, col in by_field.items():
             if col.role not in ("count", "total") or tot.get(field) is None:
                 continue
-            vals = [rec.get(field) for rec in records]
+            vals = [rec.get(field) for rec in records + others]
             if not records or any(v is None for v in vals):
                 continue
             s = sum(vals)

@@ -1,0 +1,204 @@
+"""What a dataset holds and how complete it is (notebook 01): table summary, coverage by
+unit and quarter, problems of a DataError as a table, a deliberately broken official form
+for demonstration, and the seed facts beside the same quantity computed from the data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from paranalysis import style
+from paranalysis.dataset import Dataset
+from paranalysis.errors import DataError
+from paranalysis.schemas import COUNT_COLUMNS
+
+_L = {
+    "vi": {
+        "table": "Bảng", "rows": "Số dòng", "synthetic_rows": "Dòng giả lập", "units": "Số đơn vị",
+        "first": "Từ", "last": "Đến", "files": "Tệp",
+        "cov_title": "Độ phủ dữ liệu xử lý hồ sơ theo đơn vị và quý",
+        "cov_caption": ("Mỗi ô là một đơn vị trong một quý; màu đậm hơn là nhiều hồ sơ cần giải quyết hơn "
+                        "(thang log). Ô trắng: không có dòng dữ liệu. {n_cells} ô có dữ liệu trên {n_units} đơn vị "
+                        "× {n_q} quý ({first}–{last}).{synthetic}"),
+        "cov_synth": " Dữ liệu này là GIẢ LẬP (tỉnh minh họa).",
+        "quarter": "Quý", "unit": "Đơn vị", "records": "Hồ sơ cần giải quyết (thang log)",
+        "file": "Tệp", "sheet": "Trang tính", "row": "Dòng Excel", "column": "Cột (tiêu đề trong tệp)",
+        "value": "Giá trị tìm thấy", "expected": "Cần có",
+    },
+    "en": {
+        "table": "Table", "rows": "Rows", "synthetic_rows": "Synthetic rows", "units": "Units",
+        "first": "From", "last": "To", "files": "Files",
+        "cov_title": "Coverage of processing data by unit and quarter",
+        "cov_caption": ("Each cell is one unit in one quarter; darker means more records to handle (log scale). "
+                        "White: no row. {n_cells} cells hold data for {n_units} units × {n_q} quarters "
+                        "({first}–{last}).{synthetic}"),
+        "cov_synth": " These data are SYNTHETIC (demonstration province).",
+        "quarter": "Quarter", "unit": "Unit", "records": "Records to handle (log scale)",
+        "file": "File", "sheet": "Sheet", "row": "Excel row", "column": "Column (header in the file)",
+        "value": "Value found", "expected": "Expected",
+    },
+}
+
+
+def _l(lang: str) -> dict:
+    return _L.get(lang, _L["en"])
+
+
+def table_summary(ds: Dataset, lang: str = "vi") -> pd.DataFrame:
+    """One line per table: rows, synthetic rows, units, first and last period, files."""
+    L = _l(lang)
+    out = []
+    for name in ("units", "processing", "investments", "rankings", "facts"):
+        df = getattr(ds, name)
+        first = last = None
+        if name == "processing" and len(df):
+            first, last = str(df["period"].min()), str(df["period"].max())
+        elif name == "investments" and len(df):
+            first, last = str(df["date_in_operation"].min().date()), str(df["date_in_operation"].max().date())
+        elif name == "rankings" and len(df):
+            first, last = str(df["year"].min()), str(df["year"].max())
+        elif name == "facts" and len(df):
+            d = pd.concat([df["period_start"], df["period_end"]]).dropna()
+            first, last = (str(d.min().date()), str(d.max().date())) if len(d) else (None, None)
+        out.append({
+            L["table"]: name, L["rows"]: len(df),
+            L["synthetic_rows"]: int(df["synthetic"].sum()) if "synthetic" in df.columns else 0,
+            L["units"]: df["unit_code"].nunique() if "unit_code" in df.columns else None,
+            L["first"]: first, L["last"]: last,
+            L["files"]: ", ".join(str(p.relative_to(ds.path)) for p in ds.files.get(name, [])) or "—",
+        })
+    return pd.DataFrame(out)
+
+
+def coverage(processing: pd.DataFrame) -> pd.DataFrame:
+    """Records to handle (carried over + received) per unit (rows) and quarter (columns);
+    missing where the unit has no row in that quarter."""
+    if processing.empty:
+        return pd.DataFrame()
+    p = processing
+    handled = (p["carried_over"] + p["received_online"] + p["received_direct"] + p["received_postal"]).astype("Float64")
+    wide = (pd.DataFrame({"unit_code": p["unit_code"], "period": p["period"].astype(str), "handled": handled})
+            .pivot(index="unit_code", columns="period", values="handled"))
+    all_q = pd.period_range(p["period"].min(), p["period"].max(), freq="Q-DEC").astype(str)
+    return wide.reindex(columns=list(all_q))
+
+
+def plot_coverage(ds: Dataset, lang: str = "vi"):
+    """Heatmap of :func:`coverage`, units by name, quarters along the bottom."""
+    L = _l(lang)
+    cov = coverage(ds.processing)
+    names = ds.units.set_index("unit_code")["short_name_vi"].fillna(ds.units.set_index("unit_code")["name_vi"])
+    labels = [f"{names.get(c, c)} ({c})" for c in cov.index]
+    vals = np.log10(cov.astype(float).where(cov > 0))
+    fig, ax = plt.subplots(figsize=(11, 0.28 * len(cov) + 1.6))
+    im = ax.imshow(vals.to_numpy(), aspect="auto", cmap="Blues", interpolation="nearest")
+    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+    step = max(1, len(cov.columns) // 12)
+    ax.set_xticks(range(0, len(cov.columns), step), list(cov.columns)[::step], rotation=45, ha="right", fontsize=8)
+    ax.grid(False)
+    cb = fig.colorbar(im, ax=ax, shrink=0.8)
+    cb.set_label(L["records"])
+    ticks = cb.get_ticks()
+    cb.set_ticks(ticks, labels=[f"{10 ** t:,.0f}" for t in ticks])
+    synth = L["cov_synth"] if ds.processing["synthetic"].any() else ""
+    style.finish(fig, title=L["cov_title"], xlabel=L["quarter"], ylabel=L["unit"],
+                 caption=L["cov_caption"].format(n_cells=int(cov.notna().sum().sum()), n_units=len(cov),
+                                                 n_q=len(cov.columns), first=cov.columns[0], last=cov.columns[-1],
+                                                 synthetic=synth))
+    return fig
+
+
+def problems_table(err: DataError, lang: str = "vi") -> pd.DataFrame:
+    """The problems of a DataError, one row each (file name only, never a full path)."""
+    L = _l(lang)
+    return pd.DataFrame([{
+        L["file"]: Path(p.file).name if p.file else None, L["sheet"]: p.sheet, L["row"]: p.row,
+        L["column"]: p.column, L["value"]: p.value, L["expected"]: p.expected,
+    } for p in err.problems])
+
+
+def broken_form_example(rows: pd.DataFrame, folder, *, period) -> tuple[Path, Path, list[str]]:
+    """Write a correct official form and a copy with planted faults (for demonstration).
+
+    Returns (good path, broken path, list of the faults planted, in words). The faults:
+    a count typed as "15,61" (comma: not a whole number), a unit name misspelt, a
+    "Tổng cộng" cell that no longer equals the sum of the units, a negative count, and a
+    title whose dates are those of another quarter.
+    """
+    import openpyxl
+
+    from paranalysis.officialform import write_official_form
+    from paranalysis.periods import reporting_window, to_period
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    q = to_period(period)
+    good = write_official_form(rows, folder / f"bao_cao_quy_{q.quarter}_{q.year}.xlsx", period=q, text_numbers=True)
+    wb = openpyxl.load_workbook(good)
+    ws = wb.active
+    unit_rows = [c.row for c in ws["B"] if isinstance(c.value, str) and c.value[:3] in ("TP ", "TX.", "H. ")]
+    total_row = next(c.row for c in ws["B"] if c.value == "Tổng cộng")
+    faults = []
+    ws.cell(unit_rows[0], 6).value = "15,61"
+    faults.append(f"F{unit_rows[0]}: '15,61'")
+    name = ws.cell(unit_rows[1], 2).value
+    ws.cell(unit_rows[1], 2).value = name + "x"
+    faults.append(f"B{unit_rows[1]}: '{name}x'")
+    ws.cell(total_row, 4).value = "1.000.000"
+    faults.append(f"D{total_row}: '1.000.000'")
+    ws.cell(unit_rows[2], 11).value = -3
+    faults.append(f"K{unit_rows[2]}: -3")
+    s, e = reporting_window(q + 1)
+    ws.cell(5, 1).value = f"Quý {['I', 'II', 'III', 'IV'][q.quarter - 1]} năm {q.year} (Từ ngày {s:%d/%m/%Y} đến ngày {e:%d/%m/%Y})"
+    faults.append(f"A5: {ws.cell(5, 1).value}")
+    broken = folder / f"bao_cao_quy_{q.quarter}_{q.year}_loi.xlsx"
+    wb.save(broken)
+    return good, broken, faults
+
+
+# Facts that measure the same thing as a processing-table quantity, per calendar year.
+_COMPARABLE = {
+    "records_received": lambda p: (p["received_online"] + p["received_direct"] + p["received_postal"]).sum(),
+    "records_received_new": lambda p: (p["received_online"] + p["received_direct"] + p["received_postal"]).sum(),
+    "records_received_online": lambda p: p["received_online"].sum(),
+    "records_received_direct": lambda p: p["received_direct"].sum(),
+    "online_share_pct": lambda p: 100 * p["received_online"].sum()
+    / (p["received_online"] + p["received_direct"] + p["received_postal"]).sum(),
+    "on_time_rate_pct": lambda p: 100 * (p["resolved_early"] + p["resolved_on_time"]).sum()
+    / (p["resolved_early"] + p["resolved_on_time"] + p["resolved_late"]).sum(),
+}
+
+
+def facts_beside_data(ds: Dataset) -> pd.DataFrame:
+    """Each seed fact that has a counterpart in the processing table (same unit, same
+    kind of quantity, the quarters of the fact's calendar year up to its end date) beside
+    that counterpart. With the demo data the counterpart is synthetic: the comparison
+    shows magnitudes, not agreement."""
+    f, p = ds.facts, ds.processing
+    out = []
+    for rec in f.itertuples():
+        if rec.metric not in _COMPARABLE or rec.unit_code not in set(p["unit_code"]):
+            continue
+        start = rec.period_start if not pd.isna(rec.period_start) else None
+        end = rec.period_end if not pd.isna(rec.period_end) else None
+        year = (start or end).year if (start or end) is not None else None
+        if year is None:
+            continue
+        last_q = pd.Period(end, freq="Q-DEC") if end is not None else pd.Period(f"{year}Q4", freq="Q-DEC")
+        part = p[(p["unit_code"] == rec.unit_code) & (p["period"] >= pd.Period(f"{year}Q1", freq="Q-DEC"))
+                 & (p["period"] <= last_q)]
+        if part.empty:
+            continue
+        data_value = float(_COMPARABLE[rec.metric](part[COUNT_COLUMNS].astype("float64")))
+        out.append({
+            "fact_id": rec.fact_id, "unit": rec.unit_name, "period": rec.period_label, "metric": rec.metric,
+            "reported": rec.value, "data": round(data_value, 2),
+            "data_quarters": f"{part['period'].min()}–{part['period'].max()}",
+            "data_synthetic": bool(part["synthetic"].any()),
+            "ratio_data_to_reported": round(data_value / rec.value, 2) if rec.value else None,
+        })
+    return pd.DataFrame(out)
