@@ -465,8 +465,10 @@ def say(lines, intro: str | None = None):
     display(Markdown(text))
 
 
-def table(df: pd.DataFrame):
-    """Show a small table without its index."""
+def table(df: pd.DataFrame, text: bool = False):
+    """Show a small table without its index (``text=True``: every column left-aligned,
+    for tables of words rather than numbers)."""
     from IPython.display import HTML, display
 
-    display(HTML(df.to_html(index=False, escape=True, border=0, classes="pa-table")))
+    classes = "pa-table pa-text" if text else "pa-table"
+    display(HTML(df.to_html(index=False, escape=True, border=0, classes=classes)))
