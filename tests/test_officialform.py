@@ -291,6 +291,23 @@ def test_all_problems_reported_together_with_locations(form):
     assert u.row == r_ks and u.value == "H. Kỳ Sơnn" and "Kỳ Sơn (417)" in u.expected
 
 
+def test_broken_form_example_reports_each_planted_fault(tmp_path):
+    """The planted-fault form of notebook 01 gives one problem per planted fault (plus the
+    identity the altered total-row cell breaks), and the clean copy reads exactly."""
+    from paranalysis import overview
+
+    rows = make_rows()
+    good, broken, faults = overview.broken_form_example(rows, tmp_path, period="2024Q2")
+    assert read(good)[COUNT_COLUMNS].equals(rows[COUNT_COLUMNS])
+    err = errors_of(broken)
+    where = {(p.row, (p.column or "")[:1]) for p in err.problems}
+    planted = {(int(re.match(r"[A-Z](\d+)", f).group(1)), f[0]) for f in faults}
+    planted = {(r, "t" if r == 5 else c) for r, c in planted}  # the title fault is reported on column 'title'
+    assert planted <= where and len(faults) == 5
+    kinds = {p.expected.split(" (")[0].split(";")[0] for p in err.problems}
+    assert len(err.problems) == 6, kinds
+
+
 # ----------------------------------------------------------------------------- one test per message
 def test_error_missing_file(tmp_path):
     err = errors_of(tmp_path / "nope.xlsx")

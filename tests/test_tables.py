@@ -75,6 +75,18 @@ def test_bundled_dataset_loads_with_facts_and_labels():
     assert not ds.facts.empty
 
 
+def test_coverage_marks_missing_quarters(tmp_path):
+    from paranalysis.overview import coverage
+
+    rows = [ROW, ROW.replace("2024Q2", "2024Q4"), ROW.replace("412", "414")]
+    df = read_table([write(tmp_path, HEADER + "\n" + "\n".join(rows) + "\n")], "processing")
+    cov = coverage(df)
+    assert list(cov.columns) == ["2024Q2", "2024Q3", "2024Q4"]
+    assert cov.loc["412", "2024Q2"] == 10 + 20 + 30 + 4  # carried over + received
+    assert cov.loc["412"].isna().tolist() == [False, True, False]
+    assert cov.loc["414"].isna().tolist() == [False, True, True]
+
+
 # ----------------------------------------------------------------------------- one test per message
 def test_error_not_csv_or_parquet(tmp_path):
     one(problems(read_raw, write(tmp_path, "x", "processing.txt")), "a .csv or .parquet file")

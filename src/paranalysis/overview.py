@@ -93,17 +93,22 @@ def plot_coverage(ds: Dataset, lang: str = "vi"):
     cov = coverage(ds.processing)
     names = ds.units.set_index("unit_code")["short_name_vi"].fillna(ds.units.set_index("unit_code")["name_vi"])
     labels = [f"{names.get(c, c)} ({c})" for c in cov.index]
-    vals = np.log10(cov.astype(float).where(cov > 0))
+    from matplotlib.colors import LogNorm
+    from matplotlib.ticker import FuncFormatter
+
+    vals = cov.astype(float).where(cov > 0).to_numpy()
+    cmap = plt.get_cmap("YlGnBu").copy()
+    cmap.set_bad("white")  # no row: white, distinct from the lightest (yellow) colour
     fig, ax = plt.subplots(figsize=(11, 0.28 * len(cov) + 1.6))
-    im = ax.imshow(vals.to_numpy(), aspect="auto", cmap="Blues", interpolation="nearest")
+    im = ax.imshow(np.ma.masked_invalid(vals), aspect="auto", cmap=cmap, interpolation="nearest",
+                   norm=LogNorm(vmin=np.nanmin(vals), vmax=np.nanmax(vals)))
     ax.set_yticks(range(len(labels)), labels, fontsize=8)
     step = max(1, len(cov.columns) // 12)
     ax.set_xticks(range(0, len(cov.columns), step), list(cov.columns)[::step], rotation=45, ha="right", fontsize=8)
     ax.grid(False)
-    cb = fig.colorbar(im, ax=ax, shrink=0.8)
+    cb = fig.colorbar(im, ax=ax, shrink=0.8, format=FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    cb.ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     cb.set_label(L["records"])
-    ticks = cb.get_ticks()
-    cb.set_ticks(ticks, labels=[f"{10 ** t:,.0f}" for t in ticks])
     synth = L["cov_synth"] if ds.processing["synthetic"].any() else ""
     style.finish(fig, title=L["cov_title"], xlabel=L["quarter"], ylabel=L["unit"],
                  caption=L["cov_caption"].format(n_cells=int(cov.notna().sum().sum()), n_units=len(cov),
