@@ -385,3 +385,50 @@ def test_generator_follows_the_demo_processing_table(tmp_path):
     late_t = proc["resolved_late"].sum() / (proc["resolved_early"] + proc["resolved_on_time"] + proc["resolved_late"]).sum()
     late_r = s["resolved_late"].sum() / s["resolved"].sum()
     assert abs(late_r - late_t) < 0.004
+
+
+# --------------------------------------------------------------------------- notebook views
+
+def _hist(rows) -> pd.DataFrame:
+    """A histogram from (unit, quarter, working_days, resolved, late) tuples."""
+    df = pd.DataFrame(rows, columns=["unit_code", "period", "working_days", "resolved", "resolved_late"])
+    df["period"] = pd.PeriodIndex(df["period"], freq="Q-DEC")
+    df["working_days"] = df["working_days"].astype("Int64")
+    df["records"] = df["resolved"]
+    for c in ("pending", "returned_withdrawn", "synthetic_records"):
+        df[c] = 0
+    return df
+
+
+def test_before_after_hand_computed():
+    from paranalysis.records import analysis as ra
+
+    # unit T upgrades on 15 Aug 2020 (2020Q3): before = 2019Q3-2020Q2, after = 2020Q4-2021Q3 (k = 4)
+    rows = [("T", "2019Q4", 4, 10, 1), ("T", "2020Q1", 6, 10, 0),        # before: mean (40 + 60) / 20 = 5
+            ("T", "2020Q3", 0, 50, 0),                                    # the quarter itself: left out
+            ("T", "2021Q1", 2, 10, 0), ("T", "2021Q2", 4, 30, 0),        # after: (20 + 120) / 40 = 3.5
+            ("C", "2019Q3", 3, 10, 0), ("C", "2021Q3", 2, 10, 0),        # comparison: 3 -> 2
+            ("C", "2019Q1", 9, 99, 0), ("T", "2022Q1", 9, 99, 0)]         # outside both windows
+    inv = pd.DataFrame({"unit_code": ["T"], "category": ["one_stop_facility"],
+                        "date_in_operation": pd.to_datetime(["2020-08-15"])})
+    ba = ra.before_after(_hist(rows), inv, quarters=4).iloc[0]
+    assert (ba.before, ba.after) == ("2019Q3–2020Q2", "2020Q4–2021Q3")
+    assert (ba.mean_before, ba.mean_after, ba.change) == (5.0, 3.5, -1.5)
+    assert (ba.comparison_change, ba.change_vs_comparison) == (-1.0, -0.5)
+    assert (ba.resolved_before, ba.resolved_after, ba.late_share_before) == (20, 40, 1 / 20)
+    # medians: before 4,4,...(10x) 6,...(10x) -> position 9.5 -> 4 + 0.5 * 2 = 5; after 2 (10x), 4 (30x) -> 4
+    assert (ba.median_before, ba.median_after) == (5.0, 4.0)
+
+
+def test_shares_by_year_against_the_table():
+    from paranalysis.records import analysis as ra
+
+    summary = pd.DataFrame({"period": pd.PeriodIndex(["2024Q1", "2024Q2"], freq="Q-DEC"),
+                            "received": [100, 300], "received_online": [10, 90], "resolved": [90, 310],
+                            "resolved_late": [9, 11]})
+    table = pd.DataFrame({"period": pd.PeriodIndex(["2024Q1"], freq="Q-DEC"), "received_online": [50],
+                          "received_direct": [140], "received_postal": [10], "resolved_early": [100],
+                          "resolved_on_time": [90], "resolved_late": [10]})
+    out = ra.shares_by_year(summary, table).iloc[0]
+    assert out.online_share_records == pytest.approx(100 / 400) and out.online_share_table == pytest.approx(50 / 200)
+    assert out.late_share_records == pytest.approx(20 / 400) and out.late_share_table == pytest.approx(10 / 200)
