@@ -5,6 +5,7 @@ against Nghe An's published ranks (reference-data README)."""
 from __future__ import annotations
 
 import math
+from datetime import datetime, timezone
 
 import pandas as pd
 import pytest
@@ -142,10 +143,11 @@ def test_what_changed_reads_the_revisions_log(tmp_path):
         return [dict(unit_code=u, period=q, received_online=10, received_direct=10, resolved_early=5,
                      resolved_on_time=10, resolved_late=late, **BASE) for u in ("412", "415")]
 
+    same_second = datetime(2024, 7, 20, 8, 30, tzinfo=timezone.utc)
     for name, data in (("q1.csv", rows("2024Q1", 1)), ("q2.csv", rows("2024Q2", 1)), ("q1_fix.csv", rows("2024Q1", 2)),
                        ("q2_fix.csv", rows("2024Q2", 3))):
         pd.DataFrame(data).to_csv(tmp_path / name, index=False)
-        ingest(tmp_path / name, tmp_path / "ds")
+        ingest(tmp_path / name, tmp_path / "ds", now=same_second)  # order, not clock time, decides
     ds = paranalysis.load_dataset(tmp_path / "ds")
     info = L.what_changed(ds, "2024Q2")
     # since 2024Q1 first arrived: q2, the q1 revision, the q2 revision
@@ -153,7 +155,8 @@ def test_what_changed_reads_the_revisions_log(tmp_path):
     assert info["revised_periods"] == ["2024Q1", "2024Q2"]
     assert (info["n_units"], info["n_units_prev"]) == (2, 2)
     lines = L.what_changed_lines(info, "en")
-    assert any("revised Q1 2024 from file q1_fix.csv (2 rows; 2 values changed)" in x for x in lines)
+    assert "2024-07-20 08:30 UTC: revised Q1 2024 from file q1_fix.csv (2 rows; 2 values changed)." in lines
+    assert "2024-07-20 08:30 UTC: added Q2 2024 from file q2.csv (2 rows)." in lines
     assert "Q1 2024, Q2 2024 were revised" in lines[-1]
     bundled = L.what_changed(paranalysis.load_dataset(), paranalysis.load_dataset().periods()[-1])
     assert bundled["log"] is None

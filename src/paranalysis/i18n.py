@@ -209,12 +209,14 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "vi": "Thư mục dữ liệu chưa có nhật ký nhập số liệu (dữ liệu đi kèm hoặc nhập thủ công).",
         "en": "The data folder has no ingest log (bundled data or tables added by hand).",
     },
-    "chg.log_entry": {
-        "vi": "{time}: {action} {periods} từ tệp {file} ({rows} dòng; {changed} giá trị thay đổi).",
-        "en": "{time}: {action} {periods} from file {file} ({rows} rows; {changed} values changed).",
+    "chg.log_added": {
+        "vi": "{time}: bổ sung {periods} từ tệp {file} ({rows} dòng).",
+        "en": "{time}: added {periods} from file {file} ({rows} rows).",
     },
-    "chg.action_added": {"vi": "bổ sung", "en": "added"},
-    "chg.action_revised": {"vi": "sửa đổi", "en": "revised"},
+    "chg.log_revised": {
+        "vi": "{time}: sửa đổi {periods} từ tệp {file} ({rows} dòng; {changed} giá trị thay đổi).",
+        "en": "{time}: revised {periods} from file {file} ({rows} rows; {changed} values changed).",
+    },
     "chg.no_recent": {
         "vi": "Không có lần nhập hoặc sửa đổi số liệu nào kể từ quý trước.",
         "en": "No data was ingested or revised since the previous quarter.",

@@ -402,8 +402,8 @@ def what_changed(ds: Dataset, quarter) -> dict:
         return info
     touches = log["periods"].str.split()
     prev_added = log[touches.map(lambda ps: str(q - 1) in ps)]
-    if len(prev_added):
-        recent = log[log["time_utc"] > prev_added["time_utc"].min()]
+    if len(prev_added):  # the log is append-only: everything after the previous quarter's first ingest
+        recent = log.loc[prev_added.index[0] + 1:]
     else:
         recent = log[touches.map(lambda ps: str(q) in ps)]
     info["log"] = recent.reset_index(drop=True)
@@ -422,10 +422,12 @@ def what_changed_lines(info: dict, lang: str = "vi") -> list[str]:
     if len(log) == 0:
         lines.append(t("chg.no_recent", lang))
     for r in log.itertuples(index=False):
-        lines.append(t("chg.log_entry", lang, time=r.time_utc.replace("T", " ")[:16],
-                       action=t(f"chg.action_{r.action}", lang),
-                       periods=", ".join(quarter_label(x, lang) for x in r.periods.split()),
-                       file=r.file_name, rows=r.rows, changed=r.changed_values))
+        values = dict(time=r.time_utc.replace("T", " ")[:16] + " UTC", file=r.file_name, rows=r.rows,
+                      periods=", ".join(quarter_label(x, lang) for x in r.periods.split()))
+        if r.action == "revised":
+            lines.append(t("chg.log_revised", lang, changed=r.changed_values, **values))
+        else:
+            lines.append(t("chg.log_added", lang, **values))
     if info["revised_periods"]:
         lines.append(t("chg.revised_history", lang,
                        periods=", ".join(quarter_label(x, lang) for x in info["revised_periods"])))
