@@ -177,35 +177,39 @@ def standout_figure(result, ds: Dataset, quarter, lang: str = "vi"):
 # 3. investments and what the models say
 # ------------------------------------------------------------------------------------
 
-def first_in_operation(ds: Dataset, category: str) -> pd.Series:
-    """The first quarter each unit had an investment of ``category`` in operation."""
-    inv = ds.investments[ds.investments["category"] == category]
-    first = inv.groupby("unit_code")["date_in_operation"].min()
-    return first.dt.to_period("Q-DEC")
+def first_in_operation(ds: Dataset, category: str, units=None) -> pd.Series:
+    """The first quarter each unit had an investment of ``category`` in operation (the
+    Vietnamese reporting-quarter rule of :mod:`paranalysis.treatment`); missing = never."""
+    from paranalysis.treatment import adoption
+
+    units = list(units) if units is not None else sorted(ds.units["unit_code"])
+    a = adoption(ds.investments, units, treatment=category)
+    return pd.Series(a["first_treated"].to_numpy(), index=a["unit_code"].to_numpy(), dtype=object)
 
 
 def investment_progress(ds: Dataset, quarter) -> pd.DataFrame:
     """For every quarter up to ``quarter``: the number of compared units with each
-    investment category in operation (by the quarter's end). Columns period, category,
-    units."""
+    investment category in operation. Columns period, category, units."""
     q = to_period(quarter)
     units = comparison_units(ds, q)
     periods = [p for p in ds.periods() if p <= q]
     rows = []
     for cat in CATEGORIES:
-        first = first_in_operation(ds, cat).reindex(units).dropna()
+        first = [p for p in first_in_operation(ds, cat, units) if isinstance(p, pd.Period)]
         for p in periods:
-            rows.append({"period": p, "category": cat, "units": int((first <= p).sum())})
+            rows.append({"period": p, "category": cat, "units": sum(f <= p for f in first)})
     return pd.DataFrame(rows, columns=["period", "category", "units"])
 
 
 def investment_summary(ds: Dataset, quarter) -> pd.DataFrame:
-    """Per category: units with it in operation by the end of ``quarter``, units compared,
-    and the amount invested (VND) in those units up to then."""
+    """Per category: units with it in operation by ``quarter``, units compared, and the
+    amount invested (VND) in those units in investments in operation by then."""
+    from paranalysis.treatment import quarter_of_date
+
     q = to_period(quarter)
     units = comparison_units(ds, q)
-    inv = ds.investments
-    inv = inv[inv["unit_code"].isin(units) & (inv["date_in_operation"].dt.to_period("Q-DEC") <= q)]
+    inv = ds.investments[ds.investments["unit_code"].isin(units)]
+    inv = inv[[quarter_of_date(d) <= q for d in inv["date_in_operation"]]] if len(inv) else inv
     rows = []
     for cat in CATEGORIES:
         part = inv[inv["category"] == cat]
@@ -240,20 +244,20 @@ def investment_figure(progress: pd.DataFrame, quarter, lang: str = "vi"):
     return fig
 
 
-def outcome_panel(ds: Dataset, quarter, outcome: str) -> pd.DataFrame:
-    """Unit-by-quarter panel up to ``quarter`` for the compared units: ``outcome`` in
-    percentage points, and each investment category's first quarter in operation."""
-    from paranalysis.indicators import compute
+def outcome_panel(ds: Dataset, quarter, outcomes=EFFECT_OUTCOMES) -> pd.DataFrame:
+    """Unit-by-quarter panel up to ``quarter`` for the compared units
+    (:func:`paranalysis.treatment.outcome_panel`: outcomes in percent) with each investment
+    category's first quarter in operation (missing = never)."""
+    from paranalysis.treatment import outcome_panel as panel_of
 
     q = to_period(quarter)
-    rows = _rows(ds, [p for p in ds.periods() if p <= q], comparison_units(ds, q)).reset_index(drop=True)
-    r = compute(rows, outcome)
-    panel = pd.DataFrame({"unit_code": rows["unit_code"].to_numpy(), "period": rows["period"].to_numpy(),
-                          "y": 100 * r["rate"].astype(float).to_numpy()})
-    panel["period"] = panel["period"].astype("period[Q-DEC]")
+    units = comparison_units(ds, q)
+    rows = _rows(ds, [p for p in ds.periods() if p <= q], units).reset_index(drop=True)
+    panel = panel_of(rows, list(outcomes))
     for cat in CATEGORIES:
-        first = first_in_operation(ds, cat).to_dict()
-        panel[cat] = pd.Series([first.get(u) for u in panel["unit_code"]], index=panel.index, dtype=object)
+        first = first_in_operation(ds, cat, units).to_dict()
+        panel[cat] = pd.Series([first.get(u) if isinstance(first.get(u), pd.Period) else None
+                                for u in panel["unit_code"]], index=panel.index, dtype=object)
     return panel
 
 
@@ -266,8 +270,8 @@ def investment_effects(ds: Dataset, quarter, outcomes=EFFECT_OUTCOMES) -> pd.Dat
     from paranalysis.models import staggered_did
 
     rows = []
+    panel = outcome_panel(ds, quarter, outcomes)
     for outcome in outcomes:
-        panel = outcome_panel(ds, quarter, outcome)
         for cat in CATEGORIES:
             rec = {"category": cat, "outcome": outcome, "estimate": math.nan, "ci_low": math.nan,
                    "ci_high": math.nan, "p_value": math.nan, "n_units": 0, "n_treated": 0, "ok": False, "note": ""}
@@ -282,7 +286,7 @@ def investment_effects(ds: Dataset, quarter, outcomes=EFFECT_OUTCOMES) -> pd.Dat
 
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    res = staggered_did(panel, outcome="y", unit="unit_code", time="period", first_treated=cat,
+                    res = staggered_did(panel, outcome=outcome, unit="unit_code", time="period", first_treated=cat,
                                         control_group="never_treated")
                     agg = res.aggregate("simple")
                 rec.update(estimate=agg.att, ci_low=agg.ci_low, ci_high=agg.ci_high, p_value=agg.p_value,
