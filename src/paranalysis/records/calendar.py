@@ -37,17 +37,15 @@ def _calendar(start: date, end: date, days_off: frozenset, working: frozenset) -
 
     days = pd.date_range(start, end, freq="D")
     vn = holidays.country_holidays("VN", years=range(start.year, end.year + 1))
-    names = [vn.get(d.date()) for d in days]
-    weekend = days.day_of_week >= 5
-    is_holiday = np.array([n is not None for n in names])
-    swapped_saturdays = {d for d in vn.weekend_workdays}
-    working_day = (~weekend & ~is_holiday) | np.array([d.date() in swapped_saturdays for d in days])
-    for i, d in enumerate(days):
-        dd = d.date()
-        if dd in days_off:
-            working_day[i] = False
-        if dd in working:
-            working_day[i] = True
+    names = pd.Series(pd.Index(days.date).map(lambda d: vn.get(d)), index=days)
+    weekend = np.asarray(days.day_of_week >= 5)
+    is_holiday = names.notna().to_numpy()
+    swapped = np.asarray(days.isin(pd.to_datetime(sorted(vn.weekend_workdays))))
+    working_day = (~weekend & ~is_holiday) | swapped
+    if days_off:
+        working_day &= ~np.asarray(days.isin(pd.to_datetime(sorted(days_off))))
+    if working:
+        working_day |= np.asarray(days.isin(pd.to_datetime(sorted(working))))
     cal = pd.DataFrame({
         "date": days.date,
         "is_working_day": working_day,

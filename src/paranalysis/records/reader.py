@@ -139,6 +139,7 @@ def _connect(threads: int | None = None, memory_limit: str | None = None):
         if memory_limit:
             config["memory_limit"] = memory_limit
         con = duckdb.connect(":memory:", config=config)
+        con.execute("SET enable_progress_bar = false")
         try:
             yield con
         finally:
