@@ -150,3 +150,21 @@ def test_notebook_06_and_its_html_are_free_of_personal_data(tmp_path):
     assert "60,000" in notebook_text or "60.000" in notebook_text  # it did read the same demo export
     assert_clean(notebook_text, planted, "executed notebook 06")
     assert_clean(html, planted, "HTML of notebook 06")
+
+
+def test_the_scan_itself_projects_only_allowed_columns(files):
+    """DuckDB's plan: the file scan (Parquet and CSV) names no personal column, so those
+    columns are never materialised, let alone turned into DataFrame columns."""
+    import duckdb
+
+    from paranalysis.records.reader import _register_calendar, _Scan, fast_sql
+
+    for f in files:
+        con = duckdb.connect()
+        rng = _register_calendar(con, rec.working_day_calendar())
+        sql = "SELECT count(*) FILTER (_bad_row), count(working_days) FROM (" + fast_sql(_Scan(f), con, rng) + ")"
+        plan = "".join(row[1] for row in con.execute("EXPLAIN " + sql).fetchall())
+        flat = re.sub(r"[\s│╭╮╰╯─┬┴┼├┤]+", "", plan)
+        assert "Projections:record_id" in flat, plan
+        for c in PERSONAL:
+            assert c.replace("_", "") not in flat.replace("_", ""), f"{c} in the scan of {f.name}"
