@@ -355,3 +355,12 @@ def test_period_that_contradicts_the_workbook_title_is_refused(tmp_path):
     with pytest.raises(DataError):
         ing.ingest(book, tmp_path / "ds", period="2024Q2", now=NOW)
     assert not (tmp_path / "ds").exists()
+
+
+def test_a_second_ingest_on_the_same_folder_stops_while_one_runs(tmp_path, first):
+    root = tmp_path / "ds"
+    with ing._folder_lock(root):
+        with pytest.raises(DataError, match="another one holds the lock"):
+            ing.ingest(first, root, now=NOW)
+    assert not root.exists()
+    assert ing.ingest(first, root, now=NOW).action == "added"  # the lock is released afterwards
