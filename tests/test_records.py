@@ -318,6 +318,24 @@ def test_parquet_rows_are_counted_from_one(tmp_path):
     assert [(pr.row, pr.column, pr.value) for pr in _problems(e)] == [(3, "channel", "carrier pigeon")]
 
 
+@pytest.mark.parametrize("missing", ["", None])
+def test_missing_record_ids_in_parquet_are_caught(tmp_path, missing):
+    """The streaming pass skips reading record_id only when Parquet statistics prove that
+    none is missing; an empty or null code must still be reported."""
+    df = pd.DataFrame({"record_id": ["A", missing, "C"], "unit_code": ["426"] * 3, "procedure_code": ["P"] * 3,
+                       "received_at": pd.to_datetime(["2024-01-02"] * 3), "due_at": pd.to_datetime(["2024-01-05"] * 3),
+                       "resolved_at": pd.to_datetime(["2024-01-03"] * 3), "channel": ["online"] * 3,
+                       "status": ["resolved"] * 3})
+    p = tmp_path / "ids.parquet"
+    df.to_parquet(p)
+    with pytest.raises(DataError) as e:
+        rec.summarize(p)
+    assert [(pr.row, pr.column) for pr in _problems(e)] == [(2, "record_id")]
+    df.loc[1, "record_id"] = "B"
+    df.to_parquet(p)
+    assert rec.summarize(p)["received"].sum() == 3
+
+
 def test_vietnamese_headers_codes_and_day_first_dates(tmp_path):
     header = "Mã hồ sơ,Mã đơn vị,Mã TTHC,Ngày tiếp nhận,Hạn trả kết quả,Ngày trả kết quả,Kênh nộp,Trạng thái\n"
     rows = ["X1,426,P,02/02/2024 09:00,20/02/2024 17:00,16/02/2024 10:00,Trực tuyến,Đã giải quyết",

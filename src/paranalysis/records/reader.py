@@ -399,15 +399,33 @@ def _diagnose(scan: _Scan, cal: pd.DataFrame, max_problems: int = 50) -> list[Pr
     return problems
 
 
+def _ids_proven_present(scan: _Scan, con) -> bool:
+    """True when Parquet statistics prove that no record_id is missing or empty (no null in
+    any row group and the smallest value is not the empty string), so the streaming pass
+    need not read the codes themselves."""
+    if scan.kind != "parquet":
+        return False
+    col = scan.resolve_columns(con)["record_id"][0]
+    lst = "[" + ", ".join(_sql_str(f) for f in scan.files) + "]"
+    try:
+        rows = con.execute(f"SELECT stats_null_count, stats_min_value, num_values FROM parquet_metadata({lst}) "
+                           f"WHERE path_in_schema = {_sql_str(col)}").fetchall()
+    except duckdb.Error:
+        return False
+    return bool(rows) and all(n == 0 and v is not None and v != "" for n, v, _ in rows)
+
+
 def fast_sql(scan: _Scan, con, cal_range: tuple[date, date]) -> str:
     """Rows for the streaming summaries: allowed columns as found, parsed timestamps,
     working days (for every row with a resolution time) and one flag for the faults that
-    do not depend on the status (those are checked on the aggregated counts)."""
+    do not depend on the status (those are checked on the aggregated counts). Missing
+    record_ids are checked row by row unless Parquet statistics already rule them out."""
     proj = scan.projection(con, fast=True)
+    id_check = "FALSE" if _ids_proven_present(scan, con) else "p.record_id IS NULL"
     return f"""
         WITH p AS ({proj})
         SELECT p.*, c2.wd - c1.wd AS working_days,
-               (p.record_id IS NULL OR p.unit_code IS NULL OR p.received_at IS NULL OR p.due_at IS NULL
+               ({id_check} OR p.unit_code IS NULL OR p.received_at IS NULL OR p.due_at IS NULL
                 OR (p._has_resolved_text AND p.resolved_at IS NULL)
                 OR coalesce(p.resolved_at < p.received_at, false) OR coalesce(p.due_at < p.received_at, false)
                 OR c1.wd IS NULL OR (p.resolved_at IS NOT NULL AND c2.wd IS NULL)) AS _bad_row
