@@ -179,6 +179,7 @@ def test_run_reports_a_failing_notebook_and_runs_the_others(tmp_path, monkeypatc
     assert "ok     02-works.ipynb" in stdout and "1 notebook(s) failed" in err
     page = (out / "01-fails.html").read_text()
     assert "the figures do not add up" in page and "Traceback" not in page and "raise ValueError" not in page
+    assert "An Exception was encountered" not in page  # papermill's error-link cells stay out
     assert "Works 2024Q4" in (out / "02-works.html").read_text()
     assert "01-fails.html" in (out / "index.html").read_text()
 

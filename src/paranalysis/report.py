@@ -43,7 +43,7 @@ from paranalysis.nbtools import banner_text
 from paranalysis.periods import to_period
 
 NOTEBOOK_PARAMETERS = ("data_dir", "quarter", "lang")
-REMOVE_CELL_TAGS = ("remove-cell", "report-hide")
+REMOVE_CELL_TAGS = ("remove-cell", "report-hide", "papermill-error-cell-tag")  # the last: papermill's error links
 
 
 class RunError(Exception):
