@@ -231,6 +231,13 @@ def test_error_unknown_unit_code(tmp_path):
     write(tmp_path, f"{HEADER}\n{ROW.replace('412', '999')}\n")
     pr = one(problems(load_dataset, tmp_path), "a unit code known to the units table")
     assert pr.value == "999"
+    assert (pr.file, pr.row, pr.column) == ("processing.csv", 2, "unit_code")  # file and line, not a position
+
+
+def test_error_real_row_in_synthetic_file_names_file_and_line(tmp_path):
+    write(tmp_path, f"{HEADER}\n{ROW}\n", "processing_synthetic.csv")
+    pr = one(problems(load_dataset, tmp_path), "true in every row of a file named 'synthetic'")
+    assert (pr.file, pr.row) == ("processing_synthetic.csv", 2)
 
 
 def test_extra_units_file_makes_code_known(tmp_path):

@@ -86,22 +86,24 @@ class Dataset:
         return sorted({p for ps in self.files.values() for p in ps})
 
 
-def _check_synthetic_labels(df: pd.DataFrame, files: list[Path], table: str, root: Path) -> None:
-    if "synthetic" not in df.columns or df.empty:
-        return
+def _origin(df: pd.DataFrame, i: int) -> tuple[str | None, int | None]:
+    origin = df.attrs.get("origin")
+    if origin and 0 <= i < len(origin):
+        return origin[i]
+    return None, None
+
+
+def _check_synthetic_labels(df: pd.DataFrame, table: str) -> list[Problem]:
+    """Rows read from a file named '...synthetic...' must say synthetic=true."""
     problems = []
-    # read_table keeps file order; recompute per-file row ranges
-    start = 0
-    for p in files:
-        n = sum(1 for _ in open(p, encoding="utf-8-sig")) - 1 if p.suffix.lower() == ".csv" else len(pd.read_parquet(p))
-        part = df.iloc[start:start + n]
-        if "synthetic" in p.name.lower() and not part["synthetic"].all():
-            bad = part.index[~part["synthetic"]]
-            problems.append(Problem(file=str(p.relative_to(root)), row=int(bad[0] - start + 2), column="synthetic",
-                                    value=False, expected="true in every row of a file named 'synthetic'"))
-        start += n
-    if problems:
-        raise DataError(problems)
+    if "synthetic" not in df.columns or df.empty:
+        return problems
+    for i, flag in enumerate(df["synthetic"].tolist()):
+        file, row = _origin(df, i)
+        if file and "synthetic" in Path(file).name.lower() and not flag:
+            problems.append(Problem(file=file, row=row, column="synthetic", value=False,
+                                    expected="true in every row of a file named 'synthetic'"))
+    return problems
 
 
 def load_dataset(path=None) -> Dataset:
@@ -112,8 +114,11 @@ def load_dataset(path=None) -> Dataset:
         raise DataError([Problem(file=str(root), expected="a dataset folder")])
     files = {t: table_files(root, t) for t in TABLES}
     tables = {t: read_table(files[t], t, root=root) for t in TABLES if t != "units"}
+    problems = []
     for t in ("processing", "investments", "rankings"):
-        _check_synthetic_labels(tables[t], files[t], t, root)
+        problems += _check_synthetic_labels(tables[t], t)
+    if problems:
+        raise DataError(problems)
     units = package_units()
     if files["units"]:
         extra = read_table(files["units"], "units", root=root)
@@ -125,9 +130,10 @@ def load_dataset(path=None) -> Dataset:
         df = tables[t]
         if df.empty or "unit_code" not in df.columns:
             continue
-        for i, code in df["unit_code"].items():
+        for i, code in enumerate(df["unit_code"].tolist()):
             if code is not None and not pd.isna(code) and code not in known:
-                problems.append(Problem(file=f"{t} table", row=int(i) + 2, column="unit_code", value=code,
+                file, row = _origin(df, i)
+                problems.append(Problem(file=file or f"{t} table", row=row, column="unit_code", value=code,
                                         expected="a unit code known to the units table"))
     if problems:
         raise DataError(problems[:200])

@@ -199,4 +199,7 @@ def read_table(paths: list[Path], name: str, *, root: Path | None = None) -> pd.
     file_s = pd.concat(files, ignore_index=True)
     if name == "processing" and "period" in df.columns:
         df["period"] = df["period"].astype("period[Q-DEC]")
-    return validate(df, name, rows=row_s, files=file_s, file=None if len(paths) != 1 else str(paths[0]))
+    out = validate(df, name, rows=row_s, files=file_s, file=None if len(paths) != 1 else str(paths[0]))
+    # where each row came from (file, line), for messages about rules across tables
+    out.attrs["origin"] = list(zip(file_s.tolist(), row_s.tolist()))
+    return out
