@@ -136,6 +136,8 @@ def test_ranking_latest_matches_published_ranks():
     lines = L.ranking_lines(latest.reset_index(), "vi")
     assert any("hạng 27/63 (giảm 12 bậc so với 2023)" in x for x in lines)
     assert any("hạng 6/63 (tăng 6 bậc so với 2023)" in x for x in lines)
+    # one-off rankings (MIC ICT index 2017) are not presented as a "latest rank"
+    assert "ICT_EGOV_INDEX_MIC" not in latest.index
 
 
 def test_what_changed_reads_the_revisions_log(tmp_path):

@@ -342,13 +342,19 @@ def effect_lines(effects: pd.DataFrame, lang: str = "vi") -> list[str]:
 # 4. rankings
 # ------------------------------------------------------------------------------------
 
-def ranking_latest(ds: Dataset, unit_code: str = PROVINCE) -> pd.DataFrame:
-    """The latest published rank of ``unit_code`` in every index, with the previous one
-    (``rankings.rank_changes``: places gained, and whether a method break makes the
-    comparison unsafe)."""
+# Indices leadership follows every year; one-off rankings (e.g. the MIC ICT index of 2017)
+# are left to notebook 04.
+LEADERSHIP_INDICES = ("PAR_INDEX", "SIPAS", "PAPI", "PCI", "SERVICE_INDEX_766", "DDCI", "DISTRICT_PAR_INDEX")
+
+
+def ranking_latest(ds: Dataset, unit_code: str = PROVINCE, indices=LEADERSHIP_INDICES) -> pd.DataFrame:
+    """The latest published rank of ``unit_code`` in each index leadership follows, with
+    the previous one (``rankings.rank_changes``: places gained, and whether a method break
+    makes the comparison unsafe)."""
     from paranalysis.rankings import rank_changes
 
-    r = ds.rankings[(ds.rankings["unit_code"] == unit_code) & ds.rankings["rank"].notna()]
+    r = ds.rankings[(ds.rankings["unit_code"] == unit_code) & ds.rankings["rank"].notna()
+                    & ds.rankings["index"].isin(list(indices))]
     if r.empty:
         return pd.DataFrame(columns=["index", "year", "rank", "n_ranked", "prev_year", "prev_rank",
                                      "places_gained", "rank_comparable"])
