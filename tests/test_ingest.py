@@ -364,3 +364,17 @@ def test_a_second_ingest_on_the_same_folder_stops_while_one_runs(tmp_path, first
             ing.ingest(first, root, now=NOW)
     assert not root.exists()
     assert ing.ingest(first, root, now=NOW).action == "added"  # the lock is released afterwards
+
+
+def test_rows_for_a_unit_after_it_ceased_to_exist_are_kept_with_a_caution():
+    """Districts were abolished on 1 Jul 2025 (valid_to 2025-06-30); Cửa Lò merged into Vinh
+    on 1 Dec 2024 (valid_to 2024-11-30). Rows for later quarters are flagged, not dropped."""
+    from paranalysis.ingest import outside_validity
+    from paranalysis.units import package_units
+
+    rows = pd.DataFrame({"unit_code": ["412", "413", "413"],
+                         "period": pd.PeriodIndex(["2025Q3", "2024Q3", "2025Q1"], freq="Q-DEC")})
+    notes = outside_validity(rows, package_units())
+    assert len(notes) == 2
+    assert any("412" in n and "2025Q3" in n for n in notes)
+    assert any("413" in n and "2025Q1" in n for n in notes)

@@ -428,7 +428,7 @@ def ingest(file, data_dir, *, period=None, synthetic: bool = False, now: datetim
         other_files = [p for p in (table_files(root, "processing") if root.exists() else [])
                        if p.resolve() != ingested_path.resolve()]
         others = read_table(other_files, "processing", root=root) if other_files else None
-        cautions: list[str] = []
+        cautions: list[str] = outside_validity(rows, units)
         if others is not None and len(others):
             clash = _keys(rows) & _keys(others)
             if clash:
@@ -521,6 +521,22 @@ def ingest(file, data_dir, *, period=None, synthetic: bool = False, now: datetim
                             replaced_rows=len(replaced_keys), changed_values=changed, sha256=sha,
                             raw_path=root / raw_rel, warnings=notes + cautions,
                             covered=(str(ps[0]), str(ps[-1])) if len(ps) else None)
+
+
+def outside_validity(rows: pd.DataFrame, units: pd.DataFrame) -> list[str]:
+    """Cautions for rows of a unit in a quarter when the unit did not exist (e.g. a
+    district after the district tier was abolished on 1 Jul 2025, or Cửa Lò after its
+    merger into Vinh on 1 Dec 2024). Kept, not refused: the export is what it is."""
+    u = units.set_index("unit_code")
+    out = []
+    for code, period in sorted({(str(c), p) for c, p in zip(rows["unit_code"], rows["period"])}):
+        if code not in u.index:
+            continue
+        vf, vt = u.at[code, "valid_from"], u.at[code, "valid_to"]
+        if (not pd.isna(vt) and period.start_time > vt) or (not pd.isna(vf) and period.end_time < vf):
+            span = f"{'' if pd.isna(vf) else vf.date()}–{'' if pd.isna(vt) else vt.date()}"
+            out.append(f"unit {code} ({u.at[code, 'name_vi']}) has rows for {period} but existed only {span}")
+    return out
 
 
 def _write_table(fh, data: bytes) -> None:
