@@ -219,6 +219,8 @@ def main(argv=None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="runs of summarize and raw_sql each (interleaved)")
     ap.add_argument("--pandas-repeat", type=int, default=1)
     ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "paranalysis-records-benchmark")
+    ap.add_argument("--scaling", default="", help="e.g. 4,10: also time summarize over 4 and 10 links to the "
+                    "Parquet file (4x and 10x the records) to show how time and memory grow")
     ap.add_argument("--json", type=Path, default=None, help="also write the results here")
     ap.add_argument("--clean", action="store_true", help="delete the generated files at the end")
     ap.add_argument("--child", help=argparse.SUPPRESS)
@@ -265,12 +267,29 @@ def main(argv=None) -> int:
                 "paired_ratios": paired if c == "summarize" else None,
                 "file_gib": path.stat().st_size / GIB,
             })
+    scaling = [int(k) for k in args.scaling.split(",") if k.strip()]
+    if scaling:
+        base = _generate(args.records, "parquet", args.workdir)
+        for k in scaling:
+            d = args.workdir / f"links_{k}"
+            d.mkdir(exist_ok=True)
+            for i in range(k):
+                link = d / f"part-{i:03d}_synthetic.parquet"
+                if not link.exists():
+                    link.symlink_to(base.resolve())
+            info = _run_child("summarize", Path(str(d / "part-*_synthetic.parquet")), args.workdir / f"result_links_{k}.json")
+            print(f"  parquet x{k} summarize: {info['seconds']:.2f} s, peak {info['peak_rss'] / GIB:.2f} GiB", flush=True)
+            results.append({"format": f"parquet x{k} (links)", "records": k * args.records, "contender": "summarize",
+                            "runs": 1, "median_seconds": info["seconds"], "min_seconds": info["seconds"],
+                            "peak_rss_gib": info["peak_rss"] / GIB, "ratio_to_raw_sql": float("nan"),
+                            "paired_ratios": None, "file_gib": k * base.stat().st_size / GIB})
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     print("\n| file | records | contender | time (median s) | peak RSS (GiB) | ratio to raw SQL |")
     print("|---|---:|---|---:|---:|---:|")
     for r in results:
         print(f"| {r['format']} ({r['file_gib']:.2f} GiB) | {r['records']:,} | {r['contender']} | "
-              f"{r['median_seconds']:.2f} | {r['peak_rss_gib']:.2f} | {r['ratio_to_raw_sql']:.2f} |")
+              f"{r['median_seconds']:.2f} | {r['peak_rss_gib']:.2f} | "
+              f"{'–' if r['ratio_to_raw_sql'] != r['ratio_to_raw_sql'] else format(r['ratio_to_raw_sql'], '.2f')} |")
     for r in results:
         if r["paired_ratios"]:
             print(f"paired summarize/raw_sql ratios ({r['format']}): "
