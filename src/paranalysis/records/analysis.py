@@ -99,11 +99,13 @@ def before_after(hist: pd.DataFrame, investments: pd.DataFrame, category: str = 
             "late_share_before": before["late_share"], "late_share_after": after["late_share"],
             "comparison_mean_before": cb["mean"], "comparison_mean_after": ca["mean"],
         })
-    out = pd.DataFrame(rows)
-    if len(out):
-        out["change"] = out["mean_after"] - out["mean_before"]
-        out["comparison_change"] = out["comparison_mean_after"] - out["comparison_mean_before"]
-        out["change_vs_comparison"] = out["change"] - out["comparison_change"]
+    columns = ["unit_code", "in_operation", "before", "after", "resolved_before", "resolved_after", "mean_before",
+               "mean_after", "median_before", "median_after", "p90_before", "p90_after", "late_share_before",
+               "late_share_after", "comparison_mean_before", "comparison_mean_after"]
+    out = pd.DataFrame(rows, columns=columns)
+    out["change"] = out["mean_after"] - out["mean_before"]
+    out["comparison_change"] = out["comparison_mean_after"] - out["comparison_mean_before"]
+    out["change_vs_comparison"] = out["change"] - out["comparison_change"]
     out.attrs["comparison_units"] = sorted(units - treated)
     out.attrs["category"] = category
     return out

@@ -39,6 +39,7 @@ _T = {
                           "operation; grey tick: the change in units without an upgrade over the same quarters. "
                           "A descriptive comparison, not a causal estimate.")},
     "change": {"vi": "Số ngày làm việc trung bình", "en": "Mean working days"},
+    "no_data": {"vi": "Không có đơn vị nào có đủ bốn quý trước và sau", "en": "No unit has four quarters before and after"},
 }
 
 
@@ -94,6 +95,8 @@ def plot_before_after(ba: pd.DataFrame, *, units: pd.DataFrame | None = None, qu
     apply_style()
     d = ba.sort_values("in_operation").reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(8, 0.38 * len(d) + 1.5))
+    if d.empty:
+        ax.text(0.5, 0.5, _t("no_data", lang), ha="center", va="center", transform=ax.transAxes)
     y = np.arange(len(d))
     for i, r in d.iterrows():
         ax.plot([r.mean_before, r.mean_after], [i, i], color=PALETTE[0], lw=1.5)

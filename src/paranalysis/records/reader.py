@@ -139,7 +139,10 @@ def _connect(threads: int | None = None, memory_limit: str | None = None):
         if memory_limit:
             config["memory_limit"] = memory_limit
         con = duckdb.connect(":memory:", config=config)
-        con.execute("SET enable_progress_bar = false")
+        try:  # no progress bar in outputs (in Jupyter DuckDB may refuse the setting without ipywidgets)
+            con.execute("SET enable_progress_bar = false")
+        except duckdb.Error:
+            pass
         try:
             yield con
         finally:
