@@ -34,6 +34,7 @@ working days. See docs/records.md for what the calendar covers and what it does 
 """
 
 from paranalysis.records.calendar import add_working_days, working_day_calendar, working_days
+from paranalysis.records.demo import generate_demo_records
 from paranalysis.records.reader import CHANNELS, RECORD_COLUMNS, STATUSES, export_columns, read_records
 from paranalysis.records.summary import (
     processing_form,
@@ -48,5 +49,5 @@ __all__ = [
     "CHANNELS", "RECORD_COLUMNS", "STATUSES",
     "add_working_days", "working_day_calendar", "working_days",
     "read_records", "export_columns", "working_day_histogram", "summarize", "summarize_histogram", "weighted_quantile",
-    "processing_form", "reconcile",
+    "processing_form", "reconcile", "generate_demo_records",
 ]

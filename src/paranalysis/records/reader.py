@@ -444,7 +444,7 @@ def _raise_if_bad(scan: _Scan, cal: pd.DataFrame, n_bad: int) -> None:
             problems = [Problem(file=scan.label, expected="valid records")]
         more = n_bad - len({(p.file, p.row) for p in problems})
         if more > 0:
-            problems.append(Problem(file=scan.label, expected=f"... and {more} more faulty rows (fix the first ones and rerun)"))
+            problems.append(Problem(file=scan.label, expected=f"... and about {more} more faults (fix the first ones and rerun)"))
         raise DataError(problems, file=scan.label)
 
 
