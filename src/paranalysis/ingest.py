@@ -116,6 +116,8 @@ def _csv_bytes(df: pd.DataFrame, columns: list[str]) -> bytes:
 
 
 def sha256_file(path: Path) -> str:
+    """SHA-256 of a file's bytes: how a received file is recognised when ingested again,
+    and how report footers name their inputs."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):

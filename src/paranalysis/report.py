@@ -21,7 +21,6 @@ Output folder (default ``reports/<quarter>/``): ``NN-name.ipynb`` and ``NN-name.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
@@ -36,6 +35,7 @@ from pathlib import Path
 import nbformat
 
 import paranalysis
+from paranalysis.ingest import sha256_file  # one checksum for raw files and report provenance
 from paranalysis.dataset import Dataset, bundled_data_dir, load_dataset
 from paranalysis.errors import DataError
 from paranalysis.i18n import LANGS, quarter_label, t
@@ -163,14 +163,6 @@ def resolve_quarter(ds: Dataset, quarter=None) -> str:
 # ----------------------------------------------------------------------------------
 # provenance
 # ----------------------------------------------------------------------------------
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
 
 def git_commit() -> str | None:
     """The git commit of the package source (with "+ local changes" when the working
