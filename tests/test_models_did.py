@@ -136,3 +136,19 @@ def test_simulation_benchmark_small():
     assert (hom["bias"].abs() < 4 * hom["bias_mc_se"]).all()
     default = s[(s.method.isin(["pooled_t", "wild"]))]
     assert (default["coverage"] >= 0.8).all()
+
+
+def test_truth_coverage_counts_intervals_containing_the_planted_effect(facility_panel):
+    """truth_coverage agrees with a direct count: facility -> late rate, planted -1.0 pp."""
+    from paranalysis.models import truth_coverage
+
+    truth = {"one_stop_facility": {"late_rate_resolved_basis": demo.PLANTED_EFFECTS["one_stop_facility"]
+                                   ["late_rate_resolved_pp"]}}
+    table = truth_coverage({"one_stop_facility": facility_panel}, truth)
+    for inference in ("pooled_t", "analytic"):
+        r = staggered_did(facility_panel, outcome="late_rate_resolved_basis", unit="unit_code", time="period",
+                          first_treated="first_treated", inference=inference)
+        direct = sum(r.aggregate(k).ci_low <= -1.0 <= r.aggregate(k).ci_high
+                     for k in ("simple", "dynamic", "group", "calendar"))
+        assert table.loc[inference, "intervals"] == 4
+        assert table.loc[inference, "intervals containing the planted effect"] == direct

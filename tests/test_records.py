@@ -450,3 +450,23 @@ def test_shares_by_year_against_the_table():
     out = ra.shares_by_year(summary, table).iloc[0]
     assert out.online_share_records == pytest.approx(100 / 400) and out.online_share_table == pytest.approx(50 / 200)
     assert out.late_share_records == pytest.approx(20 / 400) and out.late_share_table == pytest.approx(10 / 200)
+
+
+def test_records_source_prefers_a_folder_export_and_falls_back_to_labelled_demo(tmp_path):
+    """A dataset folder with a records*.parquet export is read as is (not synthetic); one
+    without gets a seeded synthetic demo export whose file name says so."""
+    import shutil
+
+    import paranalysis
+    from paranalysis.records.analysis import records_source
+
+    ds = paranalysis.load_dataset()
+    demo_path, is_demo = records_source(ds, tmp_path)
+    assert is_demo and demo_path.name == "records_synthetic.parquet" and demo_path.exists()
+
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    shutil.copy(demo_path, folder / "records_2024.parquet")
+    ds2 = paranalysis.load_dataset(folder)
+    src, is_demo2 = records_source(ds2, tmp_path / "unused")
+    assert not is_demo2 and [p.name for p in src] == ["records_2024.parquet"]

@@ -13,8 +13,8 @@
 from paranalysis.models.did import Aggregate, PretrendTest, StaggeredDiD, staggered_did
 from paranalysis.models.panel import PanelFE, demean_two_way, panel_fe
 from paranalysis.models.diagnostics import (compare_estimators, effect_table, leave_one_out, placebo_adoption,
-                                            plot_event_study, plot_leave_one_out)
+                                            plot_event_study, plot_leave_one_out, truth_coverage)
 
 __all__ = ["Aggregate", "PretrendTest", "StaggeredDiD", "staggered_did", "PanelFE", "demean_two_way", "panel_fe",
            "compare_estimators", "effect_table", "leave_one_out", "placebo_adoption", "plot_event_study",
-           "plot_leave_one_out"]
+           "plot_leave_one_out", "truth_coverage"]

@@ -160,6 +160,27 @@ def effect_table(panels: dict, outcomes: dict, *, truth: dict | None = None, uni
     return pd.DataFrame(rows)
 
 
+def truth_coverage(panels: dict, truth: dict, *, inferences=("pooled_t", "analytic"),
+                   kinds=("simple", "dynamic", "group", "calendar"), unit: str = "unit_code",
+                   time: str = "period", first_treated: str = "first_treated") -> pd.DataFrame:
+    """How many 95 % intervals contain the planted effect, per inference method, over every
+    investment, outcome in ``truth`` and aggregation kind. Only meaningful on demo data,
+    where the truth is known (``paranalysis.demo.PLANTED_EFFECTS`` in rate columns)."""
+    rows = []
+    for inv, panel in panels.items():
+        for col, t in truth.get(inv, {}).items():
+            for inference in inferences:
+                res = staggered_did(panel, outcome=col, unit=unit, time=time, first_treated=first_treated,
+                                    inference=inference)
+                for kind in kinds:
+                    a = res.aggregate(kind)
+                    rows.append({"inference": inference, "investment": inv, "outcome": col, "kind": kind,
+                                 "covers": bool(a.ci_low <= t <= a.ci_high)})
+    df = pd.DataFrame(rows)
+    return (df.groupby("inference")["covers"].agg(["sum", "size"])
+            .rename(columns={"sum": "intervals containing the planted effect", "size": "intervals"}))
+
+
 def plot_leave_one_out(loo: pd.DataFrame, *, full: float, title: str, ylabel: str, caption: str = "",
                        lang: str = "vi"):
     """Each dot: the overall effect estimated without one unit (with its interval); the

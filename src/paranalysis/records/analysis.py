@@ -25,6 +25,20 @@ def find_exports(root) -> list[Path]:
     return table_files(Path(root), "records") if root is not None and Path(root).is_dir() else []
 
 
+def records_source(ds, workdir) -> tuple[list[Path] | Path, bool]:
+    """The record exports of a dataset folder, or, when it has none, a seeded synthetic
+    demo export written into ``workdir`` (consistent with the folder's processing and
+    investment tables). Returns the source and whether it is synthetic."""
+    from paranalysis.records.demo import DEFAULT_SEED, NOTEBOOK_RECORDS, generate_demo_records
+
+    exports = find_exports(ds.path)
+    if exports:
+        return exports, False
+    path = Path(workdir) / "records_synthetic.parquet"
+    generate_demo_records(NOTEBOOK_RECORDS, DEFAULT_SEED, path, processing=ds.processing, investments=ds.investments)
+    return path, True
+
+
 def window(hist: pd.DataFrame, first, last) -> pd.DataFrame:
     """The histogram rows of quarters ``first`` .. ``last`` (inclusive)."""
     lo, hi = to_period(first), to_period(last)
