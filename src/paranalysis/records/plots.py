@@ -55,8 +55,9 @@ def _names(units: pd.DataFrame | None, codes) -> list[str]:
 
 
 def _fmt(n: int, lang: str) -> str:
-    s = f"{int(n):,}"
-    return s.replace(",", ".") if lang == "vi" else s
+    from paranalysis.i18n import fmt_number
+
+    return fmt_number(int(n), lang)
 
 
 def plot_unit_distribution(dist: pd.DataFrame, *, units: pd.DataFrame | None = None, period: str = "",
