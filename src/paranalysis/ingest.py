@@ -528,17 +528,20 @@ def ingest(file, data_dir, *, period=None, synthetic: bool = False, now: datetim
 def outside_validity(rows: pd.DataFrame, units: pd.DataFrame) -> list[str]:
     """Cautions for rows of a unit in a quarter when the unit did not exist (e.g. a
     district after the district tier was abolished on 1 Jul 2025, or Cửa Lò after its
-    merger into Vinh on 1 Dec 2024). Kept, not refused: the export is what it is."""
+    merger into Vinh on 1 Dec 2024). Kept, not refused: the export is what it is. One
+    caution per quarter and validity window, naming the units."""
     u = units.set_index("unit_code")
-    out = []
+    groups: dict[tuple[str, str], list[str]] = {}
     for code, period in sorted({(str(c), p) for c, p in zip(rows["unit_code"], rows["period"])}):
         if code not in u.index:
             continue
         vf, vt = u.at[code, "valid_from"], u.at[code, "valid_to"]
-        if (not pd.isna(vt) and period.start_time > vt) or (not pd.isna(vf) and period.end_time < vf):
-            span = f"{'' if pd.isna(vf) else vf.date()}–{'' if pd.isna(vt) else vt.date()}"
-            out.append(f"unit {code} ({u.at[code, 'name_vi']}) has rows for {period} but existed only {span}")
-    return out
+        if not pd.isna(vt) and period.start_time > vt:
+            groups.setdefault((str(period), f"ceased to exist after {vt.date()}"), []).append(code)
+        elif not pd.isna(vf) and period.end_time < vf:
+            groups.setdefault((str(period), f"did not exist before {vf.date()}"), []).append(code)
+    return [f"{len(codes)} unit(s) with rows for {period} {why}: {', '.join(codes)}"
+            for (period, why), codes in groups.items()]
 
 
 def _write_table(fh, data: bytes) -> None:
