@@ -541,7 +541,7 @@ def outside_validity(rows: pd.DataFrame, units: pd.DataFrame) -> list[str]:
         elif not pd.isna(vf) and period.end_time < vf:
             groups.setdefault((str(period), f"did not exist before {vf.date()}"), []).append(code)
     return [f"{len(codes)} unit(s) with rows for {period} {why}: {', '.join(codes)}"
-            for (period, why), codes in groups.items()]
+            for (period, why), codes in sorted(groups.items())]
 
 
 def _write_table(fh, data: bytes) -> None:
