@@ -44,3 +44,27 @@ def synthetic_banner(ds: Dataset, lang: str = "vi"):
         '<div class="paranalysis-synthetic-banner" style="background:#fff3cd;border:2px solid #d68910;'
         'padding:10px;margin:8px 0;font-weight:bold;color:#7a4a00">⚠ ' + text + "</div>"
     )
+
+
+_SCOPE = {
+    "vi": "Quý báo cáo: <b>{q}</b> · số liệu giải quyết hồ sơ có từ {first} đến {last} ({n} đơn vị)",
+    "en": "Report quarter: <b>{q}</b> · processing data from {first} to {last} ({n} units)",
+}
+
+
+def scope_text(ds: Dataset, quarter, lang: str = "vi") -> str:
+    """One line saying which quarter the report is for and which quarters the data covers."""
+    p = ds.processing
+    if p.empty:
+        first = last = "—"
+    else:
+        first, last = str(p["period"].min()), str(p["period"].max())
+    return _SCOPE.get(lang, _SCOPE["en"]).format(q=quarter if quarter is not None else "—", first=first, last=last,
+                                                n=p["unit_code"].nunique())
+
+
+def scope(ds: Dataset, quarter, lang: str = "vi"):
+    """The scope line as notebook output (HTML)."""
+    from IPython.display import HTML
+
+    return HTML(f'<p class="paranalysis-scope">{scope_text(ds, quarter, lang)}</p>')

@@ -1,0 +1,21 @@
+"""Notebook helpers: the synthetic banner and the scope line every report can show."""
+
+import pandas as pd
+
+import paranalysis
+from paranalysis import nbtools
+
+
+def test_scope_line_names_quarter_and_coverage():
+    ds = paranalysis.load_dataset()
+    assert nbtools.scope_text(ds, pd.Period("2024Q2", freq="Q-DEC"), "en") == (
+        "Report quarter: <b>2024Q2</b> · processing data from 2017Q1 to 2025Q2 (21 units)")
+    assert "Quý báo cáo: <b>2024Q2</b>" in nbtools.scope_text(ds, "2024Q2", "vi")
+
+
+def test_banner_only_when_synthetic(tmp_path):
+    ds = paranalysis.load_dataset()
+    assert "SYNTHETIC" in nbtools.banner_text(ds, "en")
+    empty = paranalysis.load_dataset(tmp_path)
+    assert nbtools.banner_text(empty, "en") is None
+    assert nbtools.scope_text(empty, None, "en") == "Report quarter: <b>—</b> · processing data from — to — (0 units)"
