@@ -163,8 +163,7 @@ def leadership_html(tmp_path_factory):
     from paranalysis.report import list_notebooks, run_notebooks
 
     nb = [p for p in list_notebooks() if p.name.startswith("05-")]
-    if not nb:
-        pytest.skip("notebook 05 not found")
+    assert nb, "notebook 05 not found"
     out = tmp_path_factory.mktemp("reports")
     res = run_notebooks(out=out, notebooks=nb, progress=False)
     assert res.ok, res.failed

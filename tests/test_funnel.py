@@ -158,14 +158,10 @@ def test_league_table_orders_best_first_with_names():
 def test_bundled_demo_districts_are_overdispersed():
     # data/demo/README.md: unit late-rate levels were drawn between 2.8 % and 4.8 %, so the districts
     # differ by more than chance and the funnel must widen its limits.
-    try:
-        from paranalysis import load_dataset
+    from paranalysis import load_dataset
 
-        ds = load_dataset()
-    except Exception as exc:  # pragma: no cover - only when the bundled data is absent
-        pytest.skip(f"bundled data not loadable: {exc}")
-    if ds.processing.empty:
-        pytest.skip("no bundled processing data")
+    ds = load_dataset()
+    assert not ds.processing.empty
     q = ds.processing["period"].max()
     res = fn.funnel(ds.processing[ds.processing["period"] == q], "late_rate_resolved_basis")
     assert res.overdispersed and res.adjustment == "additive" and res.tau2 > 0

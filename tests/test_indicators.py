@@ -432,8 +432,7 @@ def test_bundled_press_facts_give_the_seed_rates():
     facts = load_dataset().facts
     fr = ind.fact_rates(facts)
     have = set(zip(fr["unit_code"], fr["indicator"]))
-    if not {("17926", "on_time_resolved_basis"), ("40", "late_rate_received_basis")} <= have:
-        pytest.skip("the bundled facts table does not (yet) hold the Nghi Thái and H1 2017 counts")
+    assert {("17926", "on_time_resolved_basis"), ("40", "late_rate_received_basis")} <= have
     fr = fr[fr["how"] == "derived"].set_index(["unit_code", "indicator"])
     assert round(100 * fr.loc[("17926", "on_time_resolved_basis"), "value"], 3) == 95.655
     assert pct(fr.loc[("40", "late_rate_resolved_basis"), "value"]) == 14.66

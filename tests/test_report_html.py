@@ -214,8 +214,7 @@ def test_ingest_a_new_quarter_from_a_workbook_then_run_shows_it(tmp_path):
     from paranalysis.officialform import write_official_form
 
     nb05 = [p for p in report.list_notebooks() if p.name.startswith("05-")]
-    if not nb05:
-        pytest.skip("notebook 05 not found")
+    assert nb05, "notebook 05 not found"
     data = tmp_path / "data"
     shutil.copytree(bundled_data_dir(), data)
     ds = paranalysis.load_dataset(data)
