@@ -83,13 +83,30 @@ class UnitMatcher:
                 if n and str(n) != "nan":
                     self._index.setdefault(match_key(n), set()).add(row.unit_code)
 
-    def resolve(self, name: str, *, level: str | None = None) -> str | None:
-        """Return the unit code for ``name``, or None if unknown or ambiguous."""
-        codes = self._index.get(match_key(name), set())
+    def _valid_on(self, codes: set[str], on) -> set[str]:
+        """Keep the codes of units that existed on date ``on`` (None keeps all)."""
+        if on is None or not codes:
+            return codes
+        day = pd.Timestamp(on).normalize()
+        u = self.units.set_index("unit_code")
+        keep = set()
+        for c in codes:
+            vf = pd.to_datetime(u.at[c, "valid_from"], errors="coerce") if "valid_from" in u else pd.NaT
+            vt = pd.to_datetime(u.at[c, "valid_to"], errors="coerce") if "valid_to" in u else pd.NaT
+            if (pd.isna(vf) or vf <= day) and (pd.isna(vt) or day <= vt):
+                keep.add(c)
+        return keep
+
+    def resolve(self, name: str, *, level: str | None = None, on=None) -> str | None:
+        """Return the unit code for ``name``, or None if unknown or ambiguous.
+
+        ``on`` (a date) keeps only units valid on that day; ``level`` decides between
+        units of different levels that share a name."""
+        codes = self._valid_on(self._index.get(match_key(name), set()), on)
         if level is not None and len(codes) > 1:
             lv = self.units.set_index("unit_code")["level"]
             codes = {c for c in codes if lv.get(c) == level}
         return next(iter(codes)) if len(codes) == 1 else None
 
-    def candidates(self, name: str) -> set[str]:
-        return set(self._index.get(match_key(name), set()))
+    def candidates(self, name: str, *, on=None) -> set[str]:
+        return set(self._valid_on(set(self._index.get(match_key(name), set())), on))
