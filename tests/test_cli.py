@@ -82,7 +82,7 @@ def test_validate_dataset_folder_and_other_tables(capsys):
 
 
 def test_validate_official_form(tmp_path, capsys):
-    from paranalysis.officialform import write_official_form
+    from paranalysis.forms import write_official_form
 
     rows = pd.DataFrame([dict(unit_code=u, period="2024Q3", **ROW) for u in ("412", "414")])
     book = write_official_form(rows, tmp_path / "bao_cao.xlsx", period="2024Q3")

@@ -328,7 +328,7 @@ def _form_rows(period, bump=0):
 
 
 def test_official_form_workbook_is_ingested_and_revised(tmp_path):
-    from paranalysis.officialform import write_official_form
+    from paranalysis.forms import write_official_form
 
     root = tmp_path / "ds"
     book = write_official_form(_form_rows("2024Q3"), tmp_path / "bao_cao_quy_III_2024.xlsx", period="2024Q3")
@@ -349,7 +349,7 @@ def test_official_form_workbook_is_ingested_and_revised(tmp_path):
 
 
 def test_period_that_contradicts_the_workbook_title_is_refused(tmp_path):
-    from paranalysis.officialform import write_official_form
+    from paranalysis.forms import write_official_form
 
     book = write_official_form(_form_rows("2024Q3"), tmp_path / "q3.xlsx", period="2024Q3")
     with pytest.raises(DataError):

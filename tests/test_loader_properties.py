@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 import paranalysis
 from paranalysis import DataError
-from paranalysis import officialform as of
+from paranalysis import forms as of
 from paranalysis.schemas import COUNT_COLUMNS
 from paranalysis.units import UnitMatcher, package_units
 

@@ -1,5 +1,5 @@
 """The official report form reader: layout features, header variants through the mapping
-file, and one test per error message (paranalysis.officialform.E_*).
+file, and one test per error message (paranalysis.forms.E_*).
 
 Expected numbers are derived independently: either from the rows written (round trip),
 or, for the hand-built sheet, from the Nghi Thái figures of seed report 001 (2,880 records,
@@ -22,7 +22,7 @@ import yaml
 
 import paranalysis
 from paranalysis import DataError
-from paranalysis import officialform as of
+from paranalysis import forms as of
 from paranalysis.schemas import COUNT_COLUMNS
 
 DISTRICTS = ["412", "414", "415", "417", "425", "426", "429"]
@@ -192,12 +192,21 @@ def test_merged_headers_map_through_full_header_path(form):
 
 def test_new_header_variant_needs_only_a_mapping_entry(tmp_path, form):
     edit(form, lambda ws: ws.cell(*find(ws, "Trước hạn"), "Giải quyết sớm hạn"))
-    only(errors_of(form), template(of.E_UNKNOWN_HEADER))
-    data = yaml.safe_load((Path(of.__file__).parent / of.MAPPING_FILE).read_text(encoding="utf-8"))
-    data["counts"]["resolved_early"].append("Đã giải quyết > Giải quyết sớm hạn")
+    p = only(errors_of(form), template(of.E_UNKNOWN_HEADER))[0]
+    # the message names the mapping used and gives a ready-to-paste entry, guessing the field
+    assert "paranalysis/resources/form_header_mapping.yaml" in p.expected
+    entry = p.expected.split("(check the field):\n", 1)[1]
+    assert yaml.safe_load(entry) == {"counts": {"resolved_early": ["Số hồ sơ đã giải quyết > Giải quyết sớm hạn"]}}
+    # a file with only that entry, merged over the package's mapping, teaches the reader
     custom = tmp_path / "mapping.yaml"
-    custom.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    custom.write_text(entry, encoding="utf-8")
     out = read(form, mapping=custom)
+    assert out["resolved_early"].tolist() == make_rows()["resolved_early"].tolist()
+    # so does the same file in the data folder, without any argument
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / of.DATA_MAPPING_NAME).write_text(entry, encoding="utf-8")
+    out = read(form, data_dir=data_dir)
     assert out["resolved_early"].tolist() == make_rows()["resolved_early"].tolist()
 
 
@@ -549,7 +558,7 @@ def test_error_no_unit_rows(tmp_path):
 
 
 def test_every_message_has_a_test():
-    """Each E_* message constant of officialform is exercised by a test in this file."""
+    """Each E_* message constant of paranalysis.forms is exercised by a test in this file."""
     source = Path(__file__).read_text(encoding="utf-8")
     names = [n for n in dir(of) if n.startswith("E_")]
     assert len(names) >= 25

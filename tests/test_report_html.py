@@ -211,7 +211,7 @@ def test_quarter_resolution():
 def test_ingest_a_new_quarter_from_a_workbook_then_run_shows_it(tmp_path):
     """Done-when of issue 6: ingest an official-form workbook for a quarter after the demo,
     then run --quarter: the leadership report is about that quarter and says what arrived."""
-    from paranalysis.officialform import write_official_form
+    from paranalysis.forms import write_official_form
 
     nb05 = [p for p in report.list_notebooks() if p.name.startswith("05-")]
     assert nb05, "notebook 05 not found"

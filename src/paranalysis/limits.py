@@ -17,11 +17,20 @@ MAX_COUNT = 10_000_000
 MAX_SHEET_ROWS = 20_000
 MAX_SHEET_COLS = 200
 
-#: Longest text kept from one cell; longer text is refused as not a form value.
+#: Non-empty cells (and row records) in one sheet; a form of 430 units x 40 columns has
+#: about 20,000. Checked while streaming the file, before the sheet is loaded.
+MAX_SHEET_CELLS = 300_000
+
+#: Longest text kept from one cell; longer text is cut (a value, header or name that long is
+#: not a form value, and a problem shows at most this much of it).
 MAX_CELL_TEXT = 1_000
 
+#: Longest text accepted in any cell of a workbook: Excel's own limit (32,767 characters).
+#: A longer string cannot come from Excel or LibreOffice; the file is refused unread.
+MAX_STRING_CHARS = 32_767
+
 #: Largest uncompressed XML part read from an .xlsx (a zip bomb guard).
-MAX_XLSX_PART_BYTES = 200 * 1024 * 1024
+MAX_XLSX_PART_BYTES = 100 * 1024 * 1024
 
 #: Largest input file accepted by the loaders.
 MAX_FILE_BYTES = 200 * 1024 * 1024

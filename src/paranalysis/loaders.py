@@ -1,5 +1,5 @@
 """Loading processing counts: the project's tidy CSV/Parquet, or the official per-unit
-report form ("Tình hình, kết quả giải quyết TTHC") exported to .xlsx."""
+report form ("Tình hình, kết quả giải quyết TTHC") exported to .xlsx, .xlsm, .xls or .ods."""
 
 from __future__ import annotations
 
@@ -12,25 +12,31 @@ from paranalysis.periods import to_period
 from paranalysis.tables import read_table
 
 
-def load_processing(path, *, period=None, units: pd.DataFrame | None = None) -> pd.DataFrame:
+def load_processing(path, *, period=None, units: pd.DataFrame | None = None, mapping=None,
+                    data_dir=None) -> pd.DataFrame:
     """Tidy processing rows (``unit_code``, ``period`` and the official form's counts)
-    from a tidy .csv/.parquet file or an official-form .xlsx workbook.
+    from a tidy .csv/.parquet file or an official-form workbook (.xlsx, .xlsm, .xls, .ods).
 
     ``period`` ("2024Q2") is required information for a workbook whose title does not
-    state its quarter; for tidy files it selects rows of that quarter.
+    state its quarter; for tidy files it selects rows of that quarter. For a workbook,
+    ``mapping`` (a YAML file) and ``data_dir``'s ``form_header_mapping.yaml`` are merged
+    over the package's header mapping (``paranalysis.forms.mapping``).
     """
     path = Path(path)
     if not path.exists():
         raise DataError([Problem(file=str(path), expected="an existing file")])
     suffix = path.suffix.lower()
-    if suffix in {".xlsx", ".xlsm"}:
-        from paranalysis.officialform import read_official_form
+    if path.is_dir():
+        raise DataError([Problem(file=str(path), value="a folder",
+                                 expected="a file (a dataset folder is read with load_dataset)")])
+    if suffix in {".xlsx", ".xlsm", ".xls", ".ods"}:
+        from paranalysis.forms import read_official_form
 
-        return read_official_form(path, period=period, units=units)
+        return read_official_form(path, period=period, units=units, mapping=mapping, data_dir=data_dir)
     if suffix in {".csv", ".parquet"}:
         df = read_table([path], "processing")
         if period is not None:
             df = df[df["period"] == to_period(period)].reset_index(drop=True)
         return df
     raise DataError([Problem(file=str(path), value=path.suffix,
-                             expected="a .csv, .parquet or .xlsx (official report form) file")])
+                             expected="a .csv, .parquet, or .xlsx/.xlsm/.xls/.ods (official report form) file")])

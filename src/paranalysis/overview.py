@@ -136,7 +136,7 @@ def broken_form_example(rows: pd.DataFrame, folder, *, period) -> tuple[Path, Pa
     """
     import openpyxl
 
-    from paranalysis.officialform import write_official_form
+    from paranalysis.forms import write_official_form
     from paranalysis.periods import reporting_window, to_period
 
     folder = Path(folder)
