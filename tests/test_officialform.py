@@ -195,8 +195,10 @@ def test_new_header_variant_needs_only_a_mapping_entry(tmp_path, form):
     p = only(errors_of(form), template(of.E_UNKNOWN_HEADER))[0]
     # the message names the mapping used and gives a ready-to-paste entry, guessing the field
     assert "paranalysis/resources/form_header_mapping.yaml" in p.expected
-    entry = p.expected.split("(check the field):\n", 1)[1]
-    assert yaml.safe_load(entry) == {"counts": {"resolved_early": ["Số hồ sơ đã giải quyết > Giải quyết sớm hạn"]}}
+    entry = yaml.safe_load(p.expected.split("(check the field):\n", 1)[1])
+    (field, pats), = entry["counts"].items()
+    assert field in of.reader.COUNT_COLUMNS and pats == ["Số hồ sơ đã giải quyết > Giải quyết sớm hạn"]
+    entry = yaml.safe_dump({"counts": {"resolved_early": pats}}, allow_unicode=True)  # the analyst checks the field
     # a file with only that entry, merged over the package's mapping, teaches the reader
     custom = tmp_path / "mapping.yaml"
     custom.write_text(entry, encoding="utf-8")
@@ -356,10 +358,9 @@ def test_error_missing_column(form):
 
 
 def test_error_ambiguous_header(tmp_path, form):
-    data = yaml.safe_load((Path(of.__file__).parent / of.MAPPING_FILE).read_text(encoding="utf-8"))
-    data["counts"]["pending_overdue"].append("Đã giải quyết > Quá hạn")
-    custom = tmp_path / "m.yaml"
-    custom.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    custom = tmp_path / "m.yaml"  # merged over the package's mapping: a second meaning
+    custom.write_text(yaml.safe_dump({"counts": {"pending_overdue": ["Đã giải quyết > Quá hạn"]}},
+                                     allow_unicode=True), encoding="utf-8")
     p = only(errors_of(form, mapping=custom), template(of.E_AMBIGUOUS_HEADER))[0]
     assert "resolved_late" in p.expected and "pending_overdue" in p.expected
 
@@ -537,9 +538,23 @@ def test_error_dates_not_the_quarter(form):
 
 
 def test_error_not_a_quarterly_report(form):
-    edit(form, lambda ws: ws.cell(5, 1, "Báo cáo 6 tháng đầu năm 2024"))
+    edit(form, lambda ws: ws.cell(5, 1, "Báo cáo tháng 5 năm 2024"))
     p = only(errors_of(form), template(of.E_NOT_QUARTERLY))[0]
-    assert "'6 thang'" in p.expected
+    assert "the month 5/2024" in p.expected
+
+
+@pytest.mark.parametrize("title, what, label", [
+    ("Báo cáo 6 tháng đầu năm 2024", "the first half of 2024", "2024H1"),
+    ("BÁO CÁO SÁU THÁNG CUỐI NĂM 2024", "the second half of 2024", "2024H2"),
+    ("Kết quả 9 tháng năm 2024", "the first nine months of 2024", "2024M9"),
+    ("Báo cáo năm 2024", "the year 2024", "2024"),
+])
+def test_error_half_year_nine_month_annual_never_a_quarter(form, title, what, label):
+    edit(form, lambda ws: ws.cell(5, 1, title))
+    p = only(errors_of(form), template(of.E_OTHER_PERIOD))[0]
+    assert what in p.expected and f"period='{label}'" in p.expected and p.row == 5
+    # a quarter given for it contradicts the title
+    only(errors_of(form, period="2024Q2"), template(of.E_PERIOD_CONFLICT))
 
 
 def test_error_invalid_date_in_title(form):
@@ -559,7 +574,8 @@ def test_error_no_unit_rows(tmp_path):
 
 def test_every_message_has_a_test():
     """Each E_* message constant of paranalysis.forms is exercised by a test in this file."""
-    source = Path(__file__).read_text(encoding="utf-8")
+    here = Path(__file__).parent
+    source = "".join(f.read_text(encoding="utf-8") for f in [Path(__file__), *here.glob("test_forms_*.py")])
     names = [n for n in dir(of) if n.startswith("E_")]
     assert len(names) >= 25
     missing = [n for n in names if f"of.{n}" not in source]

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from paranalysis.forms.mapping import HeaderMapping, _norm_text
 
 _ROMAN_OR_LETTER = r"(?:i{1,3}|iv|v|vi{1,3}|ix|x|[a-h])"
-_NUMBERED = re.compile(rf"^{_ROMAN_OR_LETTER}\s*[.)/:-]\s*\S", re.I)
+_ROMAN_NUMERAL = r"(?:i{1,3}|iv|v|vi{1,3}|ix|x)"
+# "II. Cấp huyện": a Roman numeral before the text (a letter is not enough: "H. Quế Phong")
+_NUMBERED = re.compile(rf"^{_ROMAN_NUMERAL}\s*[.)/:-]\s*\S", re.I)
 _STT_SECTION = re.compile(rf"^\s*{_ROMAN_OR_LETTER}\s*[.)]?\s*$", re.I)
 _REFS = re.compile(rf"(?:\s+{_ROMAN_OR_LETTER}(?:\s+{_ROMAN_OR_LETTER})*)$")
 
@@ -46,7 +48,8 @@ def total_kind(name: str, mapping: HeaderMapping) -> str | None:
 
 def heading_of(stt, name: str | None, mapping: HeaderMapping) -> tuple[bool, str | None]:
     """(is this a section heading?, the level it names). A heading has a Roman numeral or a
-    letter in the STT column or before its text ("II. Cấp huyện"), or names a level."""
+    letter in the STT column, a Roman numeral before its text ("II. Cấp huyện"), or names
+    a level. Called only for names that are not units."""
     if name is None:
         return False, None
     level = mapping.section_level(name)
