@@ -13,13 +13,15 @@ from __future__ import annotations
 #: over units, quarters and channels far below 2**53 (exact in float64) and 2**63.
 MAX_COUNT = 10_000_000
 
-#: Sheets larger than this (rows x columns in the used range) are refused before loading.
-MAX_SHEET_ROWS = 20_000
+#: Sheets larger than this (rows x columns in the used range, i.e. cells holding a value)
+#: are refused before loading. A form has one row per unit: 412 old communes, 21 districts
+#: and the agencies with section and total rows stay under 600, so 5,000 leaves a wide margin.
+MAX_SHEET_ROWS = 5_000
 MAX_SHEET_COLS = 200
 
 #: Non-empty cells (and row records) in one sheet; a form of 430 units x 40 columns has
 #: about 20,000. Checked while streaming the file, before the sheet is loaded.
-MAX_SHEET_CELLS = 300_000
+MAX_SHEET_CELLS = 100_000
 
 #: Longest text kept from one cell; longer text is cut (a value, header or name that long is
 #: not a form value, and a problem shows at most this much of it).

@@ -80,6 +80,10 @@ class ProblemLog(list):
         super().__init__()
         self.limit, self.more = limit, 0
 
+    @property
+    def full(self) -> bool:
+        return len(self) >= self.limit
+
     def append(self, p) -> None:
         if len(self) < self.limit:
             super().append(p)
@@ -129,12 +133,24 @@ def _suggest(name: str, matcher: UnitMatcher, units: pd.DataFrame) -> str:
     return f"; did you mean {', '.join(out[:3])}?" if out else ""
 
 
-def _resolve(matcher: UnitMatcher, name: str, level: str | None, dates, levels: dict) -> set:
+def _validity(units: pd.DataFrame) -> dict:
+    """unit_code -> (valid_from, valid_to) as Timestamps (NaT when open)."""
+    vf = pd.to_datetime(units["valid_from"], errors="coerce")
+    vt = pd.to_datetime(units["valid_to"], errors="coerce")
+    return dict(zip(units["unit_code"].astype(str), zip(vf, vt)))
+
+
+def _resolve(matcher: UnitMatcher, name: str, level: str | None, dates, levels: dict, validity: dict) -> set:
     """Unit codes a name can mean: units valid at the period's end (else at its start),
     narrowed to the section's level when that leaves any."""
+    every = matcher.candidates(name)
     cands: set = set()
     for on in dates:
-        cands = matcher.candidates(name, on=on)
+        if on is None:
+            cands = every
+        else:
+            cands = {c for c in every if (pd.isna(validity.get(c, (pd.NaT,))[0]) or validity[c][0] <= on)
+                     and (pd.isna(validity.get(c, (None, pd.NaT))[1]) or on <= validity[c][1])}
         if cands:
             break
     if level is not None and len(cands) > 1:
@@ -311,6 +327,7 @@ def _read_sheet(sheet: Sheet, path: Path, mapping: HeaderMapping, matcher: UnitM
     levels = dict(zip(units["unit_code"].astype(str), units["level"]))
     names_of = dict(zip(units["unit_code"].astype(str), units["name_vi"]))
     valid_codes = set(units["unit_code"].astype(str))
+    validity = _validity(units)
     # rows
     value_cols = [c for c in cols if c.role in ("count", "total", "rate", "ignore", "duplicate", "addend")
                   or not c.written]
@@ -353,7 +370,7 @@ def _read_sheet(sheet: Sheet, path: Path, mapping: HeaderMapping, matcher: UnitM
             kind = "unresolved"
         else:
             lvl = section.level if section else None
-            cands = _resolve(matcher, name_s, lvl, dates, levels)
+            cands = _resolve(matcher, name_s, lvl, dates, levels, validity)
             code_v = row.get(code_col) if code_col else None
             if code_col and not _is_blank(code_v):
                 cv = str(int(code_v)) if isinstance(code_v, float) and code_v.is_integer() else str(code_v).strip()
@@ -386,8 +403,8 @@ def _read_sheet(sheet: Sheet, path: Path, mapping: HeaderMapping, matcher: UnitM
                     if not has_numbers:
                         counters["text"] += 1
                         continue
-                    problems.append(Problem(file, sh, r, name_label, name_s,
-                                            E_UNKNOWN_UNIT.format(hint=_suggest(name_s, matcher, units))))
+                    hint = "" if problems.full else _suggest(name_s, matcher, units)  # bounded work
+                    problems.append(Problem(file, sh, r, name_label, name_s, E_UNKNOWN_UNIT.format(hint=hint)))
                     kind = "unresolved"
         rec = {"_row": r}
         for col in cols:

@@ -496,8 +496,8 @@ def _load_openpyxl(path: Path) -> list[Sheet]:
             if v is None or r > limits.MAX_SHEET_ROWS or c > limits.MAX_SHEET_COLS:
                 continue
             sh.cells[(r, c)] = _cut(v)
-            if cell.number_format and cell.number_format != "General":
-                sh.formats[(r, c)] = cell.number_format
+            if isinstance(v, (int, float)) and cell.has_style and cell.number_format != "General":
+                sh.formats[(r, c)] = cell.number_format  # percentages: "0.00%"
         for rng in ws.merged_cells.ranges:
             r2, c2 = min(rng.max_row, limits.MAX_SHEET_ROWS), min(rng.max_col, limits.MAX_SHEET_COLS)
             if (r2 - rng.min_row + 1) * (c2 - rng.min_col + 1) > limits.MAX_SHEET_CELLS:
