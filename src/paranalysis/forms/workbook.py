@@ -1,4 +1,5 @@
-"""Opening a workbook (.xlsx/.xlsm through openpyxl; .xls and .ods through python-calamine)
+"""Opening a workbook (.xlsx/.xlsm through openpyxl, .xls through xlrd, .ods through
+python-calamine)
 into sparse sheets, with bounded work on hostile files.
 
 Before a sheet is loaded, its size is checked from the file itself (limits.py): for .xlsx
@@ -6,7 +7,9 @@ and .ods the XML parts are streamed (never held whole) and the first cell beyond
 ``MAX_SHEET_ROWS`` x ``MAX_SHEET_COLS``, the cell count beyond ``MAX_SHEET_CELLS``, a text
 longer than ``MAX_STRING_CHARS`` or a part larger than ``MAX_XLSX_PART_BYTES`` stops the read
 with a DataError naming the file, sheet and cell. Only cells that hold a value make the used
-range: formatted empty cells far away do not.
+range: formatted empty cells far away do not. An .xls (at most 65,536 x 256 cells by its
+format) is read by xlrd row by row without padding (``ragged_rows``), then checked the same
+way before it becomes a sheet.
 
 Formulas: the value Excel saved with a formula is used. A formula saved without a value
 (openpyxl and some generators write none) is evaluated when it is plain arithmetic (cell
@@ -29,8 +32,9 @@ from paranalysis.forms.messages import (E_CELL_BEYOND, E_PART_TOO_LARGE, E_STRIN
                                         E_TOO_MANY_CELLS, E_UNREADABLE)
 
 SUFFIXES_OPENPYXL = {".xlsx", ".xlsm"}
-SUFFIXES_CALAMINE = {".xls", ".ods"}
-SUFFIXES = SUFFIXES_OPENPYXL | SUFFIXES_CALAMINE
+SUFFIXES_XLRD = {".xls"}
+SUFFIXES_CALAMINE = {".ods"}
+SUFFIXES = SUFFIXES_OPENPYXL | SUFFIXES_XLRD | SUFFIXES_CALAMINE
 
 
 @dataclass(frozen=True)
@@ -272,8 +276,9 @@ def scan_xlsx(path: Path) -> dict[str, dict]:
                             file=str(path)) from None
 
 
-def scan_ods(path: Path) -> None:
-    """Check an .ods file's bounds (content.xml streamed; repeated empty rows/cells skipped)."""
+def scan_ods(path: Path) -> dict[str, list]:
+    """Check an .ods file's bounds (content.xml streamed; repeated empty rows/cells skipped);
+    return the merged ranges of each sheet, ((r0, c0), (r1, c1)) 0-based."""
     file = path.name
     try:
         zf = zipfile.ZipFile(path)
@@ -284,10 +289,12 @@ def scan_ods(path: Path) -> None:
     O = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
     st = {"sheet": None, "row": 0, "col": 0, "rrep": 1, "crep": 1, "has": False, "text": 0, "cells": 0,
           "in_cell": False}
+    merges: dict[str, list] = {}
 
     def start(tag, attrs):
         if tag == T + " table":
             st["sheet"], st["row"] = attrs.get(T + " name"), 0
+            merges[st["sheet"]] = []
         elif tag == T + " table-row":
             st["rrep"] = int(attrs.get(T + " number-rows-repeated", "1"))
             st["col"] = 0
@@ -296,6 +303,11 @@ def scan_ods(path: Path) -> None:
             st["has"] = (O + " value-type") in attrs
             st["text"] = 0
             st["in_cell"] = True
+            nr = int(attrs.get(T + " number-rows-spanned", "1"))
+            nc = int(attrs.get(T + " number-columns-spanned", "1"))
+            if (nr > 1 or nc > 1) and nr * nc <= limits.MAX_SHEET_CELLS and len(merges[st["sheet"]]) < 10_000:
+                r0, c0 = st["row"], st["col"]
+                merges[st["sheet"]].append(((r0, c0), (r0 + nr - 1, c0 + nc - 1)))
 
     def chars(data):
         if st["in_cell"]:
@@ -333,6 +345,7 @@ def scan_ods(path: Path) -> None:
             p.CharacterDataHandler = chars
             with zf.open("content.xml") as fh:
                 _stream(p, fh)
+            return merges
         except _Stop as stop:
             raise DataError([stop.problem], file=str(path)) from None
         except (KeyError, expat.ExpatError, zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
@@ -523,11 +536,7 @@ def _load_openpyxl(path: Path) -> list[Sheet]:
 def _load_calamine(path: Path) -> list[Sheet]:
     import python_calamine as pc
 
-    if path.suffix.lower() == ".ods":
-        scan_ods(path)
-    elif path.stat().st_size > limits.MAX_FILE_BYTES:
-        raise DataError([Problem(file=path.name, value=path.stat().st_size,
-                                 expected=E_PART_TOO_LARGE.format(n=limits.MAX_FILE_BYTES))], file=str(path))
+    ods_merges = scan_ods(path)  # bounds first: calamine holds a sheet's whole range in memory
     try:
         wb = pc.CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # noqa: BLE001
@@ -554,7 +563,7 @@ def _load_calamine(path: Path) -> list[Sheet]:
                 if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
                     v = int(v)
                 sh.cells[(start[0] + i + 1, start[1] + j + 1)] = _cut(v)
-        for (r0, c0), (r1, c1) in (ws.merged_cell_ranges or []):
+        for (r0, c0), (r1, c1) in (ws.merged_cell_ranges or ods_merges.get(name) or []):
             if (r1 - r0 + 1) * (c1 - c0 + 1) > limits.MAX_SHEET_CELLS:
                 continue
             for r in range(r0, r1 + 1):
@@ -562,6 +571,66 @@ def _load_calamine(path: Path) -> list[Sheet]:
                     if (r, c) != (r0, c0):
                         sh.origin[(r + 1, c + 1)] = (r0 + 1, c0 + 1)
         sheets.append(sh)
+    return sheets
+
+
+def _load_xlrd(path: Path) -> list[Sheet]:
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(str(path), formatting_info=True, ragged_rows=True, on_demand=True)
+    except Exception as exc:  # noqa: BLE001 - any failure to open is a data problem of this file
+        raise _unreadable(path, exc) from None
+    sheets = []
+    empty = (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK)
+    try:
+        for i in range(book.nsheets):
+            ws = book.sheet_by_index(i)
+            sh = Sheet(ws.name, hidden=bool(ws.visibility))
+            n = 0
+            for r in range(ws.nrows):
+                types = ws.row_types(r)
+                for c, t in enumerate(types):
+                    if t in empty:
+                        continue
+                    if r + 1 > limits.MAX_SHEET_ROWS or c + 1 > limits.MAX_SHEET_COLS:
+                        raise DataError([_beyond(path.name, ws.name, r + 1, c + 1)], file=str(path))
+                    n += 1
+                    if n > limits.MAX_SHEET_CELLS:
+                        raise DataError([Problem(path.name, ws.name, r + 1, None, None,
+                                                 E_TOO_MANY_CELLS.format(n=limits.MAX_SHEET_CELLS))], file=str(path))
+                    cell = ws.cell(r, c)
+                    v = cell.value
+                    if t == xlrd.XL_CELL_NUMBER:
+                        v = int(v) if float(v).is_integer() and abs(v) < 2**53 else v
+                        fmt = book.format_map.get(book.xf_list[cell.xf_index].format_key)
+                        if fmt is not None and fmt.format_str not in ("General", ""):
+                            sh.formats[(r + 1, c + 1)] = fmt.format_str
+                    elif t == xlrd.XL_CELL_DATE:
+                        try:
+                            v = xlrd.xldate_as_datetime(v, book.datemode)
+                        except (ValueError, OverflowError):
+                            pass
+                    elif t == xlrd.XL_CELL_BOOLEAN:
+                        v = bool(v)
+                    elif t == xlrd.XL_CELL_ERROR:
+                        v = Unevaluated(xlrd.error_text_from_code.get(v, "#ERROR"))
+                    sh.cells[(r + 1, c + 1)] = _cut(v)
+            for r0, r1, c0, c1 in ws.merged_cells:  # half-open ranges
+                if (r1 - r0) * (c1 - c0) > limits.MAX_SHEET_CELLS:
+                    continue
+                for r in range(r0, min(r1, limits.MAX_SHEET_ROWS)):
+                    for c in range(c0, min(c1, limits.MAX_SHEET_COLS)):
+                        if (r, c) != (r0, c0):
+                            sh.origin[(r + 1, c + 1)] = (r0 + 1, c0 + 1)
+            sh.hidden_rows = {r + 1 for r, info in ws.rowinfo_map.items() if info.hidden}
+            sh.hidden_cols = {c + 1 for c, info in ws.colinfo_map.items() if info.hidden}
+            sheets.append(sh)
+            book.unload_sheet(i)
+    except DataError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise _unreadable(path, exc) from None
     return sheets
 
 
@@ -574,6 +643,8 @@ def load_sheets(path: Path) -> list[Sheet]:
     if path.stat().st_size > limits.MAX_FILE_BYTES:
         raise DataError([Problem(file=path.name, value=path.stat().st_size,
                                  expected=E_PART_TOO_LARGE.format(n=limits.MAX_FILE_BYTES))], file=str(path))
+    if suffix in SUFFIXES_XLRD:
+        return _load_xlrd(path)
     if suffix in SUFFIXES_CALAMINE:
         return _load_calamine(path)
     return _load_openpyxl(path)
