@@ -4,6 +4,8 @@
     paranalysis ingest FILE --data DIR [--period Q]   add a quarter to a dataset folder, safely
     paranalysis run [--data DIR] [--quarter Q] [--out DIR] [--lang vi|en]
                                                       run every notebook, publish HTML reports
+    paranalysis export-form --quarter Q --data DIR [--level L] [--out FILE]
+                                                      write the quarter as the official form (.xlsx)
 
 Exit status: 0 success; 1 data problems or a failed notebook; 2 wrong command line;
 3 unexpected internal error (set PARANALYSIS_DEBUG=1 to see the traceback).
@@ -67,7 +69,7 @@ def _validate(args) -> int:
                 else:
                     table = _table_of(path) if path.suffix.lower() in {".csv", ".parquet"} else "processing"
                     if table == "processing":
-                        df = paranalysis.load_processing(path, period=args.period)
+                        df = paranalysis.load_processing(path, period=args.period, mapping=args.mapping)
                         qs = sorted(df["period"].astype(str).unique())
                         what = (f"{len(df)} processing rows, {df['unit_code'].nunique()} units, "
                                 f"quarters {', '.join(qs) if len(qs) <= 4 else qs[0] + ' to ' + qs[-1]}")
@@ -95,7 +97,8 @@ def _ingest(args) -> int:
     """Validate FILE and add its quarter(s) to the dataset folder DIR."""
     from paranalysis.ingest import ingest
 
-    res = ingest(args.file, args.data, period=args.period, synthetic=args.synthetic)
+    res = ingest(args.file, args.data, period=args.period, synthetic=args.synthetic,
+                 **({"mapping": args.mapping} if args.mapping else {}))
     for w in res.warnings:
         _say(f"note: {w}", err=True)
     _say(res.summary())
@@ -130,6 +133,15 @@ def _run(args) -> int:
     return EXIT_OK
 
 
+def _export_form(args) -> int:
+    """Write one quarter of a dataset folder as the official report form (.xlsx)."""
+    from paranalysis.forms import export_form
+
+    out = export_form(args.data, args.quarter, args.out, level=args.level)
+    _say(f"wrote {out}")
+    return EXIT_OK
+
+
 # ------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="paranalysis", description=__doc__,
@@ -137,11 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
     from paranalysis import __version__
 
     parser.add_argument("--version", action="version", version=f"paranalysis {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{validate,ingest,run}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{validate,ingest,run,export-form}")
 
     v = sub.add_parser("validate", help="check files (official form .xlsx, tidy CSV/Parquet, or a dataset folder)")
     v.add_argument("files", nargs="+", metavar="FILE")
     v.add_argument("--period", help="quarter such as 2024Q2 (for a workbook whose title omits it)")
+    v.add_argument("--mapping", metavar="FILE", help="header mapping (YAML) merged over the package's")
     v.set_defaults(func=_validate)
 
     i = sub.add_parser("ingest", help="validate a file and add its quarter to a dataset folder")
@@ -149,7 +162,17 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--data", required=True, metavar="DIR", help="dataset folder (created if missing)")
     i.add_argument("--period", help="quarter such as 2024Q2 (default: from the workbook title / the file)")
     i.add_argument("--synthetic", action="store_true", help="mark the rows as synthetic demonstration data")
+    i.add_argument("--mapping", metavar="FILE", help="header mapping (YAML) merged over the package's "
+                   "(default: form_header_mapping.yaml in the data folder, if any)")
     i.set_defaults(func=_ingest)
+
+    e = sub.add_parser("export-form", help="write a quarter of a dataset folder as the official form (.xlsx)")
+    e.add_argument("--quarter", required=True, help="quarter such as 2024Q2")
+    e.add_argument("--data", required=True, metavar="DIR", help="dataset folder")
+    e.add_argument("--level", choices=["province", "department", "district", "commune"],
+                   help="keep units of one level (default: all, in sections by level)")
+    e.add_argument("--out", metavar="FILE", help="output .xlsx (default: DIR/bieu_mau_<quarter>.xlsx)")
+    e.set_defaults(func=_export_form)
 
     r = sub.add_parser("run", help="run every notebook and write HTML reports")
     r.add_argument("--data", default=None, metavar="DIR", help="dataset folder (default: the bundled data)")

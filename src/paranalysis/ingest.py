@@ -376,11 +376,13 @@ def revisions(data_dir) -> pd.DataFrame:
     return df
 
 
-def ingest(file, data_dir, *, period=None, synthetic: bool = False, now: datetime | None = None) -> IngestResult:
+def ingest(file, data_dir, *, period=None, synthetic: bool = False, now: datetime | None = None,
+           mapping=None) -> IngestResult:
     """Validate ``file`` (official form .xlsx or tidy CSV/Parquet of processing counts)
     and add its quarter(s) to the dataset folder ``data_dir`` (created if missing), as
     described in the module docstring. Raises DataError, leaving the folder unchanged,
-    on any problem."""
+    on any problem. ``mapping``: a header mapping file for an official form, merged over
+    the package's (default: ``form_header_mapping.yaml`` in the data folder, if any)."""
     file = Path(file)
     root = Path(data_dir)
     if not file.is_file():
@@ -403,8 +405,13 @@ def ingest(file, data_dir, *, period=None, synthetic: bool = False, now: datetim
 
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            rows = paranalysis.load_processing(file, period=period, units=units)
+            rows = paranalysis.load_processing(file, period=period, units=units, mapping=mapping,
+                                               data_dir=root if root.is_dir() else None)
         notes += [str(w.message) for w in caught]
+        if "period_label" in rows.columns:  # a half-year, nine-month or annual report: never a quarter
+            raise DataError([Problem(file=str(file), column="period argument", value=str(period),
+                                     expected="a quarter such as '2024Q2': the dataset holds quarters; a report "
+                                              "over a longer span is read with read_official_form(period=...)")])
         if rows.empty:
             what = f"rows for {period}" if period else "rows of processing counts"
             raise DataError([Problem(file=str(file), expected=f"at least one row; found no {what}")])
