@@ -101,6 +101,9 @@ def _parse_percent(v, number_format: str | None, formats_known: bool = True) -> 
             decimals = min(len(frac), 6)
         else:
             pct = float(v) * 100 if "%" in fmt else float(v)
+            if not m:  # no decimals in the format ("General"): as many as the value has, up to 6
+                frac = repr(round(pct, 8)).partition(".")[2].rstrip("0")
+                decimals = min(len(frac), 6) if "%" not in fmt else 2
         return (pct, decimals, None) if 0 <= pct <= 100 + 1e-9 else (None, 0, E_PERCENT)
     if isinstance(v, str):
         s = v.strip().replace("\u00a0", "").replace(" ", "")

@@ -131,6 +131,8 @@ class HeaderMapping:
         text = " > ".join(path)
         best, score = None, 0.0
         for segs, role, field in self.patterns:
+            if role != "count":  # a new wording is most often a count the table keeps
+                continue
             r = difflib.SequenceMatcher(None, text, " > ".join(segs)).ratio()
             if r > score:
                 best, score = (role, field), r
@@ -188,7 +190,7 @@ def _build_mapping(data: dict, source: str) -> HeaderMapping:
     kinds = []
     for field, spec in (data.get("rate_kinds") or {}).items():
         for alt in spec or []:
-            kinds.append((field, tuple(seg(w) for w in alt.get("all", [])),
+            kinds.append((field, tuple(_norm_text(w) for w in alt.get("all", [])),
                           tuple(_norm_text(w) for w in alt.get("none", []))))
     return HeaderMapping(
         filler=base.filler, prefixes=base.prefixes,

@@ -45,13 +45,11 @@ E_TOO_MANY_CELLS = "a sheet with at most {n} cells (paranalysis.limits.MAX_SHEET
 E_STRING_TOO_LONG = "a text of at most {n} characters (Excel's limit for one cell)"
 E_PART_TOO_LARGE = "a workbook part of at most {n} bytes uncompressed (paranalysis.limits)"
 E_TOO_LARGE = "a count of at most {n} records per unit and period (paranalysis.limits.MAX_COUNT)"
-E_TEXT_TOO_LONG = "a text of at most {n} characters (paranalysis.limits.MAX_CELL_TEXT)"
 E_MORE_PROBLEMS = "no more problems: {n} further problem(s) of this file are not listed (limit {limit})"
 E_FORMULA = ("a value: this cell holds the formula '{formula}' saved without its computed value, and only "
              "plain arithmetic (cell references, numbers, SUM, + and -) is evaluated; open and save the file "
              "in Excel or LibreOffice so that the values are stored")
 E_SUBTOTAL = "the sum of the unit rows of section '{section}' ({expected})"
-E_FORM_SHEETS = "a sheet holding the report form ({why})"
 E_UNIT_CODE = "a unit code known to the units table (column {col})"
 E_CODE_NAME = "a unit name that agrees with the unit code {code} ({code_name})"
 E_OTHER_PERIOD = ("a quarterly report: this title names {what} ('{text}'); it is never read as a quarter. "

@@ -511,6 +511,8 @@ def _check_row(rec: dict, by_field: dict, problems: list, file: str, sheet: str,
             continue
         pct, dec, col = rec[key]
         tried = []
+        if " truoc " in " " + _norm_text(col.written) + " ":  # "trước và đúng hạn": early counts in
+            alternatives = alternatives[:1]
         for num, den in alternatives:
             if any(rec.get(p) is None for p in num + den):
                 continue
