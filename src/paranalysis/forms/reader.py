@@ -133,31 +133,19 @@ def _suggest(name: str, matcher: UnitMatcher, units: pd.DataFrame) -> str:
     return f"; did you mean {', '.join(out[:3])}?" if out else ""
 
 
-def _validity(units: pd.DataFrame) -> dict:
-    """unit_code -> (valid_from, valid_to) as Timestamps (NaT when open)."""
-    vf = pd.to_datetime(units["valid_from"], errors="coerce")
-    vt = pd.to_datetime(units["valid_to"], errors="coerce")
-    return dict(zip(units["unit_code"].astype(str), zip(vf, vt)))
-
-
-def _resolve(matcher: UnitMatcher, name: str, level: str | None, dates, levels: dict, validity: dict) -> set:
-    """Unit codes a name can mean: units valid at the period's end (else at its start),
-    narrowed to the section's level when that leaves any."""
-    every = matcher.candidates(name)
-    cands: set = set()
+def _resolve(matcher: UnitMatcher, name: str, level: str | None, dates) -> set:
+    """Unit codes a name can mean (paranalysis.units.UnitMatcher): units valid at the
+    period's end (else at its start), of the level the form's section says (else of any
+    level the name's prefix allows). One code: resolved; several: ambiguous; none: unknown."""
     for on in dates:
-        if on is None:
-            cands = every
-        else:
-            cands = {c for c in every if (pd.isna(validity.get(c, (pd.NaT,))[0]) or validity[c][0] <= on)
-                     and (pd.isna(validity.get(c, (None, pd.NaT))[1]) or on <= validity[c][1])}
-        if cands:
-            break
-    if level is not None and len(cands) > 1:
-        same = {c for c in cands if levels.get(c) == level}
-        if same:
-            cands = same
-    return cands
+        for lv in ([level, None] if level else [None]):
+            code = matcher.resolve(name, level=lv, on=on)
+            if code is not None:
+                return {code}
+            cands = matcher.candidates(name, on=on, level=lv)
+            if cands:
+                return cands
+    return set()
 
 
 # ----------------------------------------------------------------------------- reader
@@ -324,10 +312,7 @@ def _read_sheet(sheet: Sheet, path: Path, mapping: HeaderMapping, matcher: UnitM
         dates = [quarter.end_time.normalize(), quarter.start_time.normalize() - pd.DateOffset(days=17)]
     else:
         dates = [None]
-    levels = dict(zip(units["unit_code"].astype(str), units["level"]))
     names_of = dict(zip(units["unit_code"].astype(str), units["name_vi"]))
-    valid_codes = set(units["unit_code"].astype(str))
-    validity = _validity(units)
     # rows
     value_cols = [c for c in cols if c.role in ("count", "total", "rate", "ignore", "duplicate", "addend")
                   or not c.written]
@@ -370,11 +355,11 @@ def _read_sheet(sheet: Sheet, path: Path, mapping: HeaderMapping, matcher: UnitM
             kind = "unresolved"
         else:
             lvl = section.level if section else None
-            cands = _resolve(matcher, name_s, lvl, dates, levels, validity)
+            cands = _resolve(matcher, name_s, lvl, dates)
             code_v = row.get(code_col) if code_col else None
             if code_col and not _is_blank(code_v):
-                cv = str(int(code_v)) if isinstance(code_v, float) and code_v.is_integer() else str(code_v).strip()
-                if cv not in valid_codes:
+                cv = matcher.resolve_code(code_v, on=dates[0])
+                if cv is None:
                     problems.append(Problem(file, sh, r, code_label, code_v, E_UNIT_CODE.format(col=code_label)))
                     kind = "unresolved"
                 elif cands and cv not in cands:
@@ -403,7 +388,7 @@ def _read_sheet(sheet: Sheet, path: Path, mapping: HeaderMapping, matcher: UnitM
                     if not has_numbers:
                         counters["text"] += 1
                         continue
-                    hint = "" if problems.full else _suggest(name_s, matcher, units)  # bounded work
+                    hint = "" if problems.full else "; " + matcher.explain(name_s, on=dates[0])  # bounded work
                     problems.append(Problem(file, sh, r, name_label, name_s, E_UNKNOWN_UNIT.format(hint=hint)))
                     kind = "unresolved"
         rec = {"_row": r}
