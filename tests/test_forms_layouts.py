@@ -283,7 +283,8 @@ def test_the_section_tells_the_level_of_a_shared_name(tmp_path):
     rows = make_rows(units=["D1", "D2", "C1"])
     names = {"D1": "Hưng Nguyên", "D2": "Nam Đàn", "C1": "Hưng Nguyên"}
     p = build(tmp_path / "lv.xlsx", BEN_TRE, rows, names=names)
-    assert {x.expected.split(" (")[0] for x in errors(p, units=units).problems} == {"a name that identifies one unit"}
+    # without sections a bare name means the higher tier (paranalysis.units): both rows are the district
+    assert {x.expected.split(" (")[0] for x in errors(p, units=units).problems} == {"one row per unit and quarter"}
     p = build(tmp_path / "lv2.xlsx", BEN_TRE, rows, names=names, headings={1: ("I", "Cấp huyện"), 3: (None, "II. Cấp xã")})
     same_counts(read(p, units=units), rows)
 

@@ -169,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export-form", help="write a quarter of a dataset folder as the official form (.xlsx)")
     e.add_argument("--quarter", required=True, help="quarter such as 2024Q2")
     e.add_argument("--data", required=True, metavar="DIR", help="dataset folder")
-    e.add_argument("--level", choices=["province", "department", "district", "commune"],
+    e.add_argument("--level", choices=["province", "agency", "district", "commune"],
                    help="keep units of one level (default: all, in sections by level)")
     e.add_argument("--out", metavar="FILE", help="output .xlsx (default: DIR/bieu_mau_<quarter>.xlsx)")
     e.set_defaults(func=_export_form)

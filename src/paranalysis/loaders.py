@@ -39,4 +39,4 @@ def load_processing(path, *, period=None, units: pd.DataFrame | None = None, map
             df = df[df["period"] == to_period(period)].reset_index(drop=True)
         return df
     raise DataError([Problem(file=str(path), value=path.suffix,
-                             expected="a .csv, .parquet, or .xlsx/.xlsm/.xls/.ods (official report form) file")])
+                             expected="a .csv or .parquet file, or an .xlsx (official report form) / .xlsm / .xls / .ods workbook")])

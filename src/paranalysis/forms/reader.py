@@ -16,7 +16,6 @@ needs an entry in a mapping file, not code. Every problem of a file is collected
 
 from __future__ import annotations
 
-import difflib
 import re
 import warnings
 from dataclasses import dataclass
@@ -120,22 +119,9 @@ def prepare_units(units: pd.DataFrame | None) -> pd.DataFrame:
 _prepare_units = prepare_units
 
 
-def _suggest(name: str, matcher: UnitMatcher, units: pd.DataFrame) -> str:
-    keys = list(matcher._index.keys())
-    close = difflib.get_close_matches(match_key(name), keys, n=3, cutoff=0.6)
-    names = units.set_index("unit_code")["name_vi"]
-    out = []
-    for k in close:
-        for code in sorted(matcher._index[k]):
-            label = f"{names.get(code, code)} ({code})"
-            if label not in out:
-                out.append(label)
-    return f"; did you mean {', '.join(out[:3])}?" if out else ""
-
-
 def _resolve(matcher: UnitMatcher, name: str, level: str | None, dates) -> set:
-    """Unit codes a name can mean (paranalysis.units.UnitMatcher): units valid at the
-    period's end (else at its start), of the level the form's section says (else of any
+    """Unit codes a name can mean (paranalysis.units.UnitMatcher): units valid on the
+    period's last day, of the level the form's section says (else of any
     level the name's prefix allows). One code: resolved; several: ambiguous; none: unknown."""
     for on in dates:
         for lv in ([level, None] if level else [None]):
@@ -306,10 +292,11 @@ def _read_sheet(sheet: Sheet, path: Path, mapping: HeaderMapping, matcher: UnitM
                 problems.append(Problem(file, sh, o_row, "title", o_text, E_NOT_QUARTERLY.format(what=span)))
         elif quarter is None and not any(p.column == "title" for p in p_probs):
             problems.append(Problem(file, sh, None, "title", None, E_NO_PERIOD))
+    # units as they were on the period's last day (paranalysis.units; docs/units.md)
     if isinstance(quarter, ReportSpan):
-        dates = [quarter.end, quarter.reporting_window()[0]]
+        dates = [quarter.end]
     elif quarter is not None:
-        dates = [quarter.end_time.normalize(), quarter.start_time.normalize() - pd.DateOffset(days=17)]
+        dates = [quarter.end_time.normalize()]
     else:
         dates = [None]
     names_of = dict(zip(units["unit_code"].astype(str), units["name_vi"]))

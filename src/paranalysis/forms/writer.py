@@ -34,8 +34,9 @@ def _fmt_count(n: int, text: bool):
 
 _ROMAN_OUT = {1: "I", 2: "II", 3: "III", 4: "IV"}
 _ROMAN_SECTIONS = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII"]
-_SECTION_ORDER = ["province", "department", "district", "commune"]
-_SECTION_TITLE = {"province": "Cấp tỉnh (UBND tỉnh)", "department": "Cấp tỉnh (sở, ban, ngành)",
+_SECTION_ORDER = ["province", "agency", "department", "district", "commune"]
+_SECTION_TITLE = {"province": "Cấp tỉnh (UBND tỉnh)", "agency": "Cấp tỉnh (sở, ban, ngành)",
+                  "department": "Cấp tỉnh (sở, ban, ngành)",
                   "district": "Cấp huyện", "commune": "Cấp xã"}
 
 
