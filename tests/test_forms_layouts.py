@@ -209,6 +209,25 @@ def test_a_printed_combined_column_is_checked(tmp_path):
     assert all(p.expected.startswith("Đã giải quyết > Đúng và trước hạn = ") for p in err.problems)
 
 
+def test_bieu_06_online_of_which_and_direct_plus_postal_in_one_column(tmp_path):
+    """Biểu 06: "Tổng số tiếp nhận > Trong đó: Trực tuyến" and one column "Trực tiếp và qua
+    BCCI". The online count is read as an "of which"; the combined column is checked when the
+    two channels are also given, and refused (saying why) when they are not."""
+    b06 = [(("Từ kỳ trước",), F("carried_over")),
+           (("Trong kỳ", "Tổng số"), S("received_online", "received_direct", "received_postal")),
+           (("Trong kỳ", "Trong đó: Trực tuyến"), F("received_online")),
+           (("Trong kỳ", "Trực tiếp và qua BCCI"), S("received_direct", "received_postal"))] + BEN_TRE[4:9]
+    p = build(tmp_path / "b06.xlsx", b06)
+    probs = errors(p).problems
+    assert [x.expected for x in probs] == [of.E_COMBINED_CHANNELS.format(col="F (Trong kỳ > Trực tiếp và qua BCCI)")]
+    full = b06 + [(("Trong kỳ", "Trực tiếp"), F("received_direct")),
+                  (("Tiếp nhận qua dịch vụ bưu chính công ích",), F("received_postal"))]
+    same_counts(read(build(tmp_path / "b06full.xlsx", full)))
+    bad = [c if c[0] != ("Trong kỳ", "Trực tiếp và qua BCCI") else (c[0], lambda r: 7) for c in full]
+    assert all(x.expected.startswith("Trong kỳ > Trực tiếp và qua BCCI = ")
+               for x in errors(build(tmp_path / "b06bad.xlsx", bad)).problems)
+
+
 # ----------------------------------------------------------------------------- 2. layouts
 SECTION_ROWS = pd.concat([make_rows(units=["40-SNV", "40-STP", "40-SXD"], seed=1),
                           make_rows(units=["412", "415", "417"], seed=2),

@@ -28,7 +28,7 @@ from paranalysis.errors import DataError, Problem
 from paranalysis.forms.cells import _is_blank, _is_colnum_row, _looks_numeric, _parse_count, _parse_percent
 from paranalysis.forms.mapping import DATA_MAPPING_NAME, HeaderMapping, _norm_text, is_rate_label, load_mapping
 from paranalysis.forms.messages import *  # noqa: F403 - the message constants
-from paranalysis.forms.messages import (E_AMBIGUOUS_HEADER, E_AMBIGUOUS_UNIT, E_BAD_PERIOD_ARG, E_BLANK,
+from paranalysis.forms.messages import (E_AMBIGUOUS_HEADER, E_AMBIGUOUS_UNIT, E_BAD_PERIOD_ARG, E_BLANK, E_COMBINED_CHANNELS,
                                         E_CODE_NAME, E_DUPLICATE_COLUMN, E_DUPLICATE_UNIT, E_IDENTITY,
                                         E_MISSING_COLUMN, E_MISSING_NAME, E_MORE_PROBLEMS, E_NO_FORM,
                                         E_NO_PERIOD, E_NO_ROWS, E_NOT_QUARTERLY, E_OTHER_PERIOD, E_PERIOD_CONFLICT,
@@ -247,8 +247,14 @@ def _read_sheet(sheet: Sheet, path: Path, mapping: HeaderMapping, matcher: UnitM
     if n_counts < MIN_FORM_COUNT_COLUMNS:
         return (f"a header row with a unit-name column, but only {n_counts} column(s) of counts "
                 f"(at least {MIN_FORM_COUNT_COLUMNS} needed)")
+    combined = by_field.get("received_direct_postal")
     for f in COUNT_COLUMNS:
         if f not in by_field:
+            if combined is not None and f in ("received_direct", "received_postal"):
+                if f == "received_direct":  # Biểu 06: one problem for the pair
+                    own.append(Problem(file, sh, head, combined.label, combined.written,
+                                       E_COMBINED_CHANNELS.format(col=combined.label)))
+                continue
             own.append(Problem(file, sh, head, None, None,
                                E_MISSING_COLUMN.format(field=f, example=mapping.example(f))))
     problems += own
