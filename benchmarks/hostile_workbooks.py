@@ -80,6 +80,9 @@ def build(folder: Path) -> list[tuple[str, Path]]:
     out.append(("a count of 2**64", write_xlsx(folder / "count2_64.xlsx", simple_form_rows([("TP Vinh", c), UNITS[1]]))))
     c = [2**62] * 9
     out.append(("counts of 2**62", write_xlsx(folder / "count2_62.xlsx", simple_form_rows([("TP Vinh", c), UNITS[1]]))))
+    fixtures = HERE.parent / "tests" / "data" / "forms"  # made by LibreOffice (tests/data/README.md)
+    for suffix in ("xls", "ods"):
+        out.append((f".{suffix}: one cell at IV65536", fixtures / f"far_IV65536.{suffix}"))
     return out
 
 

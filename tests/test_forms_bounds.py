@@ -121,3 +121,13 @@ def test_not_a_zip_and_a_folder_are_named_errors(tmp_path):
     d = tmp_path / "folder.xlsx"
     d.mkdir()
     assert errors(d).problems[0].value == "a folder"
+
+
+@pytest.mark.parametrize("suffix", ["xls", "ods"])
+def test_xls_and_ods_with_a_value_at_the_last_cell_are_refused(suffix):
+    """Made by LibreOffice from an openpyxl file with one value at IV65536 (tests/data/README.md):
+    calamine would hold the whole 65,536 x 256 range (1.2 GB for the .xls); the bound comes first."""
+    p = Path(__file__).parent / "data" / "forms" / f"far_IV65536.{suffix}"
+    (prob,) = errors(p).problems
+    assert prob.expected == of.E_CELL_BEYOND.format(rows=limits.MAX_SHEET_ROWS, cols=limits.MAX_SHEET_COLS)
+    assert prob.file == p.name and prob.sheet and prob.row == 65536
