@@ -253,9 +253,10 @@ def test_error_load_processing_missing_file(tmp_path):
 
 
 def test_error_load_processing_unknown_suffix(tmp_path):
-    p = write(tmp_path, "x", "bao_cao.ods")
-    pr = one(problems(paranalysis.load_processing, p), "a .csv, .parquet or .xlsx (official report form) file")
-    assert pr.value == ".ods"
+    p = write(tmp_path, "x", "bao_cao.numbers")  # .ods is read since issue 11 (paranalysis.forms)
+    pr = one(problems(paranalysis.load_processing, p),
+             "a .csv or .parquet file, or an .xlsx (official report form) / .xlsm / .xls / .ods workbook")
+    assert pr.value == ".numbers"
 
 
 def test_raw_folder_is_ignored(tmp_path):
