@@ -39,3 +39,8 @@ MAX_FILE_BYTES = 200 * 1024 * 1024
 
 #: Problems collected before a reader stops and says how many more it skipped.
 MAX_PROBLEMS = 200
+
+#: Unknown unit names explained per file (units valid then, close names, how to add one):
+#: each explanation searches every name in the registry, so later unknown names are only
+#: reported.
+MAX_EXPLAINED_NAMES = 20

@@ -381,7 +381,9 @@ def _read_sheet(sheet: Sheet, path: Path, mapping: HeaderMapping, matcher: UnitM
                     if not has_numbers:
                         counters["text"] += 1
                         continue
-                    hint = "" if problems.full else "; " + matcher.explain(name_s, on=dates[0])  # bounded work
+                    counters["explained"] += 1  # an explanation searches every unit name: bounded
+                    hint = ("; " + matcher.explain(name_s, on=dates[0])
+                            if counters["explained"] <= limits.MAX_EXPLAINED_NAMES and not problems.full else "")
                     problems.append(Problem(file, sh, r, name_label, name_s, E_UNKNOWN_UNIT.format(hint=hint)))
                     kind = "unresolved"
         rec = {"_row": r}
@@ -539,7 +541,7 @@ def read_official_form(path, *, period=None, units: pd.DataFrame | None = None,
     unit_table = prepare_units(units)
     matcher = UnitMatcher(unit_table)
     sheets = load_sheets(path)
-    counters = {"blank": 0, "total": 0, "text": 0, "section": 0, "hidden": [], "formulas": []}
+    counters = {"blank": 0, "total": 0, "text": 0, "section": 0, "hidden": [], "formulas": [], "explained": 0}
     problems = ProblemLog()
     records, no_form = [], []
     for sheet in sheets:
