@@ -168,3 +168,47 @@ def test_demo_rankings_are_competition_ranks(index, year, n):
     assert len(t) == n and (t["n_ranked"] == n).all()
     expected = t["score"].rank(method="min", ascending=False).astype(int)
     assert (t["rank"].astype(int) == expected).all()
+
+
+def _commune_rows():
+    g = demo.generate()
+    p = g["processing"]
+    cp = p[p["unit_code"].isin(demo.new_communes()["unit_code"])].copy()
+    cp["period"] = pd.PeriodIndex(cp["period"], freq="Q-DEC")
+    return cp.reset_index(drop=True), g["investments"]
+
+
+def test_commune_funnel_names_the_two_planted_struggling_communes():
+    """Known truth: two communes have a late rate 5 pp above their peers from 2025Q3; a
+    funnel of the 130 communes in 2026Q3 puts exactly them above the 99.8 % limit."""
+    from paranalysis.funnel import funnel
+
+    cp, _ = _commune_rows()
+    res = funnel(cp[cp["period"] == pd.Period("2026Q3", "Q-DEC")].reset_index(drop=True), "late_rate_resolved_basis")
+    assert res.n_units == 130
+    worse = res.outside(0.998)
+    worse = set(worse.loc[worse["assessment"] == "worse", "unit_code"])
+    planted = set(demo.new_communes().set_index("gso_code").loc[list(demo.STRUGGLING_GSO), "unit_code"])
+    assert worse == planted
+
+
+@pytest.mark.parametrize("outcome,key", [("late_rate_resolved_basis", "late_rate_resolved_pp"),
+                                         ("online_share", "online_share_pp")])
+def test_commune_investment_effect_recovered_at_commune_level(outcome, key):
+    """Known truth: a 2026 commune upgrade moves its commune's late rate by -1.0 pp and its
+    online share by +4.0 pp; 130 communes, 2025Q3-2026Q3, communes without one as comparison."""
+    import warnings
+
+    from paranalysis import treatment as tr
+    from paranalysis.models import staggered_did
+
+    cp, inv = _commune_rows()
+    panel = tr.treatment_panel(cp, inv, treatment="one_stop_facility", outcomes=[outcome])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = staggered_did(panel, outcome=outcome, unit="unit_code", time="period", first_treated="first_treated")
+    a = r.aggregate("simple")
+    truth = demo.PLANTED_EFFECTS["one_stop_facility"][key]
+    assert r.n_units == 130
+    assert a.ci_low <= truth <= a.ci_high, (a.att, a.ci_low, a.ci_high)
+    assert (a.att < 0) == (truth < 0) and a.ci_low * a.ci_high > 0   # a clear change, the right sign

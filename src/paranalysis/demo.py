@@ -257,11 +257,12 @@ def agencies() -> pd.DataFrame:
 def commune_adoption_table(seed: int = DEFAULT_SEED) -> pd.DataFrame:
     """The planted commune-level investments after July 2025: ``unit_code`` (a new
     commune), ``category`` (``one_stop_facility``) and ``first_quarter``. Communes are drawn
-    (seeded) among those whose home district had an upgraded facility before 2025."""
+    (seeded) among those whose home district had an upgraded facility before 2025, leaving
+    out the two planted struggling communes."""
     rng = np.random.default_rng([seed, 2026])
     com = new_communes()
     treated = {c for (c, cat), q in _adopt_map().items() if cat == "one_stop_facility" and not pd.isna(q)}
-    pool = com[com["home_district"].isin(treated)]["unit_code"].tolist()
+    pool = com[com["home_district"].isin(treated) & ~com["gso_code"].isin(STRUGGLING_GSO)]["unit_code"].tolist()
     chosen = rng.choice(pool, size=COMMUNE_ADOPTERS_PER_QUARTER * len(COMMUNE_ADOPTION_QUARTERS), replace=False)
     rows = []
     for i, q in enumerate(COMMUNE_ADOPTION_QUARTERS):

@@ -257,3 +257,63 @@ def crossing_lines(first, last, lang: str = "vi", *, scope: str = "area", n_unit
     if not keys:
         return [text("none", lang)]
     return [text(k, lang, n_units=n_units, n_new=n_new) for k in keys]
+
+
+# ------------------------------------------------------------------------------------
+# helpers for the notebooks
+# ------------------------------------------------------------------------------------
+
+def recent_window(rows: pd.DataFrame, quarter, n: int = 4, *, ds=None) -> tuple[pd.DataFrame, str]:
+    """The last ``n`` quarters up to ``quarter`` of ``rows`` (e.g. :func:`compared_rows`),
+    added up per unit (:func:`paranalysis.indicators.window`), never reaching back across a
+    reorganisation of the compared units: in 2025Q4 the window is 2025Q3-2025Q4 (the new
+    communes), not four quarters mixing districts and communes. Returns the window and its
+    label ("2025Q4–2026Q3")."""
+    from paranalysis.indicators import window
+
+    q = to_period(quarter)
+    start = q - (n - 1)
+    for _key, first_new, scope in REORGANISATIONS:
+        if scope == "area" and start < first_new <= q:
+            start = first_new
+    part = rows[(rows["period"] >= start) & (rows["period"] <= q)]
+    # a unit counted only if it reported in every quarter of the window
+    return window(part, start, q), (f"{start}–{q}" if start != q else str(q))
+
+
+def level_view(ds, level: str):
+    """The dataset with only the processing rows of units of ``level`` (e.g. the
+    district-level units, for a coverage chart of the old map)."""
+    import dataclasses
+
+    lv = ds.units.drop_duplicates("unit_code").set_index("unit_code")["level"]
+    p = ds.processing[ds.processing["unit_code"].map(lv).eq(level).to_numpy()]
+    return dataclasses.replace(ds, processing=p.reset_index(drop=True))
+
+
+def level_summary(ds, lang: str = "vi") -> pd.DataFrame:
+    """One row per administrative level with rows in the processing table: how many
+    units, from which quarter to which, and how many unit-quarters."""
+    lv = ds.units.drop_duplicates("unit_code").set_index("unit_code")["level"]
+    p = ds.processing.assign(level=ds.processing["unit_code"].map(lv).fillna("?"))
+    g = p.groupby("level").agg(units=("unit_code", "nunique"), first=("period", "min"), last=("period", "max"),
+                               rows=("period", "size")).reset_index()
+    g["first"], g["last"] = g["first"].astype(str), g["last"].astype(str)
+    names = {"vi": {"level": "cấp", "units": "số đơn vị", "first": "từ quý", "last": "đến quý", "rows": "số dòng",
+                    "district": "huyện", "commune": "xã, phường", "department": "sở, ngành", "province": "tỉnh"},
+             "en": {"level": "level", "units": "units", "first": "from", "last": "to", "rows": "rows"}}
+    lab = names.get(lang, names["en"])
+    g["level"] = g["level"].map(lambda x: lab.get(x, x))
+    return g.sort_values("first").rename(columns={k: lab.get(k, k) for k in g.columns}).reset_index(drop=True)
+
+
+def gaps_within_span(processing: pd.DataFrame) -> pd.Series:
+    """Per unit, the quarters without a row between its first and its last quarter (a
+    unit that ceased to exist, or began in 2025Q3, has no gap for that)."""
+    out = {}
+    for code, part in processing.groupby("unit_code"):
+        ps = pd.PeriodIndex(part["period"], freq=QUARTER_FREQ)
+        span = pd.period_range(ps.min(), ps.max(), freq=QUARTER_FREQ)
+        out[code] = len(span) - ps.nunique()
+    s = pd.Series(out, dtype=int)
+    return s[s > 0]
