@@ -195,8 +195,9 @@ def test_commune_funnel_names_the_two_planted_struggling_communes():
 @pytest.mark.parametrize("outcome,key", [("late_rate_resolved_basis", "late_rate_resolved_pp"),
                                          ("online_share", "online_share_pp")])
 def test_commune_investment_effect_recovered_at_commune_level(outcome, key):
-    """Known truth: a 2026 commune upgrade moves its commune's late rate by -1.0 pp and its
-    online share by +4.0 pp; 130 communes, 2025Q3-2026Q3, communes without one as comparison."""
+    """Known truth (demo.COMMUNE_EFFECTS): a 2026 commune upgrade raises its commune's online
+    share by 4.0 pp and leaves its late rate alone; 130 communes, 2025Q3-2026Q3, communes
+    without one as comparison."""
     import warnings
 
     from paranalysis import treatment as tr
@@ -208,7 +209,8 @@ def test_commune_investment_effect_recovered_at_commune_level(outcome, key):
         warnings.simplefilter("ignore")
         r = staggered_did(panel, outcome=outcome, unit="unit_code", time="period", first_treated="first_treated")
     a = r.aggregate("simple")
-    truth = demo.PLANTED_EFFECTS["one_stop_facility"][key]
+    truth = demo.COMMUNE_EFFECTS[key]
     assert r.n_units == 130
     assert a.ci_low <= truth <= a.ci_high, (a.att, a.ci_low, a.ci_high)
-    assert (a.att < 0) == (truth < 0) and a.ci_low * a.ci_high > 0   # a clear change, the right sign
+    if truth:
+        assert a.ci_low > 0   # a clear change, the right sign

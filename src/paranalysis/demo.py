@@ -78,8 +78,8 @@ STRUGGLING_GSO = ("17212", "17569")   # Xã Quỳnh Phú (former Quỳnh Lưu), 
 # Commune-level investments after July 2025: one-stop centre upgrades in some new communes
 # of former districts that already had an upgraded district facility (so the former
 # district's first quarter in operation does not change). Planted effect in the commune
-# that made it: the same as a district facility (PLANTED_EFFECTS["one_stop_facility"]),
-# on top of the former district's.
+# that made it, on top of its former district's (new kiosks and help with online filing):
+COMMUNE_EFFECTS = {"online_share_pp": +4.0, "late_rate_resolved_pp": 0.0}
 COMMUNE_ADOPTION_QUARTERS = ("2026Q1", "2026Q2")
 COMMUNE_ADOPTERS_PER_QUARTER = 12
 # Ranking scores (synthetic district indices): points added once a unit has the investment
@@ -132,7 +132,7 @@ MERGED_INTO = {"413": ("412", pd.Period("2024Q4", freq="Q-DEC"))}
 ADOPTION = {
     #        one_stop_facility  online_meeting_system
     "412": ("2018Q3", "2020Q3"),
-    "413": ("2018Q3", "2020Q3"),   # as Vinh, so the merged unit has one adoption date
+    "413": ("2019Q4", None),     # Vinh + Cửa Lò harmonised: treated from Vinh's dates (README)
     "414": ("2021Q4", "2022Q2"),
     "415": (None, "2021Q4"),
     "416": (None, None),
@@ -294,7 +294,9 @@ def _row(code, q, *, carried, online, direct, postal, early, on_time, late, not_
 
 def _draw_quarter(rng, q, i, *, received_mean, carried, online_p, postal_p, late_p, over_p):
     """One unit-quarter of counts drawn around the given rates (shared by district,
-    commune and agency rows)."""
+    commune and agency rows). ``late_p`` and ``over_p`` are functions called (in this
+    order, after the resolved records are drawn) to draw their quarter noise and return
+    the rate, so the random stream is the same as in earlier versions of the demo."""
     received = int(rng.negative_binomial(50, 50 / (50 + received_mean)))
     online = int(rng.binomial(received, online_p))
     postal = int(rng.binomial(received - online, postal_p / max(1e-9, 1 - online_p)))
@@ -304,10 +306,10 @@ def _draw_quarter(rng, q, i, *, received_mean, carried, online_p, postal_p, late
     resolve_p = float(np.clip(rng.normal(0.935, 0.01), 0.88, 0.97))
     resolved = int(rng.binomial(handled - returned, resolve_p))
     pending = handled - returned - resolved
-    late = int(rng.binomial(resolved, late_p))
+    late = int(rng.binomial(resolved, late_p()))
     early = int(rng.binomial(resolved - late, float(np.clip(0.55 + 0.008 * i, 0.5, 0.85))))
     on_time = resolved - late - early
-    overdue = int(rng.binomial(pending, over_p))
+    overdue = int(rng.binomial(pending, over_p()))
     digitized = pd.NA
     if q >= pd.Period("2022Q3", freq="Q-DEC"):
         dig_p = float(np.clip(0.10 + 0.09 * (i - 22) + rng.normal(0, 0.03), 0.02, 0.95))
@@ -364,16 +366,23 @@ def generate(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
             online_p = _online_trend(q) + online_off[u.code] + d_fac * eff_f["online_share_pp"] / 100
             online_p = float(np.clip(online_p, 0.001, 0.95))
             postal_p = float(np.clip(postal_base[u.code] + d_fac * eff_f["postal_share_pp"] / 100, 0.0, 0.2))
-            ar_late = 0.6 * ar_late + rng.normal(0.0, 0.003)
-            late_p = late_base[u.code] - 0.0004 * i + ar_late
-            late_p += d_fac * eff_f["late_rate_resolved_pp"] / 100 + d_meet * eff_m["late_rate_resolved_pp"] / 100
-            late_p = float(np.clip(late_p, 0.001, 0.08))
-            ar_over = 0.5 * ar_over + rng.normal(0.0, 0.02)
-            over_p = overdue_base[u.code] - 0.002 * i + ar_over
-            over_p += d_meet * eff_m["overdue_backlog_share_pp"] / 100 + d_fac * eff_f["overdue_backlog_share_pp"] / 100
-            over_p = float(np.clip(over_p, 0.01, 0.6))
+            ar = {"late": ar_late, "over": ar_over}
+
+            def late_p(u=u, i=i, d_fac=d_fac, d_meet=d_meet, ar=ar):
+                ar["late"] = 0.6 * ar["late"] + rng.normal(0.0, 0.003)
+                p = late_base[u.code] - 0.0004 * i + ar["late"]
+                p += d_fac * eff_f["late_rate_resolved_pp"] / 100 + d_meet * eff_m["late_rate_resolved_pp"] / 100
+                return float(np.clip(p, 0.001, 0.08))
+
+            def over_p(u=u, i=i, d_fac=d_fac, d_meet=d_meet, ar=ar):
+                ar["over"] = 0.5 * ar["over"] + rng.normal(0.0, 0.02)
+                p = overdue_base[u.code] - 0.002 * i + ar["over"]
+                p += d_meet * eff_m["overdue_backlog_share_pp"] / 100 + d_fac * eff_f["overdue_backlog_share_pp"] / 100
+                return float(np.clip(p, 0.01, 0.6))
+
             counts, pending = _draw_quarter(rng, q, i, received_mean=mean_new, carried=pending_prev, online_p=online_p,
                                             postal_p=postal_p, late_p=late_p, over_p=over_p)
+            ar_late, ar_over = ar["late"], ar["over"]
             rows.append(_row(u.code, q, src=src, **counts))
             pending_prev = pending
             state[u.code] = dict(i=i, pending=pending, ar_late=ar_late, ar_over=ar_over, vol=vol)
@@ -407,7 +416,7 @@ def _commune_rows(seed, src, state, late_base, online_off, postal_base, overdue_
         st = state[d]
         w = part["n_old"].to_numpy(float) * rng.lognormal(0.0, 0.35, len(part))
         w = w / w.sum()
-        late_off = rng.normal(0.0, 0.004, len(part))
+        late_off = rng.normal(0.0, 0.0025, len(part))
         onl_off = rng.normal(0.0, 0.03, len(part))
         over_off = rng.normal(0.0, 0.03, len(part))
         # the district's backlog at 30 June 2025 is handed over to its new communes
@@ -422,22 +431,29 @@ def _commune_rows(seed, src, state, late_base, online_off, postal_base, overdue_
             for j, c in enumerate(part["unit_code"]):
                 first = com_adopt.get(c)
                 c_fac = 1.0 if first is not None and q >= first else 0.0
-                fac = d_fac + c_fac
-                online_p = _online_trend(q) + online_off[d] + onl_off[j] + fac * eff_f["online_share_pp"] / 100
+                online_p = _online_trend(q) + online_off[d] + onl_off[j] + d_fac * eff_f["online_share_pp"] / 100
+                online_p += c_fac * COMMUNE_EFFECTS["online_share_pp"] / 100
                 online_p = float(np.clip(online_p, 0.001, 0.95))
                 postal_p = float(np.clip(postal_base[d], 0.0, 0.2))
-                ar_late[j] = 0.6 * ar_late[j] + rng.normal(0.0, 0.003)
-                late_p = late_base[d] - 0.0004 * i + ar_late[j] + late_off[j]
-                late_p += fac * eff_f["late_rate_resolved_pp"] / 100 + d_meet * eff_m["late_rate_resolved_pp"] / 100
-                late_p += reorg["late_rate_resolved_pp"].get(str(q), 0.0) / 100
-                if c in struggling:
-                    late_p += reorg["struggling_communes_late_pp"] / 100
-                late_p = float(np.clip(late_p, 0.001, 0.15))
-                ar_over[j] = 0.5 * ar_over[j] + rng.normal(0.0, 0.02)
-                over_p = overdue_base[d] - 0.002 * i + ar_over[j] + over_off[j]
-                over_p += d_meet * eff_m["overdue_backlog_share_pp"] / 100
-                over_p += reorg["overdue_backlog_share_pp"].get(str(q), 0.0) / 100
-                over_p = float(np.clip(over_p, 0.01, 0.6))
+
+                def late_p(j=j, c=c, fac=d_fac, d_meet=d_meet, q=q):
+                    ar_late[j] = 0.6 * ar_late[j] + rng.normal(0.0, 0.003)
+                    # the late rate stops falling at the break (the trend is frozen at 2025Q2)
+                    p = late_base[d] - 0.0004 * st["i"] + ar_late[j] + late_off[j]
+                    p += fac * eff_f["late_rate_resolved_pp"] / 100 + d_meet * eff_m["late_rate_resolved_pp"] / 100
+                    p += c_fac * COMMUNE_EFFECTS["late_rate_resolved_pp"] / 100
+                    p += reorg["late_rate_resolved_pp"].get(str(q), 0.0) / 100
+                    if c in struggling:
+                        p += reorg["struggling_communes_late_pp"] / 100
+                    return float(np.clip(p, 0.001, 0.15))
+
+                def over_p(j=j, i=i, d_meet=d_meet, q=q):
+                    ar_over[j] = 0.5 * ar_over[j] + rng.normal(0.0, 0.02)
+                    p = overdue_base[d] - 0.002 * i + ar_over[j] + over_off[j]
+                    p += d_meet * eff_m["overdue_backlog_share_pp"] / 100
+                    p += reorg["overdue_backlog_share_pp"].get(str(q), 0.0) / 100
+                    return float(np.clip(p, 0.01, 0.6))
+
                 counts, pend = _draw_quarter(rng, q, i, received_mean=d_mean * w[j], carried=int(pending[j]),
                                              online_p=online_p, postal_p=postal_p, late_p=late_p, over_p=over_p)
                 rows.append(_row(c, q, src=src, **counts))
@@ -459,8 +475,8 @@ def _agency_rows(seed, src) -> list[dict]:
             season = {1: 0.82, 2: 1.03, 3: 1.06, 4: 1.09}[q.quarter]
             counts, pending = _draw_quarter(rng, q, i0 + k, received_mean=a.volume * season, carried=pending,
                                             online_p=float(online_base), postal_p=0.01,
-                                            late_p=float(np.clip(late_base + rng.normal(0, 0.002), 0.001, 0.05)),
-                                            over_p=float(np.clip(rng.normal(0.12, 0.03), 0.01, 0.5)))
+                                            late_p=lambda: float(np.clip(late_base + rng.normal(0, 0.002), 0.001, 0.05)),
+                                            over_p=lambda: float(np.clip(rng.normal(0.12, 0.03), 0.01, 0.5)))
             rows.append(_row(a.unit_code, q, src=src, **counts))
     return rows
 
