@@ -48,8 +48,8 @@ def test_demo_continues_in_the_new_map_through_2026q3():
     units = paranalysis.load_dataset().units.drop_duplicates("unit_code").set_index("unit_code")
     level = new["unit_code"].map(units["level"])
     assert new.loc[level == "commune", "unit_code"].nunique() == 130
-    assert new.loc[level == "department", "unit_code"].nunique() == 14
-    assert (level.isin(["commune", "department"])).all()
+    assert new.loc[level == "agency", "unit_code"].nunique() == 14
+    assert (level.isin(["commune", "agency"])).all()
     assert new.groupby("period").size().eq(144).all()
     assert len(p) == 21 * 34 - 3 + 144 * 5
     # no district-level row after the district tier was abolished

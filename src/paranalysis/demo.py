@@ -28,6 +28,7 @@ known truth the models must recover; data/demo/README.md writes them down.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -196,13 +197,13 @@ def _online_trend(q: pd.Period) -> float:
 # the units of the new map (from the package's unit registry)
 # --------------------------------------------------------------------------------------
 
-#: the 14 provincial agencies from 1 March 2025 (names as in the issue / Res. of the
-#: provincial People's Council), with a synthetic quarterly volume in 2025
+#: the 14 provincial agencies from 1 March 2025 (registry keys, docs/units.md), with a
+#: synthetic quarterly volume in 2025
 AGENCIES_2025 = [
-    ("Sở Nội vụ", 2600), ("Sở Tư pháp", 3200), ("Sở Tài chính", 2900), ("Sở Công Thương", 4100),
-    ("Sở Nông nghiệp và Môi trường", 6800), ("Sở Xây dựng", 7400), ("Sở Khoa học và Công nghệ", 1500),
-    ("Sở Văn hóa - Thể thao và Du lịch", 1300), ("Sở Giáo dục và Đào tạo", 1900), ("Sở Y tế", 3600),
-    ("Thanh tra tỉnh", 200), ("Văn phòng UBND tỉnh", 400), ("Sở Ngoại vụ", 300), ("Sở Dân tộc và Tôn giáo", 250),
+    ("40-SNV-2025", 2600), ("40-STP", 3200), ("40-STC-2025", 2900), ("40-SCT", 4100),
+    ("40-SNNMT-2025", 6800), ("40-SXD-2025", 7400), ("40-SKHCN-2025", 1500),
+    ("40-SVHTTDL-2025", 1300), ("40-SGDDT", 1900), ("40-SYT", 3600),
+    ("40-TTT", 200), ("40-VPUBND", 400), ("40-SNGV", 300), ("40-SDTTG-2025", 250),
 ]
 
 
@@ -211,24 +212,34 @@ def new_communes() -> pd.DataFrame:
     registry key), ``gso_code``, ``name_vi``, ``home_district`` (the former district that
     gave it most of its old communes; ties: the lowest code) and ``n_old`` (how many old
     communes, whole or in part, it was formed from)."""
+    return _new_communes_cached().copy()
+
+
+@lru_cache(maxsize=1)
+def _new_communes_cached() -> pd.DataFrame:
     return _communes_from_crosswalk(_crosswalk())
 
 
 def _crosswalk() -> pd.DataFrame:
-    """Old commune -> new commune rows: old_district_code, new_unit_code, new_gso_code,
-    new_name_vi. PROVISIONAL (until the package registry lands): read from the shared
-    reference crosswalk, keys "2025-<gso>"."""
-    import os
+    """Old commune -> new commune links of 1 July 2025 from the package's crosswalk, with
+    the old commune's district on 30 June 2025 (the December 2024 moves into Vinh
+    included): old_district_code, new_unit_code, new_gso_code, new_name_vi."""
+    from paranalysis.units import package_crosswalk, package_units, parent_on
 
-    path = os.environ.get("PARANALYSIS_DEV_CROSSWALK", "/work/shared/reference-data/nghean_units_crosswalk_2025.csv")
-    cw = pd.read_csv(path, skiprows=3, dtype=str)
-    return pd.DataFrame({"old_district_code": cw["old_district_code"], "new_unit_code": "2025-" + cw["new_commune_code"],
-                         "new_gso_code": cw["new_commune_code"], "new_name_vi": cw["new_commune_name"]})
-
-
-def _agency_keys() -> dict:
-    """PROVISIONAL: agency name -> registry key."""
-    return {name: f"40-A{k:02d}" for k, (name, _) in enumerate(AGENCIES_2025, 1)}
+    units = package_units()
+    new = units[(units["level"] == "commune") & (units["valid_from"].astype(str) == "2025-07-01")]
+    new = new.set_index("unit_code")
+    full = package_crosswalk()
+    cw = full[(full["relation"] == "merged_into") & full["to_code"].isin(new.index)]
+    moved = full[full["relation"] == "parent"]
+    parent = units.set_index("unit_code")["parent_code"]
+    return pd.DataFrame({
+        "old_district_code": [parent_on(c, "2025-06-30", units, moved) if c in set(moved["from_code"])
+                              else str(parent[c]) for c in cw["from_code"]],
+        "new_unit_code": cw["to_code"].to_numpy(),
+        "new_gso_code": cw["to_code"].map(new["gso_code"]).astype(str).to_numpy(),
+        "new_name_vi": cw["to_code"].map(new["name_vi"]).to_numpy(),
+    })
 
 
 def _communes_from_crosswalk(cw: pd.DataFrame) -> pd.DataFrame:
@@ -247,11 +258,12 @@ def _communes_from_crosswalk(cw: pd.DataFrame) -> pd.DataFrame:
 
 
 def agencies() -> pd.DataFrame:
-    """The 14 provincial agencies from 1 March 2025 with their registry keys and the
-    synthetic 2025 quarterly volume."""
-    keys = _agency_keys()
-    rows = [{"unit_code": keys[name], "name_vi": name, "volume": vol} for name, vol in AGENCIES_2025]
-    return pd.DataFrame(rows)
+    """The 14 provincial agencies from 1 March 2025 with their registry keys, names and
+    the synthetic 2025 quarterly volume."""
+    from paranalysis.units import package_units
+
+    names = package_units().set_index("unit_code")["name_vi"]
+    return pd.DataFrame([{"unit_code": code, "name_vi": names[code], "volume": vol} for code, vol in AGENCIES_2025])
 
 
 def commune_adoption_table(seed: int = DEFAULT_SEED) -> pd.DataFrame:

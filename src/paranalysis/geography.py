@@ -18,6 +18,8 @@ abolished and 412 communes became 130 communes and wards. So:
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pandas as pd
 
 from paranalysis.periods import QUARTER_FREQ, to_period
@@ -153,32 +155,40 @@ def harmonized_processing(ds, *, end=None, level: str = HARMONIZED_LEVEL, on: st
     return harmonize(rows, level=level, on=on).sort_values(["unit_code", "period"]).reset_index(drop=True)
 
 
-def unit_map(codes_periods, *, level: str = HARMONIZED_LEVEL, on: str = HARMONIZED_ON) -> dict:
-    """For each (unit_code, period) pair, the unit of ``level`` valid on ``on`` that the
-    unit's records go to under :func:`paranalysis.harmonize` (where they are divided, the
-    unit receiving most of them)."""
+def unit_map(codes, *, level: str = HARMONIZED_LEVEL, on: str = HARMONIZED_ON) -> dict:
+    """For each unit code, the unit of ``level`` valid on ``on`` that the unit's records go
+    to under :func:`paranalysis.harmonize` (where they are divided, the unit receiving most
+    of them); a code harmonize leaves out (an agency at district level) maps to itself."""
+    return dict(_unit_map(tuple(sorted({str(c) for c in codes})), level, str(on)))
+
+
+@lru_cache(maxsize=32)
+def _unit_map(codes: tuple, level: str, on: str) -> tuple:
     from paranalysis import harmonize
     from paranalysis.schemas import COUNT_COLUMNS, OPTIONAL_COUNT_COLUMNS
 
-    pairs = sorted({(str(c), to_period(p)) for c, p in codes_periods})
-    out = {}
-    for code, period in pairs:
-        row = {"unit_code": code, "period": period, **{c: 0 for c in COUNT_COLUMNS},
-               **{c: pd.NA for c in OPTIONAL_COUNT_COLUMNS}, "synthetic": False, "source": "unit_map"}
-        row["received_direct"] = 1_000_000
-        df = pd.DataFrame([row])
-        for c in COUNT_COLUMNS + OPTIONAL_COUNT_COLUMNS:
-            df[c] = df[c].astype("Int64")
-        df["period"] = pd.PeriodIndex(df["period"], freq=QUARTER_FREQ)
-        try:
-            h = harmonize(df, level=level, on=on)
-        except Exception:  # noqa: BLE001 - a unit harmonize does not know stays as it is
-            out[(code, period)] = code
-            continue
-        h = h[pd.to_numeric(h["received_direct"], errors="coerce").fillna(0) > 0]
-        out[(code, period)] = str(h.sort_values("received_direct", ascending=False)["unit_code"].iloc[0]) \
-            if len(h) else code
-    return out
+    if not codes:
+        return ()
+    # one row per code, each in its own (notional) quarter, so one harmonize call maps all:
+    # where a unit's records go does not depend on the quarter of the row
+    base = pd.Period("2000Q1", freq=QUARTER_FREQ)
+    df = pd.DataFrame({"unit_code": list(codes), "period": [base + k for k in range(len(codes))]})
+    for c in COUNT_COLUMNS:
+        df[c] = 0
+    for c in OPTIONAL_COUNT_COLUMNS:
+        df[c] = pd.NA
+    df["received_direct"] = 1_000_000
+    for c in COUNT_COLUMNS + OPTIONAL_COUNT_COLUMNS:
+        df[c] = df[c].astype("Int64")
+    df["synthetic"] = False
+    df["source"] = "geography.unit_map"
+    out = {c: c for c in codes}
+    h = harmonize(df, level=level, on=on)
+    h = h[pd.to_numeric(h["received_direct"], errors="coerce").fillna(0) > 0]
+    for period, part in h.groupby("period"):
+        code = codes[(pd.Period(period, freq=QUARTER_FREQ) - base).n]
+        out[code] = str(part.sort_values(["received_direct", "unit_code"], ascending=[False, True])["unit_code"].iloc[0])
+    return tuple(sorted(out.items()))
 
 
 def harmonized_investments(ds, *, level: str = HARMONIZED_LEVEL, on: str = HARMONIZED_ON) -> pd.DataFrame:
@@ -187,16 +197,13 @@ def harmonized_investments(ds, *, level: str = HARMONIZED_LEVEL, on: str = HARMO
     its former district); the original code is kept in ``unit_code_as_registered``.
     Treatment timing then follows :mod:`paranalysis.treatment`: a harmonised unit is
     treated from the first quarter any part of it had the investment in operation."""
-    from paranalysis.treatment import quarter_of_date
-
     inv = ds.investments.copy()
     if inv.empty:
         inv["unit_code_as_registered"] = inv["unit_code"]
         return inv
-    periods = [quarter_of_date(d) for d in inv["date_in_operation"]]
-    mapping = unit_map(zip(inv["unit_code"], periods), level=level, on=on)
+    mapping = unit_map(inv["unit_code"], level=level, on=on)
     inv["unit_code_as_registered"] = inv["unit_code"]
-    inv["unit_code"] = [mapping[(str(c), to_period(p))] for c, p in zip(inv["unit_code"], periods)]
+    inv["unit_code"] = inv["unit_code"].astype(str).map(mapping)
     return inv
 
 
@@ -300,7 +307,8 @@ def level_summary(ds, lang: str = "vi") -> pd.DataFrame:
                                rows=("period", "size")).reset_index()
     g["first"], g["last"] = g["first"].astype(str), g["last"].astype(str)
     names = {"vi": {"level": "cấp", "units": "số đơn vị", "first": "từ quý", "last": "đến quý", "rows": "số dòng",
-                    "district": "huyện", "commune": "xã, phường", "department": "sở, ngành", "province": "tỉnh"},
+                    "district": "huyện", "commune": "xã, phường", "agency": "sở, ngành", "department": "sở, ngành",
+                    "province": "tỉnh"},
              "en": {"level": "level", "units": "units", "first": "from", "last": "to", "rows": "rows"}}
     lab = names.get(lang, names["en"])
     g["level"] = g["level"].map(lambda x: lab.get(x, x))
