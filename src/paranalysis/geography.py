@@ -52,11 +52,13 @@ _TEXT = {
     "two_level": {
         "vi": ("Từ quý III/2025 không còn cấp huyện: số liệu là của {n_new} xã, phường mới, được cộng lại theo "
                "{n_units} đơn vị cấp huyện cũ để nối tiếp chuỗi. Hai xã nằm trên hai huyện cũ (Vĩnh Tường, Diễn "
-               "Châu) được chia theo quy tắc của gói, nên số của bốn huyện cũ liên quan là gần đúng."),
+               "Châu) được tính trọn cho huyện cũ góp phần lớn nhất (Anh Sơn, Diễn Châu), nên số của bốn huyện cũ "
+               "liên quan (Anh Sơn, Đô Lương, Diễn Châu, Nghi Lộc) là gần đúng."),
         "en": ("From 2025Q3 there is no district tier: the figures are those of the {n_new} new communes and wards, "
                "added up by the {n_units} former district-level units to continue the series. Two communes span two "
-               "former districts (Vĩnh Tường, Diễn Châu) and are divided by the package's rule, so the figures of "
-               "the four former districts concerned are approximate."),
+               "former districts (Vĩnh Tường, Diễn Châu) and are counted whole for the one that gave most of them "
+               "(Anh Sơn, Diễn Châu), so the figures of the four former districts concerned (Anh Sơn, Đô Lương, "
+               "Diễn Châu, Nghi Lộc) are approximate."),
     },
     "none": {
         "vi": "Chuỗi này không đi qua lần sắp xếp lại đơn vị hành chính nào.",
