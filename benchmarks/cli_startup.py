@@ -28,7 +28,7 @@ def main() -> int:
     args = ap.parse_args()
 
     import paranalysis
-    from paranalysis.officialform import write_official_form
+    from paranalysis.forms import write_official_form
 
     ds = paranalysis.load_dataset()
     quarter = sorted(ds.processing["period"].astype(str).unique())[-5]

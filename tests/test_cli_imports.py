@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import paranalysis
-from paranalysis.officialform import write_official_form
+from paranalysis.forms import write_official_form
 
 HEAVY = ("nbformat", "nbconvert", "papermill", "jupyter_client", "IPython", "matplotlib",
          "statsmodels", "duckdb", "paranalysis.report", "paranalysis.plots")

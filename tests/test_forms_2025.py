@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from paranalysis import DataError, load_dataset
-from paranalysis import officialform as of
+from paranalysis import forms as of
 from paranalysis.ingest import ingest
 from paranalysis.units import package_units
 from paranalysis.units.transcribe import read_reference_csv

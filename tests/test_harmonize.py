@@ -16,7 +16,7 @@ import pytest
 
 import paranalysis
 from paranalysis import DataError, harmonize, load_dataset
-from paranalysis import officialform as of
+from paranalysis import forms as of
 from paranalysis.ingest import ingest
 from paranalysis.schemas import COUNT_COLUMNS, OPTIONAL_COUNT_COLUMNS, PROCESSING_COLUMNS
 from paranalysis.units import package_units
