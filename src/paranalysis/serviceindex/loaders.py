@@ -208,6 +208,7 @@ def _read_2025(path: Path, *, period, periods, retrieved_at, formula_version, ch
                 except ValueError:
                     problems.append(Problem(file=path.name, sheet=sheet_label, row=line, column=col,
                                             value=rec.get(col), expected="a score (number) or an empty cell"))
+                    vals[col] = math.nan
                     bad = True
             try:
                 rank = _num(rec.get("ROW_STT"))

@@ -62,7 +62,7 @@ _PATTERNS = [
     ("ytd", re.compile(r"(\d{4})\D{0,3}(?:ytd|year to date|luy ke)")),
     ("month", re.compile(r"(?:month|thang|\bt)\s*(\d{4})\s(\d{1,2})\b")),
     ("month_rev", re.compile(r"(?:month|thang|\bt)\s*(\d{1,2})\s(\d{4})\b")),
-    ("month", re.compile(r"^(\d{4})\s(\d{2})$")),
+    ("month", re.compile(r"(?:^|\s)(\d{4})\s(0[1-9]|1[0-2])$")),
     ("quarter", re.compile(r"(\d{4})\s?q([1-4])\b")),
     ("quarter_rev", re.compile(r"\b(?:q|quy|quarter)\s*([1-4])\s(\d{4})\b")),
     ("year", re.compile(r"^(?:year|nam)?\s*(\d{4})$")),
