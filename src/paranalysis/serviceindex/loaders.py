@@ -165,7 +165,43 @@ def _sheets_from_xlsx(path: Path) -> list[tuple[str, list[dict], list[int]]]:
     return out
 
 
+def _is_tidy_csv(path: Path) -> bool:
+    with open(path, encoding="utf-8-sig") as fh:
+        for line in fh:
+            if not line.lstrip().startswith("#"):
+                head = {h.strip() for h in next(csv.reader([line]))}
+                return {"unit_id", "period", "component", "score", "formula_version"} <= head
+    return False
+
+
+def read_tidy_csv(path: Path) -> pd.DataFrame:
+    """A service-index table saved in the package's own columns (``SERVICE_INDEX_COLUMNS``;
+    leading ``#`` lines are provenance), e.g. the bundled published figures."""
+    text = path.read_bytes().decode("utf-8-sig")
+    lines = text.splitlines(keepends=True)
+    skip = 0
+    while skip < len(lines) and lines[skip].lstrip().startswith("#"):
+        skip += 1
+    raw = pd.read_csv(io.StringIO("".join(lines[skip:])), dtype=str, keep_default_na=False)
+    if len(raw) > MAX_SHEET_ROWS * 10:
+        raise DataError([Problem(file=path.name, expected=f"at most {MAX_SHEET_ROWS * 10} rows")])
+    raw = raw.replace({"": None})
+    problems = []
+    for c in ("score", "max_score"):
+        if c in raw:
+            bad = pd.to_numeric(raw[c], errors="coerce").isna() & raw[c].notna()
+            problems += [Problem(file=path.name, row=skip + int(i) + 2, column=c, value=raw.at[i, c],
+                                 expected="a number or an empty cell") for i in raw.index[bad]]
+    _problem_cap(problems, path.name)
+    for c in ("period_open", "derived", "synthetic"):
+        if c in raw:
+            raw[c] = raw[c].map({"true": True, "false": False, "True": True, "False": False, None: None})
+    return coerce(raw)
+
+
 def _read_2025(path: Path, *, period, periods, retrieved_at, formula_version, check_totals) -> pd.DataFrame:
+    if path.suffix.lower() == ".csv" and _is_tidy_csv(path):
+        return read_tidy_csv(path)
     sheets = _sheets_from_xlsx(path) if path.suffix.lower() in {".xlsx", ".xlsm"} else _sheets_from_csv(path)
     problems: list[Problem] = []
     rows: list[dict] = []
@@ -506,7 +542,7 @@ def add_derived_totals(df: pd.DataFrame) -> pd.DataFrame:
 
 def map_unit_codes(df: pd.DataFrame, units: pd.DataFrame | None = None,
                    province_code: str = NGHE_AN_PORTAL_CODE) -> pd.DataFrame:
-    """Fill ``unit_code`` for the units of Nghệ An (portal code ``H41``, ``H41.xxx``)
+    """Fill a missing ``unit_code`` for the units of Nghệ An (portal code ``H41``, ``H41.xxx``)
     that the unit registry knows, matched by name and level on the period's last day.
     Units of other provinces keep a missing ``unit_code``."""
     from paranalysis.units import UnitMatcher, package_units
@@ -544,7 +580,9 @@ def map_unit_codes(df: pd.DataFrame, units: pd.DataFrame | None = None,
                 cache[key] = None
         codes.append(cache[key])
     out = df.copy()
-    out["unit_code"] = pd.Series(codes, index=df.index, dtype=object)
+    given = out["unit_code"].where(out["unit_code"].notna(), None)
+    out["unit_code"] = pd.Series([g if g is not None else c for g, c in zip(given, codes)], index=df.index,
+                                 dtype=object)
     return out
 
 
