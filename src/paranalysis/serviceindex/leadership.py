@@ -432,3 +432,136 @@ def show_section(ds, quarter=None, lang: str = "vi", *, data_dir=None):
     show(losses_figure(info, lang))
     table(communes_table(info, lang), text=True)
     return info
+
+
+# --------------------------------------------------------------------------------------
+# notebook 07 helpers
+# --------------------------------------------------------------------------------------
+
+def published_table(published: pd.DataFrame | None, lang: str = "vi") -> pd.DataFrame:
+    """The bundled real figures of the province: one row per period, six groups and the total
+    with rank, and the source."""
+    if published is None or not len(published):
+        return pd.DataFrame()
+    rows = []
+    for per, part in published.groupby("period", sort=False):
+        s = part.set_index("component")["score"]
+        tot = part[part["component"] == "total"].iloc[0]
+        row = {("Kỳ" if lang == "vi" else "Period"): month_label(per, lang)}
+        for g in GROUPS:
+            row[component_label(g, lang)] = _n(s.get(g, np.nan), lang)
+        row[component_label("total", lang)] = _n(tot["score"], lang)
+        row["Hạng" if lang == "vi" else "Rank"] = f"{int(tot['rank'])}/{int(tot['n_ranked'])}" \
+            if not pd.isna(tot["rank"]) else "—"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def bands_by_month(scorecard: pd.DataFrame, cuts=C.DEFAULT_CUTS, level: str = "commune") -> pd.DataFrame:
+    """Number of units of ``level`` in each score band, month by month, with the formula version."""
+    t = scorecard[(scorecard["component"] == "total") & (scorecard["level"] == level)
+                  & (scorecard["period_type"] == "month")].copy()
+    t["band"] = C.band(t["score"], cuts)
+    out = t.pivot_table(index=["period", "formula_version"], columns="band", values="unit_id", aggfunc="count",
+                        fill_value=0)
+    cuts = sorted(cuts)
+    order = [f"<{cuts[0]:g}"] + [f"{a:g}-{b:g}" for a, b in zip(cuts, cuts[1:])] + [f">={cuts[-1]:g}"]
+    return out.reindex(columns=[c for c in order if c in out.columns]).reset_index()
+
+
+def trend_figure(scorecard: pd.DataFrame, unit_id: str = "H41", lang: str = "vi"):
+    """The unit's monthly total and group scores (as % of their maxima), with the line cut
+    and marked where the formula version changes."""
+    import matplotlib.pyplot as plt
+
+    from paranalysis.style import PALETTE, finish
+
+    fig, ax = plt.subplots(figsize=(10, 4.8))
+    for j, comp in enumerate(("total",) + GROUPS):
+        tr = C.trend(scorecard, unit_id, comp)
+        if tr.empty:
+            continue
+        for _, seg in tr.groupby("segment"):
+            ax.plot(seg["period_start"], 100 * seg["score"] / seg["max_score"], color=PALETTE[j % len(PALETTE)],
+                    lw=2.6 if comp == "total" else 1.2, marker="o" if comp == "total" else None, ms=3,
+                    label=component_label(comp, lang) if seg["segment"].iloc[0] == tr["segment"].iloc[0] else None)
+    fc = C.formula_changes(scorecard)
+    for r in fc.itertuples():
+        x = pd.Period(r.period, freq="M").start_time
+        ax.axvline(x, color="#555555", ls="--", lw=1)
+        ax.annotate("công thức mới" if lang == "vi" else "new formula", (x, 101), fontsize=8, ha="left", va="bottom")
+    ax.set_ylim(40, 105)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    synth = bool(scorecard["synthetic"].any())
+    cap = ("Điểm mỗi nhóm tính theo % điểm tối đa của nhóm. Đường bị ngắt ở tháng công thức tính điểm thay đổi: "
+           "không so sánh qua điểm ngắt." if lang == "vi" else
+           "Each group's score as % of its maximum. Lines are cut where the scoring formula changed: do not compare "
+           "across the cut.") + ((" Dữ liệu minh họa." if lang == "vi" else " Synthetic data.") if synth else "")
+    finish(fig, title=("Bộ chỉ số 766 theo tháng" if lang == "vi" else "Decision 766 index by month"), caption=cap,
+           ylabel="% điểm tối đa" if lang == "vi" else "% of maximum", ax=ax)
+    return fig
+
+
+def reconciliation_rows(rec: pd.DataFrame, n: int = 5) -> pd.DataFrame:
+    """The first ``n`` reconciled rows with counts, for display (rates in %)."""
+    if rec is None or not len(rec):
+        return pd.DataFrame()
+    r = rec[rec["diff_c_pp"].notna()].head(n)
+    return pd.DataFrame({"unit_id": r["unit_id"], "quarter": r["quarter"].astype(str),
+                         "portal_pct": (100 * r["portal_ratio"]).round(2), "form_c_pct": (100 * r["form_rate_c"]).round(2),
+                         "form_a_pct": (100 * r["form_rate_a"]).round(2), "diff_c_pp": r["diff_c_pp"],
+                         "explanation": r["explanation"]})
+
+
+def rank_moves_table(moves: pd.DataFrame, n: int = 5) -> pd.DataFrame:
+    """The ``n`` largest falls in relative position, for display."""
+    if moves is None or not len(moves):
+        return pd.DataFrame()
+    m = moves.sort_values("percentile_change").head(n)
+    return pd.DataFrame({"unit_name": m["unit_name"].astype(str), "previous": m["previous"], "prev_rank": m["prev_rank"],
+                         "period": m["period"], "rank": m["rank"], "n_ranked": m["n_ranked"],
+                         "places_gained": m["places_gained"], "percentile_change": (100 * m["percentile_change"]).round(1)})
+
+
+def reconciliation_summary(rec: pd.DataFrame) -> pd.DataFrame:
+    """Per quarter: units reconciled, which form count the portal's denominator matches, and
+    the largest differences from definitions C and A (percentage points)."""
+    if rec is None or not len(rec):
+        return pd.DataFrame()
+    r = rec.copy()
+    r["quarter"] = r["quarter"].astype(str)
+    g = r.groupby(["quarter", "basis", "formula_version"], dropna=False)
+    out = g.agg(units=("unit_code", "nunique"),
+                with_counts=("portal_received", lambda s: int(s.notna().sum())),
+                matches_new_records=("denominator_basis", lambda s: int((s == "received").sum())),
+                max_abs_diff_c_pp=("diff_c_pp", lambda s: float(s.abs().max()) if s.notna().any() else np.nan),
+                mean_diff_a_pp=("diff_a_pp", "mean")).reset_index()
+    return out
+
+
+def load_reference_2025(path) -> pd.DataFrame:
+    """The real 2025 portal export of the 34 provinces (the shared reference CSV, read in
+    place): the two province tables; the An Giang unit tables, whose period is not known,
+    are kept with period "unknown"."""
+    from paranalysis.serviceindex.loaders import load_service_index
+
+    return load_service_index(path, periods={"an_giang_departments": "unknown", "an_giang_communes": "unknown"},
+                              retrieved_at="2025-10-16")
+
+
+def province_vs_median(index: pd.DataFrame, period: str, unit_id: str = "H41", lang: str = "vi") -> pd.DataFrame:
+    """One province's score and points lost per group beside the median of the provinces
+    scored in the same period (same level: peers)."""
+    d = index[(index["period"] == period) & (index["level"] == "province") & index["component"].isin(GROUPS + ("total",))]
+    med = d.groupby("component")["score"].median()
+    own = d[d["unit_id"] == unit_id].set_index("component")["score"]
+    n = d.loc[d["component"] == "total", "unit_id"].nunique()
+    comps = list(GROUPS) + ["total"]
+    return pd.DataFrame({
+        ("Nhóm chỉ số" if lang == "vi" else "Group"): [component_label(c, lang) for c in comps],
+        ("Nghệ An" if unit_id == "H41" else unit_id): [_n(own.get(c, np.nan), lang) for c in comps],
+        (f"Trung vị {n} tỉnh" if lang == "vi" else f"Median of {n} provinces"): [_n(med.get(c, np.nan), lang)
+                                                                                for c in comps],
+        ("Chênh lệch" if lang == "vi" else "Difference"): [fmt_change(own.get(c, np.nan) - med.get(c, np.nan), lang, 2)
+                                                         for c in comps],
+    })

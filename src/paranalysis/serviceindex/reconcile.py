@@ -33,9 +33,9 @@ AGREE_PP = 0.5
 
 EXPLAIN = {
     "vi": {
-        "basis_received": "mẫu số của Cổng (số hồ sơ {p:,}) khớp số hồ sơ tiếp nhận mới của biểu ({f:,})",
-        "basis_handled": "mẫu số của Cổng ({p:,}) khớp tổng số hồ sơ phải giải quyết (kỳ trước chuyển sang + mới: {f:,})",
-        "basis_neither": "mẫu số của Cổng ({p:,}) khác cả số tiếp nhận mới ({r:,}) lẫn tổng phải giải quyết ({h:,}): "
+        "basis_received": "mẫu số của Cổng (số hồ sơ {p}) khớp số hồ sơ tiếp nhận mới của biểu ({f})",
+        "basis_handled": "mẫu số của Cổng ({p}) khớp tổng số hồ sơ phải giải quyết (kỳ trước chuyển sang + mới: {f})",
+        "basis_neither": "mẫu số của Cổng ({p}) khác cả số tiếp nhận mới ({r}) lẫn tổng phải giải quyết ({h}): "
                          "có thể do hồ sơ chưa đồng bộ lên Cổng DVCQG hoặc khác kỳ",
         "agree_c": "tỷ lệ đúng hạn của Cổng ({p}) khớp định nghĩa C của biểu ({c}) trong phạm vi làm tròn",
         "differ_c": "tỷ lệ đúng hạn của Cổng ({p}) lệch định nghĩa C của biểu ({c}) {d} điểm %: quy tắc chỉ tính được "
@@ -48,9 +48,9 @@ EXPLAIN = {
         "no_counts": "Cổng không công bố số hồ sơ cho kỳ này; chỉ so được điểm ({s}) với 20 × tỷ lệ C",
     },
     "en": {
-        "basis_received": "the portal's denominator ({p:,} records) matches the form's new records ({f:,})",
-        "basis_handled": "the portal's denominator ({p:,}) matches the form's workload (carried over + new: {f:,})",
-        "basis_neither": "the portal's denominator ({p:,}) matches neither new records ({r:,}) nor the workload ({h:,}): "
+        "basis_received": "the portal's denominator ({p} records) matches the form's new records ({f})",
+        "basis_handled": "the portal's denominator ({p}) matches the form's workload (carried over + new: {f})",
+        "basis_neither": "the portal's denominator ({p}) matches neither new records ({r}) nor the workload ({h}): "
                          "records not synced to the national portal, or a different period",
         "agree_c": "the portal's on-time ratio ({p}) matches the form's definition C ({c}) up to rounding",
         "differ_c": "the portal's on-time ratio ({p}) differs from the form's definition C ({c}) by {d} pp: rules only "
@@ -65,8 +65,22 @@ EXPLAIN = {
 }
 
 
-def _pct(x) -> str:
-    return "–" if x is None or pd.isna(x) else f"{100 * float(x):.2f}%"
+def _pct(x, lang: str = "en") -> str:
+    from paranalysis.i18n import fmt_pct
+
+    return "–" if x is None or pd.isna(x) else fmt_pct(100 * float(x), lang)
+
+
+def _int(x, lang: str = "en") -> str:
+    from paranalysis.i18n import fmt_number
+
+    return fmt_number(int(x), lang, 0)
+
+
+def _chg(x, lang: str = "en") -> str:
+    from paranalysis.i18n import fmt_change
+
+    return fmt_change(float(x), lang, 2)
 
 
 def portal_quarters(index: pd.DataFrame) -> pd.DataFrame:
@@ -146,26 +160,27 @@ def reconcile_progress(index: pd.DataFrame, processing: pd.DataFrame, *, lang: s
             continue
         if pd.isna(r.received):
             bases.append(None)
-            parts.append(T["no_counts"].format(s=r.score))
+            parts.append(T["no_counts"].format(s=_chg(r.score, lang).lstrip("+")))
             texts.append("; ".join(parts))
             continue
         rec, hand = int(r.form_received), int(r.form_handled)
         tol = max(1, round(0.005 * max(rec, 1)))
         if abs(int(r.received) - rec) <= tol:
             bases.append("received")
-            parts.append(T["basis_received"].format(p=int(r.received), f=rec))
+            parts.append(T["basis_received"].format(p=_int(r.received, lang), f=_int(rec, lang)))
         elif abs(int(r.received) - hand) <= tol:
             bases.append("handled")
-            parts.append(T["basis_handled"].format(p=int(r.received), f=hand))
+            parts.append(T["basis_handled"].format(p=_int(r.received, lang), f=_int(hand, lang)))
         else:
             bases.append("neither")
-            parts.append(T["basis_neither"].format(p=int(r.received), r=rec, h=hand))
+            parts.append(T["basis_neither"].format(p=_int(r.received, lang), r=_int(rec, lang), h=_int(hand, lang)))
         if pd.notna(r.diff_c_pp) and abs(r.diff_c_pp) <= AGREE_PP:
-            parts.append(T["agree_c"].format(p=_pct(r.portal_ratio), c=_pct(r.form_rate_c)))
+            parts.append(T["agree_c"].format(p=_pct(r.portal_ratio, lang), c=_pct(r.form_rate_c, lang)))
         elif pd.notna(r.diff_c_pp):
-            parts.append(T["differ_c"].format(p=_pct(r.portal_ratio), c=_pct(r.form_rate_c), d=f"{r.diff_c_pp:+.2f}"))
+            parts.append(T["differ_c"].format(p=_pct(r.portal_ratio, lang), c=_pct(r.form_rate_c, lang),
+                                              d=_chg(r.diff_c_pp, lang)))
         if pd.notna(r.diff_a_pp):
-            parts.append(T["vs_a"].format(a=_pct(r.form_rate_a), d=f"{r.diff_a_pp:+.2f}"))
+            parts.append(T["vs_a"].format(a=_pct(r.form_rate_a, lang), d=_chg(r.diff_a_pp, lang)))
         texts.append("; ".join(parts))
     m["denominator_basis"] = bases
     m["explanation"] = texts
