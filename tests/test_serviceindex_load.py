@@ -287,3 +287,24 @@ def test_2026_group_total_must_match_metrics(tmp_path):
     assert e.value.problems[0].column == "overview.totalScore"
     df = load_service_index(p, period="2026-08", check_totals=False)
     assert df.loc[df["component"] == "DOSSIER_SYNC", "score"].isna().all()
+
+
+def test_hostile_json_is_refused_by_name(tmp_path):
+    p = tmp_path / "h.json"
+    p.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    with pytest.raises(DataError, match="nested too deeply"):
+        load_service_index(p, period="2026-08")
+    unit = {"departmentId": "a", "departmentName": "UBND tỉnh X", "departmentCode": "H90",
+            "totalReceived": 2 ** 64, "totalOnTime": -1, "totalScore": 18, "totalMaxScore": 20}
+    p.write_text(json.dumps({"code": "OK", "data": {"parent": unit, "children": []}}), encoding="utf-8")
+    with pytest.raises(DataError) as e:
+        load_service_index(p, period="2026-08")
+    cols = {q.column for q in e.value.problems}
+    assert cols == {"parent.received", "parent.on_time"}
+    big = tmp_path / "big.json"
+    with open(big, "wb") as fh:
+        fh.write(b'{"code":"OK","data":{"x":"')
+        fh.seek(21 * 1024 * 1024)
+        fh.write(b'"}}')
+    with pytest.raises(DataError, match="MAX_JSON_BYTES"):
+        load_service_index(big, period="2026-08")

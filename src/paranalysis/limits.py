@@ -28,3 +28,7 @@ MAX_FILE_BYTES = 200 * 1024 * 1024
 
 #: Problems collected before a reader stops and says how many more it skipped.
 MAX_PROBLEMS = 200
+
+#: Largest JSON response read (the Decision 766 reporting API; its largest recorded response,
+#: digitisation for 163 units, is 0.3 MB).
+MAX_JSON_BYTES = 20 * 1024 * 1024

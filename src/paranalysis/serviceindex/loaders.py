@@ -32,7 +32,8 @@ from pathlib import Path
 import pandas as pd
 
 from paranalysis.errors import DataError, Problem
-from paranalysis.limits import MAX_FILE_BYTES, MAX_PROBLEMS, MAX_SHEET_COLS, MAX_SHEET_ROWS
+from paranalysis.limits import (MAX_COUNT, MAX_FILE_BYTES, MAX_JSON_BYTES, MAX_PROBLEMS, MAX_SHEET_COLS,
+                               MAX_SHEET_ROWS)
 from paranalysis.serviceindex import periods as P
 from paranalysis.serviceindex.schema import (COUNT_FIELDS, MAX_SCORES, SUM_TOLERANCE, coerce, empty_frame,
                                              unit_key, validate)
@@ -381,10 +382,15 @@ def _level_2026(u: dict, parent: bool) -> str:
 def _read_2026(path: Path, *, period, retrieved_at, formula_version, check_totals, raw: bytes | None = None,
                name: str | None = None) -> pd.DataFrame:
     name = name or path.name
+    if raw is None and path.stat().st_size > MAX_JSON_BYTES:
+        raise DataError([Problem(file=name, value=f"{path.stat().st_size} bytes",
+                                 expected=f"a response of at most {MAX_JSON_BYTES} bytes (limits.MAX_JSON_BYTES)")])
     raw = path.read_bytes() if raw is None else raw
     sha = sha256_bytes(raw)
     try:
         doc = json.loads(raw.decode("utf-8"))
+    except RecursionError:
+        raise DataError([Problem(file=name, expected="a JSON response (this one is nested too deeply)")]) from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise DataError([Problem(file=name, value=str(exc)[:120], expected="a JSON response (UTF-8)")]) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("data"), dict):
@@ -422,6 +428,9 @@ def _read_2026(path: Path, *, period, retrieved_at, formula_version, check_total
     fv = formula_version or "766-reporting-2026"
     problems: list[Problem] = []
     out: list[dict] = []
+    n_units = len(data.get("children") or data.get("evaluation") or [])
+    if n_units > MAX_SHEET_ROWS:
+        raise DataError([Problem(file=name, value=n_units, expected=f"at most {MAX_SHEET_ROWS} units in a response")])
     if "children" in data:
         units = [("parent", data["parent"], True)] + [(f"children[{i}]", c, False)
                                                       for i, c in enumerate(data.get("children") or [])]
@@ -482,6 +491,22 @@ def _read_2026(path: Path, *, period, retrieved_at, formula_version, check_total
         if check_totals and scored and not math.isnan(score) and abs(sum(scored) - score) > SUM_TOLERANCE:
             problems.append(Problem(file=name, column=f"{where}.totalScore", value=score,
                                     expected=f"the sum of its metric scores ({sum(scored):.2f})"))
+    for row in out:
+        for c in ("received", "on_time", "overdue", "completed", "numerator", "denominator"):
+            v = row.get(c)
+            if v is None:
+                continue
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v or v < 0 or v > MAX_COUNT \
+                    or float(v) != int(v):
+                problems.append(Problem(file=name, column=f"{row['source'].split(' ', 1)[-1]}.{c}", value=v,
+                                        expected=f"a whole number of records from 0 to {MAX_COUNT} (limits.MAX_COUNT)"))
+                row[c] = None
+        for c in ("ratio", "avg_processing_days"):
+            v = row.get(c)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or abs(v) > 1e6):
+                problems.append(Problem(file=name, column=f"{row['source'].split(' ', 1)[-1]}.{c}", value=v,
+                                        expected="a number"))
+                row[c] = None
     _problem_cap(problems, name)
     df = coerce(pd.DataFrame(out))
     df.attrs["endpoint"] = endpoint
