@@ -308,3 +308,31 @@ def test_hostile_json_is_refused_by_name(tmp_path):
         fh.write(b'"}}')
     with pytest.raises(DataError, match="MAX_JSON_BYTES"):
         load_service_index(big, period="2026-08")
+
+
+def test_nghe_an_units_get_registry_codes(tmp_path):
+    """Portal units of Nghệ An (H41...) are matched to the registry by name, level and date;
+    units of another province with the same commune name are not."""
+    def child(code, name, level):
+        return {"departmentId": code, "departmentName": name, "departmentCode": code, "level": level,
+                "totalReceived": 10, "totalOnTime": 9, "totalOverdue": 1, "ratio": 90, "score": 18, "maxScore": 20}
+    doc = {"code": "OK", "data": {
+        "parent": {"departmentId": "p", "departmentName": "UBND tỉnh Nghệ An", "departmentCode": "H41",
+                   "totalReceived": 30, "totalOnTime": 27, "totalScore": 18, "totalMaxScore": 20},
+        "children": [child("H41.120", "UBND xã Quỳ Hợp - Tỉnh Nghệ An", "COMMUNE"),
+                     child("H41.100", "UBND phường Thành Vinh", "COMMUNE"),
+                     child("H41.02", "Sở Tài chính - Tỉnh Nghệ An", "PROVINCE"),
+                     child("H44.120", "UBND xã Quỳ Hợp - Tỉnh Phú Thọ", "COMMUNE")]}}
+    p = tmp_path / "progress.json"
+    p.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    df = load_service_index(p, period="2026-08").set_index("unit_id")["unit_code"]
+    from paranalysis.units import package_units
+
+    u = package_units().set_index("unit_code")
+    assert df["H41"] == "40"
+    for uid, name, level in (("H41.120", "Xã Quỳ Hợp", "commune"), ("H41.100", "Phường Thành Vinh", "commune")):
+        code = df[uid]
+        assert code is not None and u.at[code, "name_vi"] == name and u.at[code, "level"] == level
+        assert pd.Timestamp(u.at[code, "valid_from"]) == pd.Timestamp("2025-07-01")
+    assert df["H41.02"] is not None and "Tài chính" in u.at[df["H41.02"], "name_vi"]
+    assert df["H44.120"] is None  # another province's commune of the same name

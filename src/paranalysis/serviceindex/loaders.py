@@ -574,7 +574,9 @@ def map_unit_codes(df: pd.DataFrame, units: pd.DataFrame | None = None,
 
     reg = package_units() if units is None else units
     matcher = UnitMatcher(reg)
-    level_map = {"province": "province", "agency": "department", "commune": "commune"}
+    present = set(reg["level"])
+    level_map = {"province": "province", "commune": "commune",
+                 "agency": "agency" if "agency" in present else "department"}
     prov = reg.loc[reg["level"] == "province", "unit_code"]
     prov_code = "40" if "40" in set(prov) else (prov.iloc[0] if len(prov) else None)
     cache: dict = {}
