@@ -176,3 +176,24 @@ def test_missing_group_gives_no_total():
                      "component": g, "group": g, "score": s, "max_score": 20.0, "formula_version": "v"})
     df = add_derived_totals(coerce(pd.DataFrame(rows)))
     assert not (df["component"] == "total").any()
+
+
+def test_reconciliation_with_record_data(proc, tidy, tmp_path):
+    """The same reconciliation with the form rebuilt from record-level data
+    (records.summary.processing_form over synthetic dossiers following the table)."""
+    from paranalysis.records import generate_demo_records
+    from paranalysis.records.summary import processing_form
+
+    path = generate_demo_records(None, path=tmp_path / "records_synthetic.parquet", processing=proc,
+                                 personal_columns=False)
+    form = processing_form(path)
+    rec = reconcile_progress(tidy, form, lang="en")
+    r = rec[rec["portal_received"].notna() & (rec["unit_code"] != "40")]
+    assert len(r) == 18
+    # new records: the dossiers follow the table, so the denominators agree
+    assert (r["denominator_basis"] == "received").all()
+    # on-time status is redrawn per dossier: the rates differ, and each row says by how much
+    c = on_time_766_basis(form).assign(unit_code=form["unit_code"], quarter=form["period"])
+    m = r.merge(c, on=["unit_code", "quarter"])
+    assert np.allclose(m["diff_c_pp"], (100 * (m["portal_ratio"] - m["rate"])).round(2), atol=0.006)
+    assert r["explanation"].str.contains("definition C").all()
