@@ -62,7 +62,8 @@ def test_reconciliation_on_the_demo(ds):
     r = rec[(rec["unit_code"] != "40") & rec["portal_received"].notna()]
     assert len(r) == 130 * 3  # 2026Q1-Q3 carry counts (2026 basis)
     assert (r["denominator_basis"] == "received").all()
-    assert (r["diff_c_pp"].abs() <= 100 * 0.5 / r["portal_received"].astype(float) + 1e-9).all()
+    # round(C x received) moves the ratio by at most 0.5 / received; diff_c_pp is printed with 2 decimals
+    assert (r["diff_c_pp"].abs() <= 100 * 0.5 / r["portal_received"].astype(float) + 0.005 + 1e-9).all()
 
 
 def test_every_row_is_labelled_synthetic():
