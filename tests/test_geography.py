@@ -94,6 +94,8 @@ def test_crossing_lines_say_which_reorganisations_a_series_crosses():
     assert len(en) == 2 and "Cửa Lò" in en[0] and "130 new communes" in en[1]
     assert geo.crossing_lines("2025Q3", "2026Q3", "vi") == [geo.text("none", "vi")]
     assert geo.crossings("2025Q1", "2025Q3", scope="agency") == ["agencies_14"]
+    rows = geo.crossing_lines("2024Q1", "2026Q3", "en", harmonized=False)
+    assert "Cửa Lò's own series ends in 2024Q3" in rows[0] and "each new commune's begins in 2025Q3" in rows[1]
 
 
 PLANTED = {"late_rate_resolved_basis": "late_rate_resolved_pp", "online_share": "online_share_pp",

@@ -95,8 +95,11 @@ def test_one_district_series_across_the_break_with_totals_conserved(folder, cros
     for c in COUNT_COLUMNS:
         assert h.xs("2025Q3", level=1)[c].sum() == communes[c].sum()
         assert h.xs("2024Q3", level=1)[c].sum() == d_rows[c].sum()
-    left = harmonize(ds.processing, level="district", on="2025-06-30").attrs["left_out"]
-    assert sorted(left["unit_code"]) == ["40-SNV-2025", "40-SYT"]
+    left = pd.DataFrame(harmonize(ds.processing, level="district", on="2025-06-30").attrs["left_out"])
+    assert sorted(left["unit_code"]) == ["40-SNV-2025", "40-SYT"] and set(left["period"]) == {"2025Q3"}
+    # the result combines with other frames like any table (its attrs hold no DataFrame)
+    both = pd.concat([h.reset_index(drop=True), h.reset_index(drop=True)])
+    assert len(both.astype({"source": str})) == 2 * len(h)
 
 
 def test_spanning_communes_are_flagged_and_other_rows_exact(folder):

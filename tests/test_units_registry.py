@@ -214,6 +214,15 @@ def test_same_name_in_two_districts_is_ambiguous_not_guessed(m):
     assert len(m.candidates("Xã Tân Sơn", on="2025-06-30")) == 2
     assert m.resolve("Xã Tân Sơn", on="2025-06-30") is None
     assert "matches several units" in m.explain("Xã Tân Sơn", on="2025-06-30")
+    # a form's district section decides: within= the district that day
+    assert m.resolve("Xã Tân Sơn", on="2025-06-30", within="427") == "17674"
+    assert m.parent_on("17140", "2025-06-30") == "421"
+    assert m.resolve("Xã Tân Sơn", on="2025-06-30", within="421") == "17140"
+    assert m.resolve("Xã Tân Sơn", on="2025-06-30", within="412") is None
+    # within follows the December 2024 moves: Phường Nghi Thuỷ was a Cửa Lò ward until then
+    assert m.resolve("Phường Nghi Thuỷ", on="2024-06-30", within="413") == "16717"
+    assert m.resolve("Phường Nghi Thuỷ", on="2025-03-31", within="412") == "16717"
+    assert m.resolve("Phường Nghi Thuỷ", on="2025-03-31", within="413") is None
 
 
 # ------------------------------------------------------------------ units files in a data folder

@@ -52,11 +52,27 @@ _TEXT = {
     "two_level": {
         "vi": ("Từ quý III/2025 không còn cấp huyện: số liệu là của {n_new} xã, phường mới, được cộng lại theo "
                "{n_units} đơn vị cấp huyện cũ để nối tiếp chuỗi. Hai xã nằm trên hai huyện cũ (Vĩnh Tường, Diễn "
-               "Châu) được chia theo quy tắc của gói, nên số của bốn huyện cũ liên quan là gần đúng."),
+               "Châu) được tính trọn cho huyện cũ góp phần lớn nhất (Anh Sơn, Diễn Châu), nên số của bốn huyện cũ "
+               "liên quan (Anh Sơn, Đô Lương, Diễn Châu, Nghi Lộc) là gần đúng."),
         "en": ("From 2025Q3 there is no district tier: the figures are those of the {n_new} new communes and wards, "
                "added up by the {n_units} former district-level units to continue the series. Two communes span two "
-               "former districts (Vĩnh Tường, Diễn Châu) and are divided by the package's rule, so the figures of "
-               "the four former districts concerned are approximate."),
+               "former districts (Vĩnh Tường, Diễn Châu) and are counted whole for the one that gave most of them "
+               "(Anh Sơn, Diễn Châu), so the figures of the four former districts concerned (Anh Sơn, Đô Lương, "
+               "Diễn Châu, Nghi Lộc) are approximate."),
+    },
+    "two_level_rows": {
+        "vi": ("Từ quý III/2025 không còn cấp huyện: các dòng số liệu là của {n_new} xã, phường mới và các sở, "
+               "ngành; tổng toàn tỉnh cộng các dòng đó, còn chuỗi của từng huyện cũ dừng ở quý II/2025 và chuỗi "
+               "của từng xã mới bắt đầu từ quý III/2025."),
+        "en": ("From 2025Q3 there is no district tier: the rows are those of the {n_new} new communes and wards and "
+               "of the agencies; the province total adds them up, while each former district's series ends in "
+               "2025Q2 and each new commune's begins in 2025Q3."),
+    },
+    "vinh_cua_lo_rows": {
+        "vi": ("Từ quý IV/2024 Thị xã Cửa Lò nằm trong Thành phố Vinh (sáp nhập 1/12/2024): chuỗi riêng của Cửa "
+               "Lò dừng ở quý III/2024 và số của Vinh từ quý IV/2024 gồm cả Cửa Lò."),
+        "en": ("From 2024Q4 Cửa Lò is part of Vinh (merged 1 Dec 2024): Cửa Lò's own series ends in 2024Q3 and "
+               "Vinh's figures include Cửa Lò from 2024Q4."),
     },
     "none": {
         "vi": "Chuỗi này không đi qua lần sắp xếp lại đơn vị hành chính nào.",
@@ -257,13 +273,16 @@ def crossings(first, last, scope: str = "area") -> list[str]:
 
 
 def crossing_lines(first, last, lang: str = "vi", *, scope: str = "area", n_units: int = 20,
-                   n_new: int = 130) -> list[str]:
+                   n_new: int = 130, harmonized: bool = True) -> list[str]:
     """One plain sentence per reorganisation a series from ``first`` to ``last`` crosses
-    (or one saying it crosses none)."""
+    (or one saying it crosses none). ``harmonized``: the series is on one map
+    (:func:`harmonized_processing`); False: the rows are as reported (a unit's series ends
+    or begins at the break, province totals add up whatever reported)."""
     keys = crossings(first, last, scope)
     if not keys:
         return [text("none", lang)]
-    return [text(k, lang, n_units=n_units, n_new=n_new) for k in keys]
+    suffix = "" if harmonized else "_rows"
+    return [text(k + suffix if k + suffix in _TEXT else k, lang, n_units=n_units, n_new=n_new) for k in keys]
 
 
 # ------------------------------------------------------------------------------------

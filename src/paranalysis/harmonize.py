@@ -20,7 +20,8 @@ Rules (docs/units.md, "harmonize"):
   divided by anything the data knows, and it is a DataError.
 - Rows of units outside the target level's geography (provincial agencies at district or
   commune level; districts and communes at agency level; the province total row except at
-  province level) are left out and listed in ``result.attrs["left_out"]``. District rows
+  province level) are left out and listed in ``result.attrs["left_out"]`` (records of
+  unit_code, period, reason: ``pd.DataFrame(result.attrs["left_out"])``). District rows
   cannot be divided into communes (DataError).
 - Totals are conserved: every count of every row that is not left out is in the result,
   once. A target row that would add a unit's own row to rows of its parts (a district row
@@ -266,7 +267,8 @@ def harmonize(processing, *, level: str, on, units: pd.DataFrame | None = None,
     ``processing`` is a processing table or a :class:`~paranalysis.Dataset` (whose units
     and crosswalk, with a folder's overrides, are then used). Returns the processing
     columns plus ``approximation`` (None = exact; else why). Rows left out (units outside
-    the level's geography) are in ``result.attrs["left_out"]``. See the module docstring."""
+    the level's geography) are in ``result.attrs["left_out"]`` (a list of records with
+    unit_code, period, reason). See the module docstring."""
     if hasattr(processing, "processing") and hasattr(processing, "units"):
         ds = processing
         processing = ds.processing
@@ -364,6 +366,8 @@ def harmonize(processing, *, level: str, on, units: pd.DataFrame | None = None,
     approx = out["approximation"].astype(object).where(out["approximation"].notna(), None)
     res = validate(out[PROCESSING_COLUMNS].copy(), "processing")
     res["approximation"] = approx.to_numpy()
-    res.attrs["left_out"] = pd.DataFrame(left, columns=["unit_code", "period", "reason"])
+    # plain records, not a DataFrame: pandas compares attrs when combining frames
+    res.attrs["left_out"] = [{"unit_code": r["unit_code"], "period": str(r["period"]), "reason": r["reason"]}
+                             for r in left]
     res.attrs["level"], res.attrs["on"] = lv, str(day.date())
     return res

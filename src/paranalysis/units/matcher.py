@@ -3,11 +3,12 @@
 The API other readers call (``paranalysis.forms`` among them)::
 
     m = UnitMatcher(units)                       # a units table (package_units() or ds.units)
-    m.resolve(name, *, level=None, on=None)      # -> unit_code or None
-    m.candidates(name, *, on=None, level=None)   # -> set of unit_codes the name may mean
-    m.resolve_code(code, *, on=None, level=None) # a "Mã đơn vị" cell: key or GSO code -> unit_code
-    m.suggest(name, *, on=None, level=None)      # -> up to 3 unit_codes of similar names, valid then
-    m.explain(name, *, on=None, level=None)      # -> why a name is unknown/ambiguous, how to add a unit
+    m.resolve(name, *, level=None, on=None, within=None)    # -> unit_code or None
+    m.candidates(name, *, on=None, level=None, within=None) # -> set of unit_codes it may mean
+    m.resolve_code(code, *, on=None, level=None)  # a "Mã đơn vị" cell: key or GSO code -> unit_code
+    m.suggest(name, *, on=None, level=None)       # -> up to 3 unit_codes of similar names, valid then
+    m.explain(name, *, on=None, level=None)       # -> why a name is unknown/ambiguous, how to add one
+    m.parent_on(code, on)                         # -> the district a commune belonged to that day
 
 ``on`` is the day the name must be valid on: a date, "2025-09-30", or a quarter
 (``pd.Period("2025Q3")`` or "2025Q3", meaning its last day). A form passes its period's end
@@ -21,7 +22,9 @@ matches only communes, "Huyện/Thị xã/Thành phố/TP/TX/H. X" only district
 "Tỉnh X" only the province, "Sở/Ban/Thanh tra/Văn phòng/Trung tâm ..." only agencies. A
 prefix that contradicts ``level`` matches nothing. A bare name ("Quỳ Hợp") that fits units
 of several levels valid on ``on`` means the highest tier (province, then district-level
-unit, then agency, then commune); several units of one level are ambiguous (None).
+unit, then agency, then commune); several units of one level are ambiguous (None), unless
+``within`` (a district code, or several) says which district the commune was in that day
+(the 412 old communes repeat 22 names: "Xã Tân Sơn" was in Đô Lương and in Quỳnh Lưu).
 
 Names are compared by :func:`~paranalysis.units.names.match_key` (case, diacritics,
 spacing and prefixes do not matter); the unit code, the GSO code, ``name_vi``,
@@ -60,8 +63,11 @@ class UnitMatcher:
     """Resolve unit names (and codes) as written in exports to registry keys, by date and
     level. See the module docstring for the rules."""
 
-    def __init__(self, units: pd.DataFrame):
+    def __init__(self, units: pd.DataFrame, *, crosswalk: pd.DataFrame | None = None):
         self.units = units
+        self._crosswalk = crosswalk
+        self._parent = {str(c): _text(p) for c, p in zip(units["unit_code"], units["parent_code"])} \
+            if "parent_code" in units.columns else {}
         self._index: dict[str, set[str]] = {}
         self._level: dict[str, str | None] = {}
         self._from: dict[str, pd.Timestamp | None] = {}
@@ -89,7 +95,9 @@ class UnitMatcher:
     # ------------------------------------------------------------------ filters
     def valid_on(self, code: str, on) -> bool:
         """True if unit ``code`` existed on day ``on`` (None: always)."""
-        day = on_date(on)
+        return self._valid_day(code, on_date(on))
+
+    def _valid_day(self, code: str, day) -> bool:
         if day is None:
             return True
         vf, vt = self._from.get(code), self._to.get(code)
@@ -99,7 +107,19 @@ class UnitMatcher:
         """Keep the codes of units that existed on date ``on`` (None keeps all)."""
         if on is None or not codes:
             return set(codes)
-        return {c for c in codes if self.valid_on(c, on)}
+        day = on_date(on)
+        return {c for c in codes if self._valid_day(c, day)}
+
+    def _keys_for(self, day, lv: str | None) -> list[str]:
+        """Match keys with a unit valid on ``day`` of level ``lv`` (cached: suggestions for
+        many unknown names of one form cost one pass)."""
+        cache = self.__dict__.setdefault("_keys_cache", {})
+        k = (day, lv)
+        if k not in cache:
+            cache[k] = [key for key, codes in self._index.items()
+                        if any(self._valid_day(c, day) and (lv is None or self._level.get(c) in (lv, None))
+                               for c in codes)]
+        return cache[k]
 
     def _level_filter(self, codes: set[str], name: str, level) -> set[str]:
         explicit = normalize_level(level)
@@ -111,15 +131,44 @@ class UnitMatcher:
         return {c for c in codes if self._level.get(c) in (lv, None)} if lv else set(codes)
 
     # ------------------------------------------------------------------ API
-    def candidates(self, name: str, *, on=None, level=None) -> set[str]:
-        """Every unit ``name`` may mean: valid on ``on``, of ``level`` and of the level the
-        name's prefix says."""
-        codes = set(self._index.get(match_key(name), set()))
-        return self._level_filter(self._valid_on(codes, on), name, level)
+    def parent_on(self, code: str, on=None) -> str | None:
+        """The unit ``code`` belonged to on day ``on``: its ``parent`` crosswalk links (the
+        December 2024 moves), else its ``parent_code``."""
+        if self._crosswalk is None:
+            from paranalysis.units.crosswalk import package_crosswalk
 
-    def resolve(self, name: str, *, level=None, on=None) -> str | None:
-        """The unit ``name`` means on day ``on``, or None if unknown or ambiguous."""
-        codes = self.candidates(name, on=on, level=level)
+            self._crosswalk = package_crosswalk()
+        links = self.__dict__.get("_parent_links")
+        if links is None:
+            cw = self._crosswalk
+            links = {}
+            for r in cw[cw["relation"] == "parent"].itertuples(index=False):
+                links.setdefault(r.from_code, []).append((r.effective, r.to_code))
+            self._parent_links = links
+        day = on_date(on)
+        mine = [lk for lk in links.get(code, []) if day is None or pd.isna(lk[0]) or lk[0] <= day]
+        if mine:
+            return max(mine, key=lambda lk: pd.Timestamp.min if pd.isna(lk[0]) else lk[0])[1]
+        return self._parent.get(code)
+
+    def _within(self, codes: set[str], within, on) -> set[str]:
+        if within is None:
+            return codes
+        allowed = {str(within)} if isinstance(within, (str, int)) else {str(w) for w in within}
+        return {c for c in codes if self.parent_on(c, on) in allowed}
+
+    def candidates(self, name: str, *, on=None, level=None, within=None) -> set[str]:
+        """Every unit ``name`` may mean: valid on ``on``, of ``level`` and of the level the
+        name's prefix says, and (if ``within`` is given: a district code or several) in
+        that district on that day."""
+        codes = set(self._index.get(match_key(name), set()))
+        return self._within(self._level_filter(self._valid_on(codes, on), name, level), within, on)
+
+    def resolve(self, name: str, *, level=None, on=None, within=None) -> str | None:
+        """The unit ``name`` means on day ``on``, or None if unknown or ambiguous.
+        ``within`` (a district code, e.g. from a form's district section) decides between
+        communes of one name in different districts."""
+        codes = self.candidates(name, on=on, level=level, within=within)
         if len(codes) > 1 and normalize_level(level) is None and prefix_level(name) is None:
             top = min(_TIER.get(self._level.get(c) or "", 9) for c in codes)
             codes = {c for c in codes if _TIER.get(self._level.get(c) or "", 9) == top}
@@ -147,7 +196,10 @@ class UnitMatcher:
     def suggest(self, name: str, *, on=None, level=None, n: int = 3) -> list[str]:
         """Up to ``n`` units valid on ``on`` (of ``level`` / the prefix's level) whose names
         are close to ``name``, closest first."""
-        keys = [k for k, codes in self._index.items() if self._level_filter(self._valid_on(codes, on), name, level)]
+        explicit, implied = normalize_level(level), prefix_level(name)
+        if explicit and implied and explicit != implied:
+            return []
+        keys = self._keys_for(on_date(on), explicit or implied)
         out: list[str] = []
         for k in difflib.get_close_matches(match_key(name), keys, n=n + 2, cutoff=0.6):
             for c in sorted(self._level_filter(self._valid_on(self._index[k], on), name, level)):
@@ -162,6 +214,16 @@ class UnitMatcher:
         """Why ``name`` does not resolve on ``on``, in words, with suggestions from the units
         valid then and how to add a unit."""
         day = on_date(on)
+        cache = self.__dict__.setdefault("_explain_cache", {})
+        ck = (name.strip(), day, normalize_level(level))
+        if ck not in cache:
+            if len(cache) > 10_000:
+                cache.clear()
+            cache[ck] = self._explain(name, day, level)
+        return cache[ck]
+
+    def _explain(self, name: str, day, level) -> str:
+        on = day
         when = f" on {day.date()}" if day is not None else ""
         valid = self.candidates(name, on=on, level=level)
         if len(valid) > 1:
