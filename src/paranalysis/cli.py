@@ -6,6 +6,8 @@
                                                       run every notebook, publish HTML reports
     paranalysis export-form --quarter Q --data DIR [--level L] [--out FILE]
                                                       write the quarter as the official form (.xlsx)
+    paranalysis fetch-service-index --province ID --period 2026-08 --data DIR
+                                                      fetch the Decision 766 scorecard, keep it as received
 
 Exit status: 0 success; 1 data problems or a failed notebook; 2 wrong command line;
 3 unexpected internal error (set PARANALYSIS_DEBUG=1 to see the traceback).
@@ -142,6 +144,22 @@ def _export_form(args) -> int:
     return EXIT_OK
 
 
+def _fetch_service_index(args) -> int:
+    """Fetch the Decision 766 reporting API responses and keep them as received."""
+    from paranalysis.serviceindex.fetch import fetch_service_index
+
+    res = fetch_service_index(args.province, args.period, args.data, base_url=args.base_url,
+                              endpoints=args.endpoint, timeout=args.timeout)
+    _say(res.summary())
+    t = res.table
+    if t is not None and len(t):
+        top = t[(t["level"] == "province") & (t["component"] == t["group"])]
+        for r in top.itertuples():
+            score = "missing" if r.score != r.score else f"{r.score:g}"
+            _say(f"  {r.unit_id or r.portal_id} {r.period} {r.component}: {score} / {r.max_score:g}")
+    return EXIT_OK
+
+
 # ------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="paranalysis", description=__doc__,
@@ -149,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     from paranalysis import __version__
 
     parser.add_argument("--version", action="version", version=f"paranalysis {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{validate,ingest,run,export-form}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{validate,ingest,run,export-form,fetch-service-index}")
 
     v = sub.add_parser("validate", help="check files (official form .xlsx, tidy CSV/Parquet, or a dataset folder)")
     v.add_argument("files", nargs="+", metavar="FILE")
@@ -183,6 +201,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run only notebooks whose file name contains NAME (repeatable)")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
     r.set_defaults(func=_run)
+
+    f = sub.add_parser("fetch-service-index",
+                       help="fetch the Decision 766 scorecard from the portal's reporting API and keep it as received")
+    f.add_argument("--province", required=True, help="the province's rootDepartmentId on the portal (or H44)")
+    f.add_argument("--period", required=True, help="month 2026-08, quarter 2026Q3 or year 2026")
+    f.add_argument("--data", required=True, metavar="DIR", help="dataset folder (created if missing)")
+    f.add_argument("--base-url", default="https://dichvucong.gov.vn", help="portal address (default: %(default)s)")
+    f.add_argument("--endpoint", action="append", help="only this endpoint (repeatable; default: all six)")
+    f.add_argument("--timeout", type=float, default=60.0, help="seconds per request (default: %(default)s)")
+    f.set_defaults(func=_fetch_service_index)
     return parser
 
 

@@ -44,3 +44,7 @@ MAX_PROBLEMS = 200
 #: each explanation searches every name in the registry, so later unknown names are only
 #: reported.
 MAX_EXPLAINED_NAMES = 20
+
+#: Largest JSON response read (the Decision 766 reporting API; its largest recorded response,
+#: digitisation for 163 units, is 0.3 MB).
+MAX_JSON_BYTES = 20 * 1024 * 1024
