@@ -12,6 +12,15 @@ Public entry points (contracts other tools rely on):
 
 __version__ = "0.1.0"
 
+import warnings as _warnings
+
+# With the optional extra [spark] installed, pandera imports pyspark.pandas, which warns that
+# it does not fully support pandas 3: about pyspark.pandas, which paranalysis never uses.
+# Keep that line out of notebooks and reports (paranalysis.records.spark uses Spark SQL only).
+with _warnings.catch_warnings():
+    _warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+    import pandera.pandas  # noqa: F401
+
 from paranalysis.errors import DataError, Problem
 from paranalysis.dataset import Dataset, load_dataset
 from paranalysis.loaders import load_processing
