@@ -14,12 +14,11 @@ __version__ = "0.1.0"
 
 import warnings as _warnings
 
-# With the optional extra [spark] installed, pandera imports pyspark.pandas, which warns that
-# it does not fully support pandas 3: about pyspark.pandas, which paranalysis never uses.
-# Keep that line out of notebooks and reports (paranalysis.records.spark uses Spark SQL only).
-with _warnings.catch_warnings():
-    _warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
-    import pandera.pandas  # noqa: F401
+# With the optional extra [spark] installed, pandera tries to import pyspark.pandas each time
+# it loads a backend; under pandas 3 that import fails after warning "PySpark does not yet
+# fully support pandas >= 3.0.0". paranalysis never uses pyspark.pandas (its Spark engine
+# uses Spark SQL), so keep that one line out of notebooks and reports.
+_warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
 
 from paranalysis.errors import DataError, Problem
 from paranalysis.dataset import Dataset, load_dataset

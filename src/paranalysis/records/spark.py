@@ -45,6 +45,8 @@ LOCAL_CONF = {
 }
 
 _TZ = "Asia/Ho_Chi_Minh"
+#: The column that holds a malformed CSV line (Spark's corrupt-record column); only counted.
+MALFORMED = "_paranalysis_malformed_line"
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 # DuckDB's strptime formats of reader._TEXT_TIME_FORMATS, as Java patterns (same order)
 _JAVA_FORMATS = {"%d/%m/%Y %H:%M:%S": "d/M/yyyy H:m:s", "%d/%m/%Y %H:%M": "d/M/yyyy H:m", "%d/%m/%Y": "d/M/yyyy",
@@ -66,10 +68,16 @@ def local_session(master: str = "local[2]", conf: dict | None = None):
     require_spark()
     from pyspark.sql import SparkSession
 
+    import warnings
+
     b = SparkSession.builder.master(master).appName("paranalysis-records")
     for k, v in {**LOCAL_CONF, **(conf or {})}.items():
         b = b.config(k, v)
-    return b.getOrCreate()
+    with warnings.catch_warnings():  # about pyspark.pandas and pandas 3; not used here
+        warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+        spark = b.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
 
 
 def _session(spark=None):
@@ -82,15 +90,26 @@ def _session(spark=None):
     return active if active is not None else local_session()
 
 
+#: Session settings our query runs under (restored afterwards): timestamps parsed as
+#: Vietnamese wall-clock times; partition folder values kept as text (unit_code=040 stays "040").
+QUERY_CONF = {"spark.sql.session.timeZone": _TZ, "spark.sql.sources.partitionColumnTypeInference.enabled": "false"}
+
+
 @contextmanager
 def _session_time_zone(spark, tz: str):
-    """Parse and truncate timestamps as Vietnamese wall-clock times during our query."""
-    old = spark.conf.get("spark.sql.session.timeZone")
-    spark.conf.set("spark.sql.session.timeZone", tz)
+    """Run our query under QUERY_CONF (time zone ``tz``), then restore the session's settings."""
+    conf = {**QUERY_CONF, "spark.sql.session.timeZone": tz}
+    old = {k: spark.conf.get(k, None) for k in conf}
+    for k, v in conf.items():
+        spark.conf.set(k, v)
     try:
         yield
     finally:
-        spark.conf.set("spark.sql.session.timeZone", old)
+        for k, v in old.items():
+            if v is None:
+                spark.conf.unset(k)
+            else:
+                spark.conf.set(k, v)
 
 
 def _q(name: str) -> str:
@@ -166,10 +185,13 @@ class SparkSource:
         if self.kind == "parquet":
             df = r.parquet(*self.paths)
         else:
-            schema = StructType([StructField(h, StringType()) for h in self.header])
+            # every field is text; a line with too many or too few fields is kept whole in
+            # MALFORMED (never collected, only counted: Spark's FAILFAST mode would write the
+            # line, which may hold a name, into its logs)
+            schema = StructType([StructField(h, StringType()) for h in self.header] + [StructField(MALFORMED, StringType())])
             df = (r.option("header", "true").option("sep", self.delim).option("quote", '"').option("escape", '"')
-                  .option("encoding", "UTF-8").option("mode", "FAILFAST").option("enforceSchema", "true")
-                  .schema(schema).csv(self.paths))
+                  .option("encoding", "UTF-8").option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", MALFORMED)
+                  .option("enforceSchema", "true").schema(schema).csv(self.paths))
         return df
 
     def types(self, df) -> dict[str, str]:
@@ -218,7 +240,7 @@ def _as_text(col: str, dtype: str) -> str:
     return _q(col) if dtype.upper() == "VARCHAR" else f"CAST({_q(col)} AS STRING)"
 
 
-def projection(cols: dict[str, tuple[str, str]], *, check_ids: bool = True) -> list[str]:
+def projection(cols: dict[str, tuple[str, str]], *, check_ids: bool = True, csv: bool = False) -> list[str]:
     """Spark SQL expressions naming only allowed columns (reader._Scan.projection, fast=True)."""
     rec, due, res = (_time_expr(*cols[c]) for c in ("received_at", "due_at", "resolved_at"))
     rc, rt = cols["resolved_at"]
@@ -235,6 +257,7 @@ def projection(cols: dict[str, tuple[str, str]], *, check_ids: bool = True) -> l
            f"{_as_text(*cols['procedure_code'])} AS procedure_code"]
     if check_ids:
         out.append(f"nullif({_as_text(*cols['record_id'])}, '') AS record_id")
+    out.append(f"({_q(MALFORMED)} IS NOT NULL) AS _malformed" if csv else "false AS _malformed")
     return out
 
 
@@ -276,9 +299,9 @@ def counts_frame(spark, src: SparkSource, keys: list[str], cal: pd.DataFrame):
     from pyspark.sql import functions as F
 
     df = src.frame()
-    cols = resolve_columns(src.types(df), src.rename, src.label)
+    cols = resolve_columns({k: v for k, v in src.types(df).items() if k != MALFORMED}, src.rename, src.label)
     check_ids = not _ids_proven_present(src, cols)
-    p = df.selectExpr(*projection(cols, check_ids=check_ids))
+    p = df.selectExpr(*projection(cols, check_ids=check_ids, csv=src.kind == "csv"))
     c = F.broadcast(calendar_frame(spark, cal))
     c1 = c.select(F.col("d").alias("_d1"), F.col("wd").alias("_wd1"))
     c2 = c.select(F.col("d").alias("_d2"), F.col("wd").alias("_wd2"))
@@ -288,7 +311,7 @@ def counts_frame(spark, src: SparkSource, keys: list[str], cal: pd.DataFrame):
     id_check = "record_id IS NULL OR " if check_ids else ""
     j = j.selectExpr(
         "*", "_wd2 - _wd1 AS working_days",
-        f"""({id_check}unit_code IS NULL OR received_at IS NULL OR due_at IS NULL
+        f"""(_malformed OR {id_check}unit_code IS NULL OR received_at IS NULL OR due_at IS NULL
              OR (_has_resolved_text AND resolved_at IS NULL)
              OR coalesce(resolved_at < received_at, false) OR coalesce(due_at < received_at, false)
              OR _wd1 IS NULL OR (resolved_at IS NOT NULL AND _wd2 IS NULL)) AS _bad_row""",
@@ -301,6 +324,7 @@ def counts_frame(spark, src: SparkSource, keys: list[str], cal: pd.DataFrame):
         F.expr("count_if(_has_resolved_text)").alias("with_resolution_text"),
         F.expr("count_if(synthetic)").alias("n_synthetic"),
         F.expr("count_if(_bad_row)").alias("_bad"),
+        F.expr("count_if(_malformed)").alias("_malformed"),
     )
 
 
@@ -331,7 +355,7 @@ def spark_counts(path, keys: list[str], cal: pd.DataFrame, *, rename=None, chann
             raise
     names = frame.columns
     out = pd.DataFrame([tuple(r) for r in rows], columns=names)
-    for c in ("n", "n_after_due", "no_resolution", "with_resolution_text", "n_synthetic", "_bad"):
+    for c in ("n", "n_after_due", "no_resolution", "with_resolution_text", "n_synthetic", "_bad", "_malformed"):
         out[c] = out[c].astype("int64")
     if "working_days" in out.columns:
         out["working_days"] = pd.array(out["working_days"], dtype="Int64")
@@ -348,15 +372,32 @@ def diagnose_remote(src: SparkSource, frame_rows: int) -> list[Problem]:
 
 
 def plan_text(path, *, spark=None, keys=("unit_code", "period", "working_days"), rename=None) -> str:
-    """The physical plan of the Spark pass (for checking which columns the scan reads)."""
+    """The physical plan of the Spark pass, untruncated (to check which columns are read)."""
     from paranalysis.records.calendar import working_day_calendar
 
     spark = _session(spark)
     src = SparkSource(spark, path, rename=rename)
-    with _session_time_zone(spark, _TZ):
-        frame = counts_frame(spark, src, list(keys), working_day_calendar())
-        return frame._jdf.queryExecution().executedPlan().toString()
+    old = spark.conf.get("spark.sql.maxMetadataStringLength")
+    spark.conf.set("spark.sql.maxMetadataStringLength", "100000")
+    try:
+        with _session_time_zone(spark, _TZ):
+            frame = counts_frame(spark, src, list(keys), working_day_calendar())
+            return frame._jdf.queryExecution().executedPlan().toString()
+    finally:
+        spark.conf.set("spark.sql.maxMetadataStringLength", old)
 
 
-__all__ = ["LOCAL_CONF", "local_session", "require_spark", "spark_counts", "plan_text", "SparkSource"]
+def scanned_columns(plan: str) -> list[list[str]]:
+    """The columns each file scan of a physical plan reads (its ReadSchema), and the
+    partition columns it lists (FileScan ... [columns])."""
+    out = []
+    for m in re.finditer(r"FileScan \w+ \[([^\]]*)\].*?ReadSchema: struct<(.*?)>(?:\s|$)", plan):
+        listed = [re.sub(r"#\d+L?$", "", c.strip()) for c in m.group(1).split(",") if c.strip()]
+        read = [f.split(":", 1)[0] for f in re.split(r",(?![^<]*>)", m.group(2)) if f]
+        out.append(sorted(set(listed) | set(read)))
+    return out
+
+
+__all__ = ["LOCAL_CONF", "local_session", "require_spark", "spark_counts", "plan_text", "scanned_columns",
+           "SparkSource"]
 

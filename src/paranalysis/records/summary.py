@@ -9,7 +9,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from paranalysis.errors import DataError
+from paranalysis.errors import DataError, Problem
 from paranalysis.periods import QUARTER_FREQ
 from paranalysis.records.calendar import working_day_calendar
 from paranalysis.records.reader import (
@@ -82,6 +82,13 @@ def _spark_fast_counts(path, keys: list[str], cal: pd.DataFrame, *, rename=None,
 
     out, src = spark_counts(path, keys, cal, rename=rename, channel_map=channel_map, status_map=status_map,
                             spark=spark, format=format)
+    malformed = int(out.pop("_malformed").sum())
+    if malformed and not src.remote:  # DuckDB names the first malformed line (without its content)
+        scan = _Scan(src.paths, rename=rename, channel_map=channel_map, status_map=status_map, root=src.root)
+        _fast_counts(scan, ["unit_code"], cal)
+    if malformed:
+        raise DataError([Problem(file=src.label, expected=f"CSV lines with the header's number of fields: {malformed} "
+                                                          "lines have more or fewer (or a broken quote)")], file=src.label)
     if src.remote:
         def on_bad(n_bad):
             raise DataError(diagnose_remote(src, n_bad), file=src.label)
