@@ -180,3 +180,26 @@ def test_folder_and_partitioned_dataset_on_both_engines(tmp_path, spark):
         assert_same(expected, rec.summarize(path, engine="spark", spark=spark))
     scans = scanned_columns(plan_text(part, spark=spark))
     assert len(scans) == 1 and "unit_code" in scans[0] and not set(scans[0]) & set(PERSONAL), scans
+
+
+def test_uri_paths_are_listed_by_spark_and_spark_submit_entry_point(tmp_path, spark):
+    """A URI (here file://, as hdfs:// or s3a:// on a cluster) is listed by Spark itself:
+    the format comes from the files found, a CSV header from Spark's own read; bad rows are
+    counted and refused without DuckDB. The spark-submit entry point writes the summary."""
+    from paranalysis.records import spark as sp
+
+    src = generate_demo_records(8_000, seed=21, path=tmp_path / "u_synthetic.parquet")
+    lake = _partitioned(src, tmp_path / "lake")
+    expected = rec.summarize(src)
+    assert_same(expected, rec.summarize(lake.as_uri(), engine="spark", spark=spark))
+    csv = generate_demo_records(3_000, seed=22, path=tmp_path / "c_synthetic.csv")
+    assert_same(rec.summarize(csv), rec.summarize(csv.as_uri(), engine="spark", spark=spark))
+    bad = tmp_path / "bad.csv"
+    bad.write_text("record_id,unit_code,procedure_code,received_at,due_at,resolved_at,channel,status\n"
+                   "A,426,P,2024-13-02 08:00,2024-01-05 17:00,,online,pending\n", encoding="utf-8")
+    with pytest.raises(DataError, match="1 rows fail"):
+        rec.summarize(bad.as_uri(), engine="spark", spark=spark)
+    out = tmp_path / "summary.csv"
+    assert sp.main([lake.as_uri(), "--out", str(out)]) == 0
+    got = pd.read_csv(out, dtype={"unit_code": str})
+    assert got["received"].sum() == 8_000 and len(got) == len(expected)

@@ -91,8 +91,10 @@ def _session(spark=None):
 
 
 #: Session settings our query runs under (restored afterwards): timestamps parsed as
-#: Vietnamese wall-clock times; partition folder values kept as text (unit_code=040 stays "040").
-QUERY_CONF = {"spark.sql.session.timeZone": _TZ, "spark.sql.sources.partitionColumnTypeInference.enabled": "false"}
+#: Vietnamese wall-clock times; partition folder values kept as text (unit_code=040 stays "040");
+#: every CSV field tokenised, so that a line with too many fields is seen as malformed.
+QUERY_CONF = {"spark.sql.session.timeZone": _TZ, "spark.sql.sources.partitionColumnTypeInference.enabled": "false",
+              "spark.sql.csv.parser.columnPruning.enabled": "false"}
 
 
 @contextmanager
@@ -135,7 +137,7 @@ class SparkSource:
         self.remote = isinstance(path, str) and bool(_URI.match(path))
         if self.remote:
             self.paths = [path]
-            self.root = None if any(ch in path for ch in "*?[") else path
+            self.root = None  # Spark discovers the partition folders below a directory itself
             self.kind = format or _kind_of(path.rstrip("/")) or self._kind_from_listing(path)
             self.label = path
             self.partitions = None  # Spark discovers them
@@ -401,3 +403,34 @@ def scanned_columns(plan: str) -> list[list[str]]:
 __all__ = ["LOCAL_CONF", "local_session", "require_spark", "spark_counts", "plan_text", "scanned_columns",
            "SparkSource"]
 
+
+
+def main(argv=None) -> int:
+    """``spark-submit .../paranalysis/records/spark.py PATH --out summary.csv``: the summary of
+    a record dataset (a path Spark can read: hdfs://, s3a://, abfss://, gs://, file://, or a
+    local path), written as CSV on the driver. Only the working-day counts reach the driver."""
+    import argparse
+
+    from paranalysis.records.summary import summarize
+
+    ap = argparse.ArgumentParser(prog="paranalysis.records.spark", description=main.__doc__)
+    ap.add_argument("path", help="file, folder, glob or partitioned dataset of record exports")
+    ap.add_argument("--out", required=True, help="CSV file to write on the driver (one row per group)")
+    ap.add_argument("--by", default="unit_code,period", help="group keys, comma-separated (default unit_code,period)")
+    ap.add_argument("--format", choices=["parquet", "csv"], default=None,
+                    help="format of a remote folder's files (default: from the file names)")
+    args = ap.parse_args(argv)
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.builder.appName("paranalysis-records-summary").getOrCreate()
+    out = summarize(args.path, by=[b.strip() for b in args.by.split(",") if b.strip()], engine="spark",
+                    spark=spark, format=args.format)
+    out.to_csv(args.out, index=False)
+    print(f"{len(out)} groups, {int(out['received'].sum()):,} dossiers -> {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())
