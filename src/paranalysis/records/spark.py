@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 
-
 import pandas as pd
 
 from paranalysis.errors import DataError, Problem
@@ -28,7 +27,6 @@ from paranalysis.records.reader import (
     _TEXT_TIME_FORMATS,
     _files,
     _kind_of,
-
     header_of_line,
     partition_keys,
     resolve_columns,
