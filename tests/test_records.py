@@ -171,6 +171,55 @@ def test_summarize_matches_an_independent_pandas_computation(tmp_path):
     np.testing.assert_array_equal(all_got.to_numpy(dtype=int), received.loc[all_got.index].to_numpy())
 
 
+def test_folder_and_partitioned_dataset_give_the_single_file_summary(tmp_path):
+    """A folder of files, and a Hive-partitioned dataset whose unit_code lives only in the
+    folder names (unit_code=040 kept as text), summarise exactly as the one file."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    src = generate_demo_records(12_000, seed=4, path=tmp_path / "one_synthetic.parquet")
+    t = pq.read_table(src)
+    # a unit code with a leading zero must survive the folder name as text
+    t = t.set_column(t.schema.get_field_index("unit_code"), "unit_code",
+                     pc.if_else(pc.equal(t["unit_code"], "412"), "040", t["unit_code"]))
+    pq.write_table(t, src)
+    expected = rec.summarize(src)
+    assert "040" in set(expected["unit_code"])
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    pq.write_table(t.slice(0, 5_000), flat / "a_synthetic.parquet")
+    pq.write_table(t.slice(5_000), flat / "b_synthetic.parquet")
+    (flat / "_SUCCESS").write_text("")
+    lake = tmp_path / "lake"
+    pq.write_to_dataset(t.append_column("year", pc.year(t["received_at"]).cast(pa.string())), lake,
+                        partition_cols=["year", "unit_code"])
+    assert "unit_code" not in pq.read_schema(next(lake.rglob("*.parquet"))).names
+    pd.testing.assert_frame_equal(rec.summarize(flat), expected, check_exact=True)
+    pd.testing.assert_frame_equal(rec.summarize(lake), expected, check_exact=True)
+    pd.testing.assert_frame_equal(rec.summarize(str(lake / "year=*" / "unit_code=*" / "*.parquet")), expected,
+                                  check_exact=True)
+
+
+def test_folder_errors_are_named(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(DataError) as e:
+        rec.summarize(empty)
+    assert _problems(e)[0].file == str(empty) and "folder holding record files" in _problems(e)[0].expected
+    src = generate_demo_records(500, seed=4, path=tmp_path / "s_synthetic.parquet")
+    mixed = tmp_path / "mixed"
+    (mixed / "year=2024").mkdir(parents=True)
+    (mixed / "other").mkdir()
+    pd.read_parquet(src).to_parquet(mixed / "year=2024" / "a.parquet")
+    pd.read_parquet(src).to_parquet(mixed / "other" / "b.parquet")
+    with pytest.raises(DataError) as e:
+        rec.summarize(mixed)
+    assert "partition folders" in _problems(e)[0].expected
+    with pytest.raises(ValueError, match="engine"):
+        rec.summarize(src, engine="polars")
+
+
 def test_weighted_quantile_equals_numpy_on_expanded_data():
     rng = np.random.default_rng(1)
     for _ in range(50):

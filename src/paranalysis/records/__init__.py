@@ -1,9 +1,11 @@
 """Record-level dossiers: one row per file a citizen lodged, read with privacy at the door.
 
 A provincial one-stop system can export one row per dossier (hồ sơ). This module reads such
-exports (CSV or Parquet), keeps **only** the columns below, and computes waiting times in
-working days with DuckDB, streaming from disk so that ten million rows fit in a laptop's
-memory.
+exports (CSV or Parquet: a file, a folder or a partitioned dataset), keeps **only** the
+columns below, and computes waiting times in working days with DuckDB, streaming from disk so
+that ten million rows fit in a laptop's memory, or with Apache Spark on a cluster
+(``summarize(path, engine="spark")``, module ``paranalysis.records.spark``, optional extra
+``[spark]``) with the same result.
 
 Columns kept (``RECORD_COLUMNS``; everything else is dropped when the file is scanned):
 

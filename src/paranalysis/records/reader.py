@@ -71,12 +71,73 @@ def _ident(s: str) -> str:
     return '"' + str(s).replace('"', '""') + '"'
 
 
-def _files(path) -> tuple[list[str], str]:
+_DATA_SUFFIXES = (".parquet", ".csv", ".csv.gz", ".txt")
+_PARTITION = re.compile(r"^([^=/\\]+)=([^/\\]*)$")
+
+
+def _kind_of(name: str) -> str | None:
+    low = name.lower()
+    if low.endswith(".parquet"):
+        return "parquet"
+    if low.endswith((".csv", ".csv.gz", ".txt")):
+        return "csv"
+    return None
+
+
+def _is_data_file(p: Path) -> bool:
+    """A file of a dataset folder: not hidden, not a marker (_SUCCESS, _metadata, .crc)."""
+    return p.is_file() and not p.name.startswith((".", "_")) and _kind_of(p.name) is not None
+
+
+def _glob_root(text: str) -> str:
+    """The folder part of a glob before its first wildcard (the dataset's root)."""
+    parts = Path(text).parts
+    fixed = []
+    for part in parts:
+        if any(ch in part for ch in "*?["):
+            break
+        fixed.append(part)
+    return str(Path(*fixed)) if fixed else "."
+
+
+def partition_keys(files: list[str], root: str | None) -> list[str]:
+    """Hive-style partition keys (``year=2026/unit_code=426/part-0.parquet``) of the folders
+    between ``root`` and each file; the same keys, in the same order, for every file."""
+    if root is None:
+        return []
+    keys: list[str] | None = None
+    for f in files:
+        try:
+            rel = Path(f).resolve().relative_to(Path(root).resolve()).parts[:-1]
+        except ValueError:
+            rel = ()
+        ks = [m.group(1) for m in (_PARTITION.match(part) for part in rel) if m]
+        if keys is None:
+            keys = ks
+        elif ks != keys:
+            raise DataError([Problem(file=f, expected=f"the partition folders of the other files ({'/'.join(k + '=...' for k in keys) or 'none'})")])
+    return keys or []
+
+
+def _files(path) -> tuple[list[str], str, str | None]:
+    """The data files of ``path`` (one file, a list, a glob, or a folder searched recursively,
+    e.g. a partitioned dataset), their format, and the dataset's root folder (None for a
+    single file or a list)."""
+    root = None
     if isinstance(path, (list, tuple)):
         files = [str(p) for p in path]
     else:
         text = str(path)
-        files = sorted(_glob.glob(text)) if any(ch in text for ch in "*?[") else [text]
+        if any(ch in text for ch in "*?["):
+            files = sorted(f for f in _glob.glob(text, recursive=True) if Path(f).is_file())
+            root = _glob_root(text)
+        elif Path(text).is_dir():
+            root = text
+            files = sorted(str(p) for p in Path(text).rglob("*") if _is_data_file(p))
+            if not files:
+                raise DataError([Problem(file=text, expected="a folder holding record files (.csv or .parquet)")])
+        else:
+            files = [text]
     if not files:
         raise DataError([Problem(file=str(path), expected="at least one record file matching this pattern")])
     kinds = set()
@@ -84,21 +145,17 @@ def _files(path) -> tuple[list[str], str]:
         p = Path(f)
         if not p.is_file():
             raise DataError([Problem(file=f, expected="an existing record export (.csv or .parquet)")])
-        low = p.name.lower()
-        if low.endswith(".parquet"):
-            kinds.add("parquet")
-        elif low.endswith((".csv", ".csv.gz", ".txt")):
-            kinds.add("csv")
-        else:
+        kind = _kind_of(p.name)
+        if kind is None:
             raise DataError([Problem(file=f, expected="a .csv, .csv.gz or .parquet file")])
+        kinds.add(kind)
     if len(kinds) != 1:
         raise DataError([Problem(file=str(path), expected="files of one format (all CSV or all Parquet)")])
-    return files, kinds.pop()
+    return files, kinds.pop(), root
 
 
 def _csv_header(file: str) -> tuple[list[str], str]:
     """Column names and delimiter of a CSV export, from its first line only."""
-    import csv
     import gzip
 
     opener = gzip.open if file.lower().endswith(".gz") else open
@@ -107,6 +164,15 @@ def _csv_header(file: str) -> tuple[list[str], str]:
             first = fh.readline()
     except (OSError, UnicodeDecodeError):
         raise DataError([Problem(file=file, row=1, expected="a UTF-8 CSV file with a header line")]) from None
+    return header_of_line(first)
+
+
+def header_of_line(first: str) -> tuple[list[str], str]:
+    """Column names (blank ones numbered, repeats suffixed ``__2``) and delimiter of a CSV
+    header line."""
+    import csv
+
+    first = first.lstrip("\ufeff")
     counts = {d: first.count(d) for d in (",", ";", "\t", "|")}
     delim = max(counts, key=counts.get)
     names = next(csv.reader([first.rstrip("\r\n")], delimiter=delim)) if first.strip() else []
@@ -120,13 +186,16 @@ def _csv_header(file: str) -> tuple[list[str], str]:
     return out, delim
 
 
-def _source_sql(files: list[str], kind: str, header: list[str] | None = None, delim: str = ",") -> str:
+def _source_sql(files: list[str], kind: str, header: list[str] | None = None, delim: str = ",",
+                partitions: list[str] | None = None) -> str:
     lst = "[" + ", ".join(_sql_str(f) for f in files) + "]"
+    # partition folders (year=2026/unit_code=426/) become text columns; none are guessed otherwise
+    hive = "hive_partitioning=true, hive_types_autocast=false" if partitions else "hive_partitioning=false"
     if kind == "parquet":
-        return f"read_parquet({lst}, filename=true, file_row_number=true)"
+        return f"read_parquet({lst}, filename=true, file_row_number=true, {hive})"
     cols = "{" + ", ".join(f"{_sql_str(c)}: 'VARCHAR'" for c in header) + "}"
     return (f"read_csv({lst}, auto_detect=false, header=true, delim={_sql_str(delim)}, quote='\"', "
-            f"escape='\"', columns={cols}, filename=true)")
+            f"escape='\"', columns={cols}, filename=true, {hive})")
 
 
 @contextmanager
@@ -158,12 +227,40 @@ def _clean_engine_error(exc: Exception) -> str:
     return re.sub(r"\"[^\"]{0,400}\"|'[^']{0,400}'", "<value>", msg).strip()
 
 
+def resolve_columns(types: dict[str, str], rename: dict[str, str], label: str) -> dict[str, tuple[str, str]]:
+    """Map each allowed column to (header in the export, its type) given the export's
+    headers and types (``rename``: folded header -> our name). Raises DataError if a
+    required column is missing or named twice. Shared by the DuckDB and Spark engines."""
+    found: dict[str, list[str]] = {}
+    for header in types:
+        key = _fold(header)
+        target = rename.get(key)
+        if target is None:
+            target = next((c for c, names in _HEADER_ALIASES.items() if key in names), None)
+        if target is not None:
+            found.setdefault(target, []).append(header)
+    problems = []
+    for c in RECORD_COLUMNS:
+        if c not in found:
+            problems.append(Problem(file=label, row=1, column=c,
+                                    expected=f"this column, which a record export requires (one of {RECORD_COLUMNS})"))
+    for c, headers in found.items():
+        if len(headers) > 1:
+            problems.append(Problem(file=label, row=1, column=c, value=" | ".join(headers),
+                                    expected="one column per field (several headers mean the same field)"))
+    if problems:
+        raise DataError(problems, file=label)
+    return {c: (found[c][0], types[found[c][0]]) for c in found}
+
+
 class _Scan:
     """The projection of one export onto the allowed columns, with parsed, typed values."""
 
     def __init__(self, path, *, rename: dict | None = None, channel_map: dict | None = None,
-                 status_map: dict | None = None):
-        self.files, self.kind = _files(path)
+                 status_map: dict | None = None, root: str | None = None):
+        self.files, self.kind, found_root = _files(path)
+        self.root = root if root is not None else found_root
+        self.partitions = partition_keys(self.files, self.root)
         self.label = self.files[0] if len(self.files) == 1 else str(path)
         self.rename_raw = rename
         self.rename = {_fold(k): v for k, v in (rename or {}).items()}
@@ -176,11 +273,11 @@ class _Scan:
             for f, h in zip(self.files[1:], heads[1:]):
                 if h != heads[0]:
                     raise DataError([Problem(file=f, row=1, expected=f"the same header as {self.files[0]}")])
-        self.source = _source_sql(self.files, self.kind, self.header, self.delim)
+        self.source = _source_sql(self.files, self.kind, self.header, self.delim, self.partitions)
 
     def describe(self, con) -> dict[str, str]:
         if self.kind == "csv":
-            return {h: "VARCHAR" for h in self.header}
+            return {h: "VARCHAR" for h in self.header} | {k: "VARCHAR" for k in self.partitions}
         try:
             rows = con.execute(f"DESCRIBE SELECT * FROM {self.source}").fetchall()
         except duckdb.Error as exc:
@@ -190,27 +287,7 @@ class _Scan:
     def resolve_columns(self, con) -> dict[str, tuple[str, str]]:
         """Map each allowed column to (header in the file, DuckDB type). Raises DataError if a
         required column is missing or named twice."""
-        types = self.describe(con)
-        found: dict[str, list[str]] = {}
-        for header in types:
-            key = _fold(header)
-            target = self.rename.get(key)
-            if target is None:
-                target = next((c for c, names in _HEADER_ALIASES.items() if key in names), None)
-            if target is not None:
-                found.setdefault(target, []).append(header)
-        problems = []
-        for c in RECORD_COLUMNS:
-            if c not in found:
-                problems.append(Problem(file=self.label, row=1, column=c,
-                                        expected=f"this column, which a record export requires (one of {RECORD_COLUMNS})"))
-        for c, headers in found.items():
-            if len(headers) > 1:
-                problems.append(Problem(file=self.label, row=1, column=c, value=" | ".join(headers),
-                                        expected="one column per field (several headers mean the same field)"))
-        if problems:
-            raise DataError(problems, file=self.label)
-        return {c: (found[c][0], types[found[c][0]]) for c in found}
+        return resolve_columns(self.describe(con), self.rename, self.label)
 
     # -- expressions -------------------------------------------------------------------
     @staticmethod
@@ -369,7 +446,8 @@ def _diagnose(scan: _Scan, cal: pd.DataFrame, max_problems: int = 50) -> list[Pr
     """Find the rows behind failed checks (slow path, single-threaded so CSV lines count in order)."""
     frames = []
     for f in scan.files:
-        one = _Scan(f, rename=scan.rename_raw, channel_map=scan.channel_map, status_map=scan.status_map)
+        one = _Scan([f], rename=scan.rename_raw, channel_map=scan.channel_map, status_map=scan.status_map,
+                    root=scan.root)
         with _connect(threads=1) as con:
             con.execute("SET preserve_insertion_order = true")
             rng = _register_calendar(con, cal)

@@ -9,6 +9,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from paranalysis.errors import DataError, Problem
 from paranalysis.periods import QUARTER_FREQ
 from paranalysis.records.calendar import working_day_calendar
 from paranalysis.records.reader import (
@@ -29,7 +30,7 @@ from paranalysis.records.reader import (
 _GROUPABLE = {"unit_code", "period", "channel", "procedure_code", "status"}
 
 
-def _canonical_counts(df: pd.DataFrame, scan: _Scan, cal: pd.DataFrame) -> pd.DataFrame:
+def _canonical_counts(df: pd.DataFrame, scan: _Scan, cal: pd.DataFrame, on_bad=None) -> pd.DataFrame:
     """Map the channel and status codes of aggregated rows to ours; check the faults that
     depend on the status (resolved without a resolution time, pending with one); raise a
     DataError naming the faulty rows if anything is wrong."""
@@ -41,6 +42,8 @@ def _canonical_counts(df: pd.DataFrame, scan: _Scan, cal: pd.DataFrame) -> pd.Da
     bad += int(df.loc[df["channel"].isna() | df["status"].isna(), "n"].sum())
     bad += int(df.loc[df["status"] == "resolved", "no_resolution"].sum())
     bad += int(df.loc[df["status"] == "pending", "with_resolution_text"].sum())
+    if on_bad is not None and bad:
+        on_bad(bad)
     _raise_if_bad(scan, cal, bad)
     return df.drop(columns=["_bad", "no_resolution", "with_resolution_text"])
 
@@ -68,25 +71,72 @@ def _fast_counts(scan: _Scan, keys: list[str], cal: pd.DataFrame, *, threads=Non
     return _canonical_counts(out, scan, cal)
 
 
+ENGINES = ("duckdb", "spark")
+
+
+def _spark_fast_counts(path, keys: list[str], cal: pd.DataFrame, *, rename=None, channel_map=None, status_map=None,
+                       spark=None, format=None) -> pd.DataFrame:
+    """The same pass on Spark (paranalysis.records.spark); faults are then listed row by
+    row by the DuckDB diagnosis when the files are local, so both engines name the same rows."""
+    from paranalysis.records.spark import diagnose_remote, spark_counts
+
+    out, src = spark_counts(path, keys, cal, rename=rename, channel_map=channel_map, status_map=status_map,
+                            spark=spark, format=format)
+    malformed = int(out.pop("_malformed").sum())
+    if malformed and not src.remote:  # DuckDB names the first malformed line (without its content)
+        scan = _Scan(src.paths, rename=rename, channel_map=channel_map, status_map=status_map, root=src.root)
+        _fast_counts(scan, ["unit_code"], cal)
+    if malformed:
+        raise DataError([Problem(file=src.label, expected=f"CSV lines with the header's number of fields: {malformed} "
+                                                          "lines have more or fewer (or a broken quote)")], file=src.label)
+    if src.remote:
+        def on_bad(n_bad):
+            raise DataError(diagnose_remote(src, n_bad), file=src.label)
+
+        return _canonical_counts(out, _RemoteScan(src, channel_map, status_map), cal, on_bad=on_bad)
+    scan = _Scan(src.paths, rename=rename, channel_map=channel_map, status_map=status_map, root=src.root)
+    scan.label = src.label
+    return _canonical_counts(out, scan, cal)
+
+
+class _RemoteScan:
+    """What _canonical_counts needs of a scan, for a remote export (no DuckDB diagnosis)."""
+
+    def __init__(self, src, channel_map, status_map):
+        self.label, self.channel_map, self.status_map = src.label, channel_map or {}, status_map or {}
+
+
 def working_day_histogram(path, by: Sequence[str] = ("unit_code", "period", "channel"), *,
                           rename: dict | None = None, channel_map: dict | None = None,
                           status_map: dict | None = None, threads: int | None = None,
-                          memory_limit: str | None = None, **calendar_options) -> pd.DataFrame:
+                          memory_limit: str | None = None, engine: str = "duckdb", spark=None,
+                          format: str | None = None, **calendar_options) -> pd.DataFrame:
     """Counts of dossiers per group (``by``: unit_code, period = quarter of receipt, channel,
-    procedure_code, status) and per number of working days, in ONE streaming DuckDB pass.
+    procedure_code, status) and per number of working days, in ONE streaming pass of the
+    ``engine`` ("duckdb", the default, or "spark": see paranalysis.records.spark).
     Columns: the ``by`` columns, ``working_days`` (<NA> for dossiers not resolved),
     ``records``, ``resolved``, ``resolved_late``, ``pending``, ``returned_withdrawn``,
-    ``synthetic_records``. Counts add up, so any coarser view is a sum of this table."""
+    ``synthetic_records``. Counts add up, so any coarser view is a sum of this table.
+    ``threads``/``memory_limit`` tune DuckDB; ``spark`` is a SparkSession (default: the
+    active one, else a small local one) and ``format`` ("parquet"/"csv") names the format of
+    a remote folder whose files Spark lists."""
     by = list(by)
     unknown = [b for b in by if b not in _GROUPABLE]
     if unknown:
         raise ValueError(f"cannot group by {unknown}; choose from {sorted(_GROUPABLE)}")
-    scan = _Scan(path, rename=rename, channel_map=channel_map, status_map=status_map)
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
     cal = working_day_calendar(**calendar_options)
-    keys = [("CAST(date_trunc('quarter', received_at) AS DATE) AS period" if b == "period" else b)
-            for b in by if b not in ("channel", "status")]
-    keys = list(dict.fromkeys(["unit_code"] + keys + ["working_days"]))
-    raw = _fast_counts(scan, keys, cal, threads=threads, memory_limit=memory_limit)
+    if engine == "spark":
+        keys = list(dict.fromkeys(["unit_code"] + [b for b in by if b not in ("channel", "status")] + ["working_days"]))
+        raw = _spark_fast_counts(path, keys, cal, rename=rename, channel_map=channel_map, status_map=status_map,
+                                 spark=spark, format=format)
+    else:
+        scan = _Scan(path, rename=rename, channel_map=channel_map, status_map=status_map)
+        keys = [("CAST(date_trunc('quarter', received_at) AS DATE) AS period" if b == "period" else b)
+                for b in by if b not in ("channel", "status")]
+        keys = list(dict.fromkeys(["unit_code"] + keys + ["working_days"]))
+        raw = _fast_counts(scan, keys, cal, threads=threads, memory_limit=memory_limit)
     st = raw["status"]
     resolved = (st == "resolved").to_numpy()
     raw["records"] = raw["n"]
@@ -192,9 +242,13 @@ def summarize_histogram(hist: pd.DataFrame, by: Sequence[str] = ("unit_code", "p
     return out
 
 
-def summarize(path, by: Sequence[str] = ("unit_code", "period"), **options) -> pd.DataFrame:
+def summarize(path, by: Sequence[str] = ("unit_code", "period"), engine: str = "duckdb", **options) -> pd.DataFrame:
     """Waiting times and deadlines per unit and quarter of receipt, from a record export
-    (CSV or Parquet, or a glob of them), streamed through DuckDB.
+    (a CSV or Parquet file, a list or glob of them, or a folder such as a partitioned
+    dataset ``year=2026/unit_code=426/part-0.parquet``), in one streaming pass of the
+    ``engine``: "duckdb" (the default, one machine) or "spark" (a cluster, or local mode;
+    needs ``pip install "paranalysis[spark]"``). Both engines give the same counts and the
+    same quantiles; only the per-working-day counts leave the engine.
 
     One row per ``by`` group (default unit_code and period, the quarter of receipt, printing
     "2024Q2") with ``received`` (and by channel: ``received_online/direct/postal``),
@@ -206,7 +260,7 @@ def summarize(path, by: Sequence[str] = ("unit_code", "period"), **options) -> p
     ``synthetic`` (any demonstration record in the group)."""
     by = list(by)
     hist_by = list(dict.fromkeys(by + ["channel"]))
-    return summarize_histogram(working_day_histogram(path, by=hist_by, **options), by=by)
+    return summarize_histogram(working_day_histogram(path, by=hist_by, engine=engine, **options), by=by)
 
 
 # --------------------------------------------------------------------------------------
