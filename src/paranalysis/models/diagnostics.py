@@ -199,3 +199,56 @@ def plot_leave_one_out(loo: pd.DataFrame, *, full: float, title: str, ylabel: st
     ax.set_xticklabels(d["name"], rotation=60, ha="right", fontsize=8)
     xl = "Đơn vị bị bỏ ra" if lang == "vi" else "Unit left out"
     return style.finish(fig, title=title, caption=caption, xlabel=xl, ylabel=ylabel, ax=ax)
+
+
+def effect_checks(panel: pd.DataFrame, outcome: str, *, unit: str = "unit_code", time: str = "period",
+                  first_treated: str = "first_treated", kind: str = "simple", leads: int = 4,
+                  unit_variance: str | None = None, n_perm: int = 999, seed: int = 0) -> dict:
+    """Everything a reader needs beside one overall effect, as one record:
+
+    - the default estimate (``staggered_did``, never-treated comparison, universal base,
+      ``hetero_t``) with its interval, p-value, degrees of freedom and minimum detectable
+      effect (``mde``: the true effect found with 80 % power);
+    - ``p_randomization``: randomisation inference (adoption dates re-assigned);
+    - the pre-trend test (``pretrend_p``, ``pretrend_detectable``: the differential trend
+      per quarter it would detect with 80 % power);
+    - ``breakdown_slope``: the differential trend per quarter that would overturn the
+      conclusion (:meth:`StaggeredDiD.sensitivity`);
+    - ``nyt_*``: the same estimate with not-yet-treated comparison units;
+    - ``loo_min``, ``loo_max``, ``loo_sign_stable`` and ``loo_significance_stable``: leave
+      one unit out;
+    - ``cohort_weights``: the share of the estimate each adoption cohort carries;
+    - ``notes``: small-cohort warnings and data notes."""
+    common = dict(outcome=outcome, unit=unit, time=time, first_treated=first_treated, unit_variance=unit_variance)
+    res = staggered_did(panel, **common)
+    agg = res.aggregate(kind)
+    pt = res.pretrend_test(leads=leads, seed=seed)
+    sens = res.sensitivity(leads=leads)
+    rec = {"estimate": agg.att, "se": agg.se, "ci_low": agg.ci_low, "ci_high": agg.ci_high, "p_value": agg.p_value,
+           "df": agg.df, "mde": agg.mde, "n_units": res.n_units,
+           "n_treated": int(res.cohorts.loc[res.cohorts["first_treated"].notna(), "n_units"].sum()),
+           "p_randomization": res.randomization_p(kind, n_perm=n_perm, seed=seed),
+           "pretrend_p": pt.p_value, "pretrend_detectable": pt.detectable_trend, "pretrend_note": pt.note,
+           "breakdown_slope": sens["breakdown_slope"], "breakdown_m": sens["breakdown_m"],
+           "cohort_weights": agg.cohort_weights, "notes": list(res.notes)}
+    try:
+        nyt = staggered_did(panel, control_group="not_yet_treated", **common).aggregate(kind)
+        rec.update(nyt_estimate=nyt.att, nyt_ci_low=nyt.ci_low, nyt_ci_high=nyt.ci_high, nyt_p=nyt.p_value)
+    except ValueError as exc:
+        rec.update(nyt_estimate=np.nan, nyt_ci_low=np.nan, nyt_ci_high=np.nan, nyt_p=np.nan)
+        rec["notes"].append(f"not-yet-treated comparison not possible: {exc}")
+    ests, sig = [], []
+    for u in sorted(panel[unit].unique()):
+        try:
+            a = staggered_did(panel[panel[unit] != u], **common).aggregate(kind)
+        except ValueError:
+            continue
+        ests.append(a.att)
+        sig.append(a.ci_low > 0 or a.ci_high < 0)
+    significant = agg.ci_low > 0 or agg.ci_high < 0
+    ests = np.array(ests, float)
+    rec.update(loo_min=float(np.nanmin(ests)) if len(ests) else np.nan,
+               loo_max=float(np.nanmax(ests)) if len(ests) else np.nan,
+               loo_sign_stable=bool(len(ests) and (np.all(ests > 0) or np.all(ests < 0))),
+               loo_significance_stable=bool(len(sig) and all(s == significant for s in sig)))
+    return rec

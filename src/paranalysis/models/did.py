@@ -63,7 +63,7 @@ class _TimeAxis:
 
     def to_int(self, s: pd.Series) -> np.ndarray:
         if self.kind == "period":
-            return np.array([p.ordinal for p in s], dtype=float)
+            return np.asarray(s.array.asi8, dtype=float)
         return pd.to_numeric(s).to_numpy(dtype=float)
 
     def first_treated_to_int(self, s: pd.Series, column: str) -> np.ndarray:
@@ -96,6 +96,9 @@ class _TimeAxis:
         return int(x) if float(x).is_integer() else x
 
     def labels(self, xs) -> list:
+        xs = list(xs)
+        if self.kind == "period" and xs and all(x is not None and np.isfinite(x) for x in xs):
+            return pd.PeriodIndex.from_ordinals(np.asarray(xs, dtype=np.int64), freq=self.freq)  # no boxing
         return [self.label(x) for x in xs]
 
 
@@ -265,10 +268,10 @@ class StaggeredDiD:
         covariance (n_units - n_cohorts, discounted for unequal unit scales) with that of the
         unit scales each estimate leans on (a one-unit cohort's scale rests on its own few
         pre-adoption quarters)."""
-        k = weights_cells.shape[0]
+        k = self._W0.shape[0] if weights_cells is None else weights_cells.shape[0]
         if self.inference != "hetero_t" or self._Sigma is None:
             return np.full(k, np.nan if self._df is None else self._df)
-        Wc = np.tensordot(weights_cells, self._W0, axes=(1, 0))  # a x K x T
+        Wc = self._W0 if weights_cells is None else np.tensordot(weights_cells, self._W0, axes=(1, 0))  # a x K x T
         q = np.einsum("akt,ts,aks->ak", Wc, self._Sigma, Wc)  # a x K
         c = q * self._cohort_S[None, :]
         V = c.sum(axis=1)
@@ -285,12 +288,12 @@ class StaggeredDiD:
             d = 2.0 / relvar
         return np.where(np.isfinite(d), np.maximum(d, 1.0), self._df)
 
-    def _pooled_se(self, weights_cells: np.ndarray) -> np.ndarray:
+    def _pooled_se(self, weights_cells: np.ndarray | None) -> np.ndarray:
         """se under the pooled covariance for linear combinations of cells (rows of
-        ``weights_cells``, shape k x cells)."""
+        ``weights_cells``, shape k x cells; None = every cell on its own)."""
         if self._Sigma is None:
-            return np.full(weights_cells.shape[0], np.nan)
-        Wc = np.tensordot(weights_cells, self._W0, axes=(1, 0))  # k x K x T
+            return np.full(self._W.shape[0] if weights_cells is None else weights_cells.shape[0], np.nan)
+        Wc = self._W0 if weights_cells is None else np.tensordot(weights_cells, self._W0, axes=(1, 0))  # k x K x T
         # var = sum_k S_k w_k' Sigma w_k (S_k = n_k for pooled_t; sum of unit scales for hetero_t)
         v = np.einsum("akt,ts,aks->a", Wc, self._Sigma, Wc * self._cohort_S[None, :, None])
         return np.sqrt(np.maximum(v, 0.0))
@@ -866,8 +869,8 @@ def staggered_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, fir
                          + ", ".join(str(axis.label(x)) if not isinstance(x, pd.Period) else str(x)
                                      for x in small["first_treated"])
                          + "): their effects rest on one unit each and their noise on its own pre-adoption quarters")
-    se_p = res._pooled_se(np.eye(len(att)))
-    se, lo, hi, p = res._interval(att, se_p, se_analytic, res._row_df(np.eye(len(att))))
+    se_p = res._pooled_se(None)  # None: each cell on its own
+    se, lo, hi, p = res._interval(att, se_p, se_analytic, res._row_df(None))
     event_time = (tt - gg).astype(int)
     res.att_gt = pd.DataFrame({
         "group": axis.labels(gg), "time": axis.labels(tt), "att": att, "se": se, "ci_low": lo, "ci_high": hi,
