@@ -160,7 +160,7 @@ def effect_table(panels: dict, outcomes: dict, *, truth: dict | None = None, uni
     return pd.DataFrame(rows)
 
 
-def truth_coverage(panels: dict, truth: dict, *, inferences=("pooled_t", "analytic"),
+def truth_coverage(panels: dict, truth: dict, *, inferences=("hetero_t", "pooled_t", "analytic"),
                    kinds=("simple", "dynamic", "group", "calendar"), unit: str = "unit_code",
                    time: str = "period", first_treated: str = "first_treated") -> pd.DataFrame:
     """How many 95 % intervals contain the planted effect, per inference method, over every
@@ -238,9 +238,9 @@ def effect_checks(panel: pd.DataFrame, outcome: str, *, unit: str = "unit_code",
         rec.update(nyt_estimate=np.nan, nyt_ci_low=np.nan, nyt_ci_high=np.nan, nyt_p=np.nan)
         rec["notes"].append(f"not-yet-treated comparison not possible: {exc}")
     ests, sig = [], []
-    for u in sorted(panel[unit].unique()):
+    for u in res._unit_ids:
         try:
-            a = staggered_did(panel[panel[unit] != u], **common).aggregate(kind)
+            a = res.without_unit(u).aggregate(kind)
         except ValueError:
             continue
         ests.append(a.att)

@@ -272,7 +272,7 @@ class StaggeredDiD:
         if self.inference != "hetero_t" or self._Sigma is None:
             return np.full(k, np.nan if self._df is None else self._df)
         Wc = self._W0 if weights_cells is None else np.tensordot(weights_cells, self._W0, axes=(1, 0))  # a x K x T
-        q = np.einsum("akt,ts,aks->ak", Wc, self._Sigma, Wc)  # a x K
+        q = np.einsum("akt,ts,aks->ak", Wc, self._Sigma, Wc, optimize=True)  # a x K
         c = q * self._cohort_S[None, :]
         V = c.sum(axis=1)
         s2, m = self._unit_scale, self._scale_df
@@ -295,12 +295,12 @@ class StaggeredDiD:
             return np.full(self._W.shape[0] if weights_cells is None else weights_cells.shape[0], np.nan)
         Wc = self._W0 if weights_cells is None else np.tensordot(weights_cells, self._W0, axes=(1, 0))  # k x K x T
         # var = sum_k S_k w_k' Sigma w_k (S_k = n_k for pooled_t; sum of unit scales for hetero_t)
-        v = np.einsum("akt,ts,aks->a", Wc, self._Sigma, Wc * self._cohort_S[None, :, None])
+        v = np.einsum("akt,ts,aks->a", Wc, self._Sigma, Wc * self._cohort_S[None, :, None], optimize=True)
         return np.sqrt(np.maximum(v, 0.0))
 
     def _pooled_cov(self, weights_cells: np.ndarray) -> np.ndarray:
         Wc = np.tensordot(weights_cells, self._W0, axes=(1, 0))
-        return np.einsum("akt,ts,bks->ab", Wc, self._Sigma, Wc * self._cohort_S[None, :, None])
+        return np.einsum("akt,ts,bks->ab", Wc, self._Sigma, Wc * self._cohort_S[None, :, None], optimize=True)
 
     def _analytic_se(self, inf: np.ndarray) -> np.ndarray:
         """R did's getSE: sqrt(mean(IF^2) / n) for each column."""
@@ -466,6 +466,14 @@ class StaggeredDiD:
                                            "weight": cw.to_numpy()})
         agg._parent = self
         return agg
+
+    def without_unit(self, unit_id) -> "StaggeredDiD":
+        """The same model re-estimated without one unit (for leave-one-out checks)."""
+        keep = self._unit_ids != unit_id
+        a = dict(self._fit_args)
+        Vobs = a.pop("Vobs")
+        return _fit(self._Y[keep], self._unit_g[keep], a.pop("tlist"), a.pop("axis"), a.pop("notes"),
+                    None if Vobs is None else Vobs[keep], self._unit_ids[keep], **a)
 
     def randomization_p(self, kind: str = "simple", *, n_perm: int = 999, seed: int = 0) -> float:
         """Second opinion on the overall ``kind`` effect: the share of re-assignments of the
@@ -769,6 +777,17 @@ def staggered_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, fir
                 .pivot(index=unit, columns="_t", values="_v").reindex(index=wide.index, columns=tlist)
                 .to_numpy(dtype=float))
     G = df.groupby(unit)["_g"].first().reindex(wide.index).to_numpy(dtype=float)
+    return _fit(Y, G, tlist, axis, notes, Vobs, wide.index.to_numpy(), outcome=outcome, control_group=control_group,
+                base_period=base_period, anticipation=anticipation, inference=inference, alpha=alpha,
+                min_e=min_e, max_e=max_e)
+
+
+def _fit(Y, G, tlist, axis, notes, Vobs, unit_ids, *, outcome, control_group, base_period, anticipation, inference,
+         alpha, min_e, max_e) -> StaggeredDiD:
+    """The estimator on the balanced wide panel ``Y`` (units x periods) with first-treated
+    periods ``G`` (0 = never)."""
+    notes = list(notes)
+    T = len(tlist)
     n = Y.shape[0]
     if control_group == "never_treated" and not (G == 0).any():
         raise DataError("no never-treated units: use control_group='not_yet_treated'")
@@ -862,7 +881,10 @@ def staggered_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, fir
                        _df=df_sigma if dfree > 0 else None, _unit_g=G, _axis=axis, _tlist=tlist,
                        _max_e=max_e, _min_e=min_e, _cohort_vals=cohort_vals, _cohort_S=cohort_S,
                        _unit_scale=scale, _scale_df=scale_df, _Y=Y, _cohort_idx=cohort_idx,
-                       _unit_ids=wide.index.to_numpy())
+                       _unit_ids=unit_ids)
+    res._fit_args = dict(tlist=tlist, axis=axis, notes=[x for x in notes if "single unit" not in x], Vobs=Vobs,
+                         outcome=outcome, control_group=control_group, base_period=base_period,
+                         anticipation=anticipation, inference=inference, alpha=alpha, min_e=min_e, max_e=max_e)
     small = cohorts[(cohorts["first_treated"].notna()) & (cohorts["n_units"] == 1)]
     if len(small):
         res.notes.append(f"{len(small)} adoption cohort(s) of a single unit ("
