@@ -171,8 +171,7 @@ def main(argv=None) -> int:
             pass
     parser = build_parser()
     args = parser.parse_args(argv)  # exits with status 2 and a usage message on a bad command line
-    from paranalysis.errors import DataError
-    from paranalysis.report import RunError
+    from paranalysis.errors import DataError, RunError  # not paranalysis.report: it loads the notebook stack
 
     try:
         return args.func(args)

@@ -50,3 +50,8 @@ class DataError(ValueError):
             head += f" in '{file}'"
         body = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"{head}:\n{body}")
+
+
+class RunError(Exception):
+    """A problem that stops ``paranalysis run`` before or while running (not a data error):
+    unknown quarter, missing notebooks, a notebook without the expected parameters."""

@@ -46,9 +46,7 @@ NOTEBOOK_PARAMETERS = ("data_dir", "quarter", "lang")
 REMOVE_CELL_TAGS = ("remove-cell", "report-hide", "papermill-error-cell-tag")  # the last: papermill's error links
 
 
-class RunError(Exception):
-    """A problem that stops ``paranalysis run`` before or while running (not a data error):
-    unknown quarter, missing notebooks, a notebook without the expected parameters."""
+from paranalysis.errors import RunError  # noqa: E402  (defined beside DataError so the CLI need not import this module)
 
 
 @dataclass
