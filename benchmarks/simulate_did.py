@@ -36,7 +36,7 @@ Run (multiprocessing; about 20-30 minutes on 2 busy cores):
 
     .venv/bin/python benchmarks/simulate_did.py --reps 500 --reps-small 300 --reps-power 150 --seed 2024 --jobs 2
 
-It writes benchmarks/results/simulate_did.csv (one row per replication, scenario, size and
+It writes benchmarks/results/simulate_did.csv.gz (one row per replication, scenario, size and
 method) and benchmarks/results/simulate_did.md (rates with Monte Carlo standard errors).
 """
 
@@ -209,7 +209,7 @@ def run(reps: int = 500, seed: int = 2024, n_boot: int = 199, sizes=(8, 12, 20),
     tables = summarise(res)
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
-        res.to_csv(out_dir / "simulate_did.csv", index=False)
+        res.to_csv(out_dir / "simulate_did.csv.gz", index=False, float_format="%.6g")
         text = [f"# simulate_did results\n\nCommand: `.venv/bin/python benchmarks/simulate_did.py --reps {reps} "
                 f"--seed {seed} --n-boot {n_boot} --jobs {jobs}"
                 + (f" --reps-small {reps_small}" if reps_small else "") + (f" --reps-power {reps_power}" if reps_power else "")
