@@ -192,37 +192,49 @@ def run(reps: int = 500, seed: int = 2024, n_boot: int = 199, sizes=(8, 12, 20),
             for child in ss.spawn(k):
                 tasks.append((n, sc, int(child.generate_state(1)[0]), n_boot))
     rows = []
+
+    def progress(i):
+        if (i + 1) % 200 == 0:
+            if verbose:
+                print(f"{i + 1}/{len(tasks)} ({time.time() - t0:.0f}s)", flush=True)
+            if out_dir is not None:  # partial results survive an interrupted run
+                _write(pd.DataFrame(rows), out_dir, f"PARTIAL ({i + 1} of {len(tasks)} replications) ")
+
     if jobs > 1:
         import multiprocessing as mp
 
         with mp.get_context("fork").Pool(jobs) as pool:
             for i, r in enumerate(pool.imap_unordered(one_replication, tasks, chunksize=4)):
                 rows += r
-                if verbose and (i + 1) % 200 == 0:
-                    print(f"{i + 1}/{len(tasks)} ({time.time() - t0:.0f}s)", flush=True)
+                progress(i)
     else:
         for i, task in enumerate(tasks):
             rows += one_replication(task)
-            if verbose and (i + 1) % 200 == 0:
-                print(f"{i + 1}/{len(tasks)} ({time.time() - t0:.0f}s)", flush=True)
+            progress(i)
     res = pd.DataFrame(rows)
     tables = summarise(res)
     if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        res.to_csv(out_dir / "simulate_did.csv.gz", index=False, float_format="%.6g")
-        text = [f"# simulate_did results\n\nCommand: `.venv/bin/python benchmarks/simulate_did.py --reps {reps} "
-                f"--seed {seed} --n-boot {n_boot} --jobs {jobs}"
-                + (f" --reps-small {reps_small}" if reps_small else "") + (f" --reps-power {reps_power}" if reps_power else "")
-                + f"`; replications per size and scenario in the `reps` columns; "
-                f"{time.time() - t0:.0f} s.\nRates are at the 5 % level / of 95 % intervals; `mc_se` columns are "
-                "Monte Carlo standard errors of the rate above them.\n"]
-        titles = ("## Pre-trend tests: rejection rate (size under `parallel`/`noisy_singletons`, power under trends)",
-                  "## Intervals: coverage, width, rejection of zero",
-                  "## Event study: simultaneous (sup-t) band vs pointwise intervals covering every post-adoption truth")
-        for title, tab in zip(titles, tables):
-            text.append(title + "\n\n" + _markdown(_fmt(tab)) + "\n")
-        (out_dir / "simulate_did.md").write_text("\n".join(text), encoding="utf-8")
+        _write(res, out_dir, "")
     return tables
+
+
+def _write(res: pd.DataFrame, out_dir: Path, status: str):
+    import sys
+
+    tables = summarise(res)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    res.to_csv(out_dir / "simulate_did.csv.gz", index=False, float_format="%.6g")
+    cmd = " ".join(["benchmarks/simulate_did.py", *sys.argv[1:]]) if sys.argv and sys.argv[0].endswith(
+        "simulate_did.py") else "benchmarks/simulate_did.py (called from Python)"
+    text = [f"# simulate_did results\n\n{status}Command: `.venv/bin/python {cmd}`; replications per size and "
+            "scenario in the `reps` columns.\nRates are at the 5 % level / of 95 % intervals; `mc_se` columns are "
+            "Monte Carlo standard errors of the rate before them.\n"]
+    titles = ("## Pre-trend tests: rejection rate (size under `parallel`/`noisy_singletons`, power under trends)",
+              "## Intervals: coverage, width, rejection of zero",
+              "## Event study: simultaneous (sup-t) band vs pointwise intervals covering every post-adoption truth")
+    for title, tab in zip(titles, tables):
+        text.append(title + "\n\n" + _markdown(_fmt(tab)) + "\n")
+    (out_dir / "simulate_did.md").write_text("\n".join(text), encoding="utf-8")
 
 
 def _fmt(df: pd.DataFrame) -> pd.DataFrame:
