@@ -218,14 +218,15 @@ def run(reps: int = 500, seed: int = 2024, n_boot: int = 199, sizes=(8, 12, 20),
     return tables
 
 
-def _write(res: pd.DataFrame, out_dir: Path, status: str):
+def _write(res: pd.DataFrame, out_dir: Path, status: str, cmd: str | None = None):
     import sys
 
     tables = summarise(res)
     out_dir.mkdir(parents=True, exist_ok=True)
     res.to_csv(out_dir / "simulate_did.csv.gz", index=False, float_format="%.6g")
-    cmd = " ".join(["benchmarks/simulate_did.py", *sys.argv[1:]]) if sys.argv and sys.argv[0].endswith(
-        "simulate_did.py") else "benchmarks/simulate_did.py (called from Python)"
+    if cmd is None:
+        cmd = " ".join(["benchmarks/simulate_did.py", *sys.argv[1:]]) if sys.argv and sys.argv[0].endswith(
+            "simulate_did.py") else "benchmarks/simulate_did.py (called from Python)"
     text = [f"# simulate_did results\n\n{status}Command: `.venv/bin/python {cmd}`; replications per size and "
             "scenario in the `reps` columns.\nRates are at the 5 % level / of 95 % intervals; `mc_se` columns are "
             "Monte Carlo standard errors of the rate before them.\n"]
@@ -242,7 +243,7 @@ def _fmt(df: pd.DataFrame) -> pd.DataFrame:
     for c in f.columns:
         if c in ("n_units", "reps", "scenario", "method", "target"):
             continue
-        pct = any(k in c for k in ("reject", "coverage", "cover", "mc_se", "computable"))
+        pct = c != "bias_mc_se" and any(k in c for k in ("reject", "coverage", "cover", "mc_se", "computable"))
         f[c] = f[c].map(lambda v: "" if pd.isna(v) else (f"{100 * v:.1f}%" if pct else f"{v:.3f}"))
     return f
 
