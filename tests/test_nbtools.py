@@ -9,7 +9,8 @@ from paranalysis import nbtools
 def test_scope_line_names_quarter_and_coverage():
     ds = paranalysis.load_dataset()
     assert nbtools.scope_text(ds, pd.Period("2024Q2", freq="Q-DEC"), "en") == (
-        "Report quarter: <b>2024Q2</b> · processing data from 2017Q1 to 2025Q2 (21 units)")
+        "Report quarter: <b>2024Q2</b> · processing data from 2017Q1 to 2026Q3 "
+        "(21 district-level units, 130 communes and wards, 14 agencies)")
     assert "Quý báo cáo: <b>2024Q2</b>" in nbtools.scope_text(ds, "2024Q2", "vi")
 
 

@@ -218,10 +218,13 @@ def test_ingest_a_new_quarter_from_a_workbook_then_run_shows_it(tmp_path):
     data = tmp_path / "data"
     shutil.copytree(bundled_data_dir(), data)
     ds = paranalysis.load_dataset(data)
-    last = ds.periods()[-1]
-    new_q = last + 1
-    rows = ds.processing[ds.processing["period"] == last].copy()
-    rows["period"] = new_q
+    # the demo's last quarter is taken out of the copy and arrives as a workbook: a form names
+    # the units valid in its own quarter (the quarter after the demo may be in a new map)
+    new_q = ds.periods()[-1]
+    for f in ds.files["processing"]:
+        t = pd.read_csv(f, dtype=str, keep_default_na=False)
+        t[t["period"] != str(new_q)].to_csv(f, index=False)
+    rows = ds.processing[ds.processing["period"] == new_q].copy()
     rows["resolved_late"] = rows["resolved_late"] + 1  # something that differs
     book = write_official_form(rows, tmp_path / f"bao_cao_{new_q}.xlsx", period=str(new_q))
     res = ingest(book, data)

@@ -7,6 +7,8 @@ Public entry points (contracts other tools rely on):
   ``None`` means the bundled data (real published facts + labelled synthetic demo).
 - ``load_processing(path, *, period=None)``: tidy processing counts from the project's
   CSV/Parquet or from the official per-unit report form (.xlsx).
+- ``harmonize(processing, *, level, on)``: counts re-aggregated onto the units of one level
+  valid on one day (one series across the 2024-2025 reorganisations; docs/units.md).
 - ``DataError``: raised for every data problem; lists every fault found.
 """
 
@@ -15,5 +17,6 @@ __version__ = "0.1.0"
 from paranalysis.errors import DataError, Problem
 from paranalysis.dataset import Dataset, load_dataset
 from paranalysis.loaders import load_processing
+from paranalysis.harmonize import harmonize
 
-__all__ = ["__version__", "DataError", "Problem", "Dataset", "load_dataset", "load_processing"]
+__all__ = ["__version__", "DataError", "Problem", "Dataset", "load_dataset", "load_processing", "harmonize"]

@@ -3,7 +3,10 @@
 A dataset folder holds tidy tables as CSV or Parquet files, found by name anywhere below
 the folder (except ``raw/``, which keeps received files as they came):
 
-    units*.csv           extra units (the package's Nghe An units are always known)
+    units*.csv           extra units (the package's dated Nghe An registry is always known;
+                         a row whose unit_code exists already is an error, see docs/units.md)
+    crosswalk*.csv       crosswalk links replacing the package's for the (relation, from_code)
+                         they name (see paranalysis.units.crosswalk)
     processing*.csv      one row per unit and quarter
     investments*.csv     the investment register
     rankings*.csv        published (or demo) ranks and scores
@@ -22,11 +25,10 @@ from pathlib import Path
 import pandas as pd
 
 from paranalysis.errors import DataError, Problem
-from paranalysis.schemas import UNIT_COLUMNS, validate
 from paranalysis.tables import read_table
-from paranalysis.units import package_units
+from paranalysis.units import add_units, apply_crosswalk_overrides, package_crosswalk, package_units
 
-TABLES = ("units", "processing", "investments", "rankings", "facts")
+TABLES = ("units", "processing", "investments", "rankings", "facts", "crosswalk")
 
 
 def bundled_data_dir() -> Path:
@@ -68,6 +70,7 @@ class Dataset:
     rankings: pd.DataFrame
     facts: pd.DataFrame
     files: dict[str, list[Path]] = field(default_factory=dict)
+    crosswalk: pd.DataFrame = field(default_factory=package_crosswalk)
 
     @property
     def has_synthetic(self) -> bool:
@@ -113,7 +116,7 @@ def load_dataset(path=None) -> Dataset:
     if not root.is_dir():
         raise DataError([Problem(file=str(root), expected="a dataset folder")])
     files = {t: table_files(root, t) for t in TABLES}
-    tables = {t: read_table(files[t], t, root=root) for t in TABLES if t != "units"}
+    tables = {t: read_table(files[t], t, root=root) for t in TABLES if t not in ("units", "crosswalk")}
     problems = []
     for t in ("processing", "investments", "rankings"):
         problems += _check_synthetic_labels(tables[t], t)
@@ -121,9 +124,10 @@ def load_dataset(path=None) -> Dataset:
         raise DataError(problems)
     units = package_units()
     if files["units"]:
-        extra = read_table(files["units"], "units", root=root)
-        units = pd.concat([units, extra[~extra["unit_code"].isin(units["unit_code"])]], ignore_index=True)
-        units = validate(units[UNIT_COLUMNS], "units")
+        units = add_units(units, read_table(files["units"], "units", root=root))
+    crosswalk = package_crosswalk()
+    if files["crosswalk"]:
+        crosswalk = apply_crosswalk_overrides(crosswalk, read_table(files["crosswalk"], "crosswalk", root=root), units)
     known = set(units["unit_code"])
     problems = []
     for t in ("processing", "investments", "rankings", "facts"):
@@ -139,4 +143,4 @@ def load_dataset(path=None) -> Dataset:
         raise DataError(problems[:200])
     for t in ("processing",):
         tables[t] = tables[t].sort_values(["unit_code", "period"]).reset_index(drop=True)
-    return Dataset(path=root, units=units, files=files, **tables)
+    return Dataset(path=root, units=units, files=files, crosswalk=crosswalk, **tables)

@@ -48,15 +48,12 @@ PROVINCE = "40"
 
 def comparison_units(ds: Dataset, quarter) -> list[str]:
     """The units compared with each other in ``quarter``: those reporting at the most
-    common administrative level (district-level units in the bundled data), so that a
-    province total row or a department is never ranked against districts."""
-    q = to_period(quarter)
-    codes = ds.processing.loc[ds.processing["period"] == q, "unit_code"].unique()
-    level = ds.units.set_index("unit_code")["level"].reindex(codes)
-    if level.notna().any():
-        top = level.value_counts().idxmax()
-        codes = [c for c in codes if level.get(c) == top]
-    return sorted(codes)
+    common administrative level (district-level units before 2025Q3, the new communes
+    from then on: :func:`paranalysis.geography.compared_units`), so that a province total
+    row or an agency is never ranked against districts or communes."""
+    from paranalysis.geography import compared_units
+
+    return compared_units(ds, quarter)
 
 
 def _rows(ds: Dataset, quarters, units=None) -> pd.DataFrame:
@@ -93,10 +90,20 @@ def headline(ds: Dataset, quarter) -> pd.DataFrame:
     95 % interval of ``now`` for rates."""
     from paranalysis.indicators import rates
 
+    from paranalysis.geography import compared_rows
+    from paranalysis.indicators import combine
+
     q = to_period(quarter)
-    units = comparison_units(ds, q)
     qs = [q, q - 1, q - 4]
-    tot = province_totals(ds, qs, units)
+    # each quarter's compared units (districts before 2025Q3, communes after): the same
+    # territory, so the province totals compare across the reorganisation
+    rows = compared_rows(ds, [p for p in qs if p in set(ds.processing["period"])])
+    if rows.empty:
+        tot = pd.DataFrame(columns=["period", "n_units", "received", "resolved"])
+    else:
+        tot = combine(rows).drop(columns=["group"])
+        tot["received"] = tot["received_online"] + tot["received_direct"] + tot["received_postal"]
+        tot["resolved"] = tot["resolved_early"] + tot["resolved_on_time"] + tot["resolved_late"]
     by_q = tot.set_index("period")
     out = []
     for key in ("received", "resolved"):
@@ -118,6 +125,21 @@ def headline(ds: Dataset, quarter) -> pd.DataFrame:
                     "change_q": now - pq, "change_y": now - py,
                     "ci_low": get(q, "ci_low"), "ci_high": get(q, "ci_high")})
     return pd.DataFrame(out)
+
+
+def headline_notes(ds: Dataset, quarter, lang: str = "vi") -> list[str]:
+    """Plain sentences saying which units the headline adds up in ``quarter`` and which
+    reorganisation the comparison with the previous quarter and the same quarter a year
+    earlier crosses (none, once both are in the new map)."""
+    from paranalysis.geography import compared_level, crossing_lines, crossings, text
+
+    q = to_period(quarter)
+    lines = []
+    if compared_level(ds, q) == "commune":
+        lines.append(text("level_commune", lang, n=len(comparison_units(ds, q))))
+    if crossings(q - 4, q):
+        lines += crossing_lines(q - 4, q, lang)
+    return lines
 
 
 def headline_table(h: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
@@ -180,20 +202,33 @@ def standout_figure(result, ds: Dataset, quarter, lang: str = "vi"):
 # ------------------------------------------------------------------------------------
 
 def first_in_operation(ds: Dataset, category: str, units=None) -> pd.Series:
-    """The first quarter each unit had an investment of ``category`` in operation (the
-    Vietnamese reporting-quarter rule of :mod:`paranalysis.treatment`); missing = never."""
+    """The first quarter each unit of the harmonised geography (district-level units of
+    30 June 2025, :mod:`paranalysis.geography`) had an investment of ``category`` in
+    operation, anywhere within it (the Vietnamese reporting-quarter rule of
+    :mod:`paranalysis.treatment`); missing = never."""
+    from paranalysis.geography import harmonized_investments
     from paranalysis.treatment import adoption
 
-    units = list(units) if units is not None else sorted(ds.units["unit_code"])
-    a = adoption(ds.investments, units, treatment=category)
+    inv = harmonized_investments(ds)
+    units = list(units) if units is not None else harmonized_units(ds)
+    a = adoption(inv, units, treatment=category)
     return pd.Series(a["first_treated"].to_numpy(), index=a["unit_code"].to_numpy(), dtype=object)
 
 
+def harmonized_units(ds: Dataset, quarter=None) -> list[str]:
+    """The units of the harmonised geography with data up to ``quarter`` (20 in the
+    bundled demo: the district-level units of 30 June 2025, Vinh including Cửa Lò)."""
+    from paranalysis.geography import harmonized_processing
+
+    h = harmonized_processing(ds, end=quarter)
+    return sorted(h["unit_code"].unique())
+
+
 def investment_progress(ds: Dataset, quarter) -> pd.DataFrame:
-    """For every quarter up to ``quarter``: the number of compared units with each
-    investment category in operation. Columns period, category, units."""
+    """For every quarter up to ``quarter``: the number of units of the harmonised
+    geography with each investment category in operation. Columns period, category, units."""
     q = to_period(quarter)
-    units = comparison_units(ds, q)
+    units = harmonized_units(ds, q)
     periods = [p for p in ds.periods() if p <= q]
     rows = []
     for cat in CATEGORIES:
@@ -204,19 +239,26 @@ def investment_progress(ds: Dataset, quarter) -> pd.DataFrame:
 
 
 def investment_summary(ds: Dataset, quarter) -> pd.DataFrame:
-    """Per category: units with it in operation by ``quarter``, units compared, and the
-    amount invested (VND) in those units in investments in operation by then."""
+    """Per category: units of the harmonised geography with it in operation by
+    ``quarter``, units compared, the amount invested (VND) in investments in operation by
+    then, and how many of those investments a new commune made after 1 July 2025
+    (``commune_investments``)."""
+    from paranalysis.geography import harmonized_investments
     from paranalysis.treatment import quarter_of_date
 
     q = to_period(quarter)
-    units = comparison_units(ds, q)
-    inv = ds.investments[ds.investments["unit_code"].isin(units)]
+    units = harmonized_units(ds, q)
+    inv = harmonized_investments(ds)
+    inv = inv[inv["unit_code"].isin(units)]
     inv = inv[[quarter_of_date(d) <= q for d in inv["date_in_operation"]]] if len(inv) else inv
+    level = ds.units.drop_duplicates("unit_code").set_index("unit_code")["level"]
     rows = []
     for cat in CATEGORIES:
         part = inv[inv["category"] == cat]
+        communal = part["unit_code_as_registered"].map(level).eq("commune") if len(part) else pd.Series(dtype=bool)
         rows.append({"category": cat, "units": int(part["unit_code"].nunique()), "n_units": len(units),
-                     "amount_vnd": float(part["amount_vnd"].sum()) if part["amount_vnd"].notna().any() else math.nan})
+                     "amount_vnd": float(part["amount_vnd"].sum()) if part["amount_vnd"].notna().any() else math.nan,
+                     "commune_investments": int(communal.sum())})
     return pd.DataFrame(rows)
 
 
@@ -247,20 +289,35 @@ def investment_figure(progress: pd.DataFrame, quarter, lang: str = "vi"):
 
 
 def outcome_panel(ds: Dataset, quarter, outcomes=EFFECT_OUTCOMES) -> pd.DataFrame:
-    """Unit-by-quarter panel up to ``quarter`` for the compared units
-    (:func:`paranalysis.treatment.outcome_panel`: outcomes in percent) with each investment
-    category's first quarter in operation (missing = never)."""
+    """Unit-by-quarter panel from the first quarter to ``quarter`` on the harmonised
+    geography (:func:`paranalysis.geography.harmonized_processing`: district and commune
+    rows re-aggregated onto the district-level units of 30 June 2025, so Vinh includes
+    Cửa Lò and the 2025Q3+ commune rows continue their former districts; outcomes in
+    percent) with each investment category's first quarter in operation (missing = never)."""
+    from paranalysis.geography import harmonized_processing
     from paranalysis.treatment import outcome_panel as panel_of
 
     q = to_period(quarter)
-    units = comparison_units(ds, q)
-    rows = _rows(ds, [p for p in ds.periods() if p <= q], units).reset_index(drop=True)
+    rows = harmonized_processing(ds, end=q)
     panel = panel_of(rows, list(outcomes))
+    units = sorted(panel["unit_code"].unique())
     for cat in CATEGORIES:
         first = first_in_operation(ds, cat, units).to_dict()
         panel[cat] = pd.Series([first.get(u) if isinstance(first.get(u), pd.Period) else None
                                 for u in panel["unit_code"]], index=panel.index, dtype=object)
     return panel
+
+
+def effect_window_lines(ds: Dataset, quarter, lang: str = "vi") -> list[str]:
+    """Which units and quarters the investment models use, and the reorganisations that
+    window crosses, in plain words."""
+    from paranalysis.geography import crossing_lines, panel_window, window_line
+
+    panel = outcome_panel(ds, quarter, outcomes=("late_rate_resolved_basis",))
+    w = panel_window(panel)
+    if not w["n_units"]:
+        return []
+    return [window_line(panel, lang)] + [x for x in crossing_lines(w["first"], w["last"], lang, n_units=w["n_units"])]
 
 
 def investment_effects(ds: Dataset, quarter, outcomes=EFFECT_OUTCOMES) -> pd.DataFrame:

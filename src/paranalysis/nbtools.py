@@ -50,6 +50,29 @@ _SCOPE = {
     "vi": "Quý báo cáo: <b>{q}</b> · số liệu giải quyết hồ sơ có từ {first} đến {last} ({n} đơn vị)",
     "en": "Report quarter: <b>{q}</b> · processing data from {first} to {last} ({n} units)",
 }
+_LEVEL_WORDS = {
+    "vi": {"province": "{n} tỉnh", "district": "{n} đơn vị cấp huyện", "commune": "{n} xã, phường",
+           "agency": "{n} sở, ngành", "department": "{n} sở, ngành"},
+    "en": {"province": "{n} province", "district": "{n} district-level units", "commune": "{n} communes and wards",
+           "agency": "{n} agencies", "department": "{n} agencies"},
+}
+
+
+def _units_phrase(ds: Dataset, lang: str) -> str:
+    """How many units the processing table covers, by level when there are several
+    ("21 district-level units, 130 communes and wards, 14 agencies")."""
+    p = ds.processing
+    codes = pd.Series(p["unit_code"].unique())
+    if "level" not in ds.units.columns or codes.empty:
+        return str(len(codes))
+    level = codes.map(ds.units.drop_duplicates("unit_code").set_index("unit_code")["level"])
+    counts = level.value_counts()
+    if len(counts) <= 1 or level.isna().any():
+        return str(len(codes))
+    words = _LEVEL_WORDS.get(lang, _LEVEL_WORDS["en"])
+    order = ["province", "district", "commune", "agency", "department"]
+    parts = [words[lv].format(n=int(counts[lv])) for lv in order if lv in counts.index]
+    return ", ".join(parts)
 
 
 def scope_text(ds: Dataset, quarter, lang: str = "vi") -> str:
@@ -59,8 +82,12 @@ def scope_text(ds: Dataset, quarter, lang: str = "vi") -> str:
         first = last = "—"
     else:
         first, last = str(p["period"].min()), str(p["period"].max())
-    return _SCOPE.get(lang, _SCOPE["en"]).format(q=quarter if quarter is not None else "—", first=first, last=last,
+    text = _SCOPE.get(lang, _SCOPE["en"]).format(q=quarter if quarter is not None else "—", first=first, last=last,
                                                 n=p["unit_code"].nunique())
+    phrase = _units_phrase(ds, lang)
+    if not phrase.isdigit():   # several levels: say how many of each, not one sum
+        text = text.replace(f"({p['unit_code'].nunique()} " + ("đơn vị)" if lang == "vi" else "units)"), f"({phrase})")
+    return text
 
 
 def scope(ds: Dataset, quarter, lang: str = "vi"):

@@ -529,9 +529,12 @@ def _read_sheet(ws, path: Path, mapping: HeaderMapping, matcher: UnitMatcher, un
             problems.append(Problem(file, sheet, r, name_label, None, E_MISSING_NAME))
             kind = "unresolved"
         else:
-            cands = matcher.candidates(name_s)
-            if len(cands) == 1:
-                code = next(iter(cands))
+            # units valid on the last day of the form's quarter; the name's prefix says its level
+            on = None if quarter is None else quarter.end_time.normalize()
+            code = matcher.resolve(name_s, level=None, on=on)
+            cands = {code} if code is not None else matcher.candidates(name_s, on=on, level=None)
+            if code is not None:
+                pass
             elif len(cands) > 1:
                 problems.append(Problem(file, sheet, r, name_label, name_s,
                                         E_AMBIGUOUS_UNIT.format(codes=", ".join(sorted(cands)))))
@@ -541,7 +544,7 @@ def _read_sheet(ws, path: Path, mapping: HeaderMapping, matcher: UnitMatcher, un
                     counters["text"] += 1
                     continue
                 problems.append(Problem(file, sheet, r, name_label, name_s,
-                                        E_UNKNOWN_UNIT.format(hint=_suggest(name_s, matcher, units))))
+                                        E_UNKNOWN_UNIT.format(hint="; " + matcher.explain(name_s, on=on))))
                 kind = "unresolved"
         rec = {"_row": r}
         for col in cols:

@@ -145,7 +145,8 @@ def broken_form_example(rows: pd.DataFrame, folder, *, period) -> tuple[Path, Pa
     good = write_official_form(rows, folder / f"bao_cao_quy_{q.quarter}_{q.year}.xlsx", period=q, text_numbers=True)
     wb = openpyxl.load_workbook(good)
     ws = wb.active
-    unit_rows = [c.row for c in ws["B"] if isinstance(c.value, str) and c.value[:3] in ("TP ", "TX.", "H. ")]
+    unit_rows = [c.row for c in ws["B"] if isinstance(c.value, str)
+                 and (c.value[:3] in ("TP ", "TX.", "H. ") or c.value.startswith(("Xã ", "Phường ", "Thị trấn ")))]
     total_row = next(c.row for c in ws["B"] if c.value == "Tổng cộng")
     faults = []
     ws.cell(unit_rows[0], 6).value = "15,61"

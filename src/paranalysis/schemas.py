@@ -2,9 +2,14 @@
 
 Four tables (plus the seed facts):
 
-- ``units``: unit_code, name_vi (Unicode NFC), short_name_vi, name_ascii, level
-  (province / department / district / commune), unit_type, parent_code, valid_from,
-  valid_to, aliases ("|"-separated names used in exports), code_system, source.
+- ``units``: unit_code (a key unique across vintages, see docs/units.md), name_vi (Unicode
+  NFC), short_name_vi, name_ascii, level (province / agency / district / commune; files may
+  say "department" for "agency"), unit_type, parent_code, valid_from, valid_to, aliases
+  ("|"-separated names used in exports), code_system, source, gso_code (the official code,
+  which the 2025 system reuses; optional in files).
+- ``crosswalk``: relation (merged_into / parent / district_commune), from_code, to_code,
+  effective (first day of the link), merge_type (full / partial), weight (share of
+  from_code's counts given to to_code), confidence, clause, source, note.
 - ``processing``: one row per unit_code and period (a calendar quarter, "2024Q2") with
   the counts of the official form (``COUNT_COLUMNS``) and the optional counts
   (``OPTIONAL_COUNT_COLUMNS``), plus ``synthetic`` and ``source``.
@@ -51,7 +56,14 @@ RANKING_COLUMNS = [
 ]
 UNIT_COLUMNS = [
     "unit_code", "name_vi", "short_name_vi", "name_ascii", "level", "unit_type",
-    "parent_code", "valid_from", "valid_to", "aliases", "code_system", "source",
+    "parent_code", "valid_from", "valid_to", "aliases", "code_system", "source", "gso_code",
+]
+UNIT_LEVELS = ["province", "agency", "district", "commune"]
+UNIT_LEVEL_SYNONYMS = {"department": "agency"}
+CROSSWALK_RELATIONS = ["merged_into", "parent", "district_commune"]
+CROSSWALK_COLUMNS = [
+    "relation", "from_code", "to_code", "effective", "merge_type", "weight", "confidence", "clause",
+    "source", "note",
 ]
 FACT_COLUMNS = [
     "fact_id", "unit_code", "unit_name", "period_start", "period_end", "period_label",
@@ -137,7 +149,7 @@ UNITS_SCHEMA = pa.DataFrameSchema(
         "name_vi": pa.Column(str, _is_nfc, nullable=False),
         "short_name_vi": pa.Column(str, _is_nfc, nullable=True),
         "name_ascii": pa.Column(str, pa.Check.str_matches(r"^[\x00-\x7f]*$"), nullable=False),
-        "level": pa.Column(str, pa.Check.isin(["province", "department", "district", "commune"]), nullable=False),
+        "level": pa.Column(str, pa.Check.isin(UNIT_LEVELS), nullable=False),
         "unit_type": pa.Column(str, nullable=True),
         "parent_code": pa.Column(str, nullable=True),
         "valid_from": pa.Column("datetime64[ns]", nullable=True),
@@ -145,10 +157,34 @@ UNITS_SCHEMA = pa.DataFrameSchema(
         "aliases": pa.Column(str, _is_nfc, nullable=True),
         "code_system": pa.Column(str, nullable=True),
         "source": pa.Column(str, nullable=True),
+        "gso_code": pa.Column(str, nullable=True),
     },
+    checks=[
+        pa.Check(lambda df: df["valid_from"].isna() | df["valid_to"].isna() | (df["valid_from"] <= df["valid_to"]),
+                 error="valid_from on or before valid_to"),
+    ],
     strict=True,
     ordered=False,
     name="units",
+)
+
+CROSSWALK_SCHEMA = pa.DataFrameSchema(
+    {
+        "relation": pa.Column(str, pa.Check.isin(CROSSWALK_RELATIONS), nullable=False),
+        "from_code": pa.Column(str, nullable=False),
+        "to_code": pa.Column(str, nullable=False),
+        "effective": pa.Column("datetime64[ns]", nullable=True),
+        "merge_type": pa.Column(str, pa.Check.isin(["full", "partial"]), nullable=True),
+        "weight": pa.Column(float, pa.Check.in_range(0, 1, error="a share between 0 and 1"), nullable=True),
+        "confidence": pa.Column(str, nullable=True),
+        "clause": pa.Column(str, _is_nfc, nullable=True),
+        "source": pa.Column(str, nullable=True),
+        "note": pa.Column(str, nullable=True),
+    },
+    unique=["relation", "from_code", "to_code", "effective"],
+    strict=True,
+    ordered=False,
+    name="crosswalk",
 )
 
 FACTS_SCHEMA = pa.DataFrameSchema(
@@ -178,6 +214,7 @@ SCHEMAS = {
     "investments": INVESTMENTS_SCHEMA,
     "rankings": RANKINGS_SCHEMA,
     "facts": FACTS_SCHEMA,
+    "crosswalk": CROSSWALK_SCHEMA,
 }
 COLUMNS = {
     "units": UNIT_COLUMNS,
@@ -185,6 +222,7 @@ COLUMNS = {
     "investments": INVESTMENT_COLUMNS,
     "rankings": RANKING_COLUMNS,
     "facts": FACT_COLUMNS,
+    "crosswalk": CROSSWALK_COLUMNS,
 }
 
 
@@ -275,6 +313,9 @@ def _to_int(s: pd.Series) -> pd.Series:
 
 def coerce_units(df: pd.DataFrame, *, source_name: str | None = None) -> pd.DataFrame:
     df = df.copy()
+    if "gso_code" not in df.columns:
+        df["gso_code"] = None
+    df["level"] = df["level"].map(lambda v: UNIT_LEVEL_SYNONYMS.get(v, v) if isinstance(v, str) else v)
     for c in ("valid_from", "valid_to"):
         df[c] = pd.to_datetime(df[c].replace("", None), errors="coerce").astype("datetime64[ns]")
     for c in UNIT_COLUMNS:

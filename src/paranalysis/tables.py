@@ -26,11 +26,12 @@ _INT_COLUMNS = {
     "units": [],
     "facts": [],
 }
-_FLOAT_COLUMNS = {"rankings": ["score"], "facts": ["value"]}
+_FLOAT_COLUMNS = {"rankings": ["score"], "facts": ["value"], "crosswalk": ["weight"]}
 _DATE_COLUMNS = {
     "investments": ["date_in_operation"],
     "units": ["valid_from", "valid_to"],
     "facts": ["period_start", "period_end"],
+    "crosswalk": ["effective"],
 }
 _BOOL_COLUMNS = {"processing": ["synthetic"], "investments": ["synthetic"], "rankings": ["derived", "synthetic"]}
 _BOOL_DEFAULTS = {"synthetic": False, "derived": False}
@@ -81,6 +82,15 @@ def coerce(df: pd.DataFrame, name: str, *, file: str | None, line_offset: int = 
                 df[c] = None
     if name == "rankings":
         for c in ("note", "scale", "score", "rank", "n_ranked"):
+            if c not in df.columns:
+                df[c] = None
+    if name == "units":
+        if "gso_code" not in df.columns:  # added with the 2025 registry; older files lack it
+            df["gso_code"] = None
+        if "level" in df.columns:
+            df["level"] = df["level"].map(lambda v: "agency" if isinstance(v, str) and v.strip() == "department" else v)
+    if name == "crosswalk":
+        for c in ("effective", "merge_type", "weight", "confidence", "clause", "source", "note"):
             if c not in df.columns:
                 df[c] = None
 

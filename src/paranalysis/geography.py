@@ -1,0 +1,346 @@
+"""Which units an analysis compares, and one series across Nghệ An's reorganisations.
+
+The province's map changed three times: Cửa Lò merged into Vinh (1 Dec 2024), the
+provincial agencies merged into 14 (1 Mar 2025), and on 1 Jul 2025 the district tier was
+abolished and 412 communes became 130 communes and wards. So:
+
+- **compared units** of a quarter are the units reporting at the most common level in that
+  quarter (district-level units before 2025Q3, the new communes from 2025Q3); a province
+  total row or an agency is never ranked against them (:func:`compared_units`);
+- a **series across the break** is built on one geography: the rows of the compared levels
+  re-aggregated by :func:`paranalysis.harmonize` onto the units valid on one date (by
+  default the 20 district-level units of 30 June 2025, Vinh including Cửa Lò)
+  (:func:`harmonized_processing`); investments follow their unit
+  (:func:`harmonized_investments`), so the investment models get one balanced panel
+  (:func:`harmonized_panel`) instead of dropping the units whose map changed;
+- :func:`crossing_lines` says in plain words which reorganisations a series crosses.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pandas as pd
+
+from paranalysis.periods import QUARTER_FREQ, to_period
+
+#: the geography the investment models use: district-level units valid on this date
+HARMONIZED_LEVEL = "district"
+HARMONIZED_ON = "2025-06-30"
+#: levels whose rows make up the province's series (agencies and the province row do not)
+AREA_LEVELS = ("district", "commune")
+
+#: the reorganisations a series can cross: (key, first quarter in the new map, scope)
+REORGANISATIONS = (
+    ("vinh_cua_lo", pd.Period("2024Q4", freq=QUARTER_FREQ), "area"),
+    ("agencies_14", pd.Period("2025Q2", freq=QUARTER_FREQ), "agency"),
+    ("two_level", pd.Period("2025Q3", freq=QUARTER_FREQ), "area"),
+)
+
+_TEXT = {
+    "vinh_cua_lo": {
+        "vi": ("Từ quý IV/2024 Thị xã Cửa Lò nằm trong Thành phố Vinh (sáp nhập 1/12/2024): trong chuỗi này số liệu "
+               "của Cửa Lò các năm trước được cộng vào Vinh, nên Vinh và Cửa Lò là một đơn vị suốt chuỗi."),
+        "en": ("From 2024Q4 Cửa Lò is part of Vinh (merged 1 Dec 2024): in this series Cửa Lò's earlier figures are "
+               "added to Vinh's, so Vinh and Cửa Lò are one unit throughout."),
+    },
+    "agencies_14": {
+        "vi": ("Từ 1/3/2025 các sở được sắp xếp còn 14: số liệu của một sở cũ được tính cho sở kế thừa."),
+        "en": ("From 1 Mar 2025 the provincial agencies were merged into 14: a former agency's figures count for "
+               "its successor."),
+    },
+    "two_level": {
+        "vi": ("Từ quý III/2025 không còn cấp huyện: số liệu là của {n_new} xã, phường mới, được cộng lại theo "
+               "{n_units} đơn vị cấp huyện cũ để nối tiếp chuỗi. Hai xã nằm trên hai huyện cũ (Vĩnh Tường, Diễn "
+               "Châu) được tính trọn cho huyện cũ góp phần lớn nhất (Anh Sơn, Diễn Châu), nên số của bốn huyện cũ "
+               "liên quan (Anh Sơn, Đô Lương, Diễn Châu, Nghi Lộc) là gần đúng."),
+        "en": ("From 2025Q3 there is no district tier: the figures are those of the {n_new} new communes and wards, "
+               "added up by the {n_units} former district-level units to continue the series. Two communes span two "
+               "former districts (Vĩnh Tường, Diễn Châu) and are counted whole for the one that gave most of them "
+               "(Anh Sơn, Diễn Châu), so the figures of the four former districts concerned (Anh Sơn, Đô Lương, "
+               "Diễn Châu, Nghi Lộc) are approximate."),
+    },
+    "two_level_rows": {
+        "vi": ("Từ quý III/2025 không còn cấp huyện: các dòng số liệu là của {n_new} xã, phường mới và các sở, "
+               "ngành; tổng toàn tỉnh cộng các dòng đó, còn chuỗi của từng huyện cũ dừng ở quý II/2025 và chuỗi "
+               "của từng xã mới bắt đầu từ quý III/2025."),
+        "en": ("From 2025Q3 there is no district tier: the rows are those of the {n_new} new communes and wards and "
+               "of the agencies; the province total adds them up, while each former district's series ends in "
+               "2025Q2 and each new commune's begins in 2025Q3."),
+    },
+    "vinh_cua_lo_rows": {
+        "vi": ("Từ quý IV/2024 Thị xã Cửa Lò nằm trong Thành phố Vinh (sáp nhập 1/12/2024): chuỗi riêng của Cửa "
+               "Lò dừng ở quý III/2024 và số của Vinh từ quý IV/2024 gồm cả Cửa Lò."),
+        "en": ("From 2024Q4 Cửa Lò is part of Vinh (merged 1 Dec 2024): Cửa Lò's own series ends in 2024Q3 and "
+               "Vinh's figures include Cửa Lò from 2024Q4."),
+    },
+    "none": {
+        "vi": "Chuỗi này không đi qua lần sắp xếp lại đơn vị hành chính nào.",
+        "en": "This series crosses no reorganisation of the administrative map.",
+    },
+    "window": {
+        "vi": ("Mô hình dùng {n_units} đơn vị cấp huyện (địa giới ngày 30/6/2025, Vinh gồm cả Cửa Lò) từ {first} đến "
+               "{last}: {n_quarters} quý, không bỏ đơn vị nào."),
+        "en": ("The model uses {n_units} district-level units (the map of 30 June 2025, Vinh including Cửa Lò) from "
+               "{first} to {last}: {n_quarters} quarters, no unit left out."),
+    },
+    "level_commune": {
+        "vi": "Từ quý III/2025 các đơn vị được so sánh là {n} xã, phường mới (không còn cấp huyện).",
+        "en": "From 2025Q3 the units compared are the {n} new communes and wards (there is no district tier).",
+    },
+}
+
+
+def text(key: str, lang: str = "vi", **values) -> str:
+    """A sentence of this module in ``lang`` (Vietnamese or English)."""
+    entry = _TEXT[key]
+    return entry.get(lang, entry["en"]).format(**values)
+
+
+# ------------------------------------------------------------------------------------
+# compared units
+# ------------------------------------------------------------------------------------
+
+def _levels(ds, codes) -> pd.Series:
+    return ds.units.drop_duplicates("unit_code").set_index("unit_code")["level"].reindex(list(codes))
+
+
+def compared_level(ds, quarter) -> str | None:
+    """The administrative level most units report at in ``quarter`` ("district" before
+    2025Q3, "commune" from then on in Nghệ An); None when no row has a known level."""
+    q = to_period(quarter)
+    codes = ds.processing.loc[ds.processing["period"] == q, "unit_code"].unique()
+    level = _levels(ds, codes)
+    if not level.notna().any():
+        return None
+    counts = level.value_counts()
+    return str(counts.index[0])
+
+
+def compared_units(ds, quarter) -> list[str]:
+    """The units compared with each other in ``quarter``: those reporting at the most
+    common level (so a province total row or an agency is never ranked against districts
+    or communes). Without level information, every unit of the quarter."""
+    q = to_period(quarter)
+    codes = ds.processing.loc[ds.processing["period"] == q, "unit_code"].unique()
+    level = _levels(ds, codes)
+    if level.notna().any():
+        top = compared_level(ds, q)
+        codes = [c for c in codes if level.get(c) == top]
+    return sorted(codes)
+
+
+def compared_rows(ds, quarters=None) -> pd.DataFrame:
+    """Processing rows of each quarter's compared units (districts, then communes): their
+    sums are the province's series across the break, with no province or agency row."""
+    p = ds.processing
+    qs = sorted(p["period"].unique()) if quarters is None else [to_period(x) for x in quarters]
+    keep = []
+    for q in qs:
+        units = set(compared_units(ds, q))
+        keep.append(p[(p["period"] == q) & p["unit_code"].isin(units)])
+    if not keep:
+        return p.iloc[0:0]
+    return pd.concat(keep).sort_values(["unit_code", "period"]).reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------------
+# one geography across the break
+# ------------------------------------------------------------------------------------
+
+def area_rows(ds, end=None) -> pd.DataFrame:
+    """Rows of district- and commune-level units up to ``end`` (the rows that add up to
+    the province's territory; agencies and the province row are left out)."""
+    p = ds.processing
+    level = p["unit_code"].map(ds.units.drop_duplicates("unit_code").set_index("unit_code")["level"])
+    rows = p[level.isin(AREA_LEVELS).to_numpy()]
+    if end is not None:
+        rows = rows[rows["period"] <= to_period(end)]
+    return rows.reset_index(drop=True)
+
+
+def harmonized_processing(ds, *, end=None, level: str = HARMONIZED_LEVEL, on: str = HARMONIZED_ON) -> pd.DataFrame:
+    """District and commune rows up to ``end`` re-aggregated onto the units of ``level``
+    valid on ``on`` (:func:`paranalysis.harmonize`): with the defaults, the 20
+    district-level units of 30 June 2025, every quarter from the first to ``end``."""
+    from paranalysis import harmonize
+
+    rows = area_rows(ds, end)
+    if rows.empty:
+        return rows
+    return harmonize(rows, level=level, on=on).sort_values(["unit_code", "period"]).reset_index(drop=True)
+
+
+def unit_map(codes, *, level: str = HARMONIZED_LEVEL, on: str = HARMONIZED_ON) -> dict:
+    """For each unit code, the unit of ``level`` valid on ``on`` that the unit's records go
+    to under :func:`paranalysis.harmonize` (where they are divided, the unit receiving most
+    of them); a code harmonize leaves out (an agency at district level) maps to itself."""
+    return dict(_unit_map(tuple(sorted({str(c) for c in codes})), level, str(on)))
+
+
+@lru_cache(maxsize=32)
+def _unit_map(codes: tuple, level: str, on: str) -> tuple:
+    from paranalysis import harmonize
+    from paranalysis.schemas import COUNT_COLUMNS, OPTIONAL_COUNT_COLUMNS
+
+    if not codes:
+        return ()
+    # one row per code, each in its own (notional) quarter, so one harmonize call maps all:
+    # where a unit's records go does not depend on the quarter of the row
+    base = pd.Period("2000Q1", freq=QUARTER_FREQ)
+    df = pd.DataFrame({"unit_code": list(codes), "period": [base + k for k in range(len(codes))]})
+    for c in COUNT_COLUMNS:
+        df[c] = 0
+    for c in OPTIONAL_COUNT_COLUMNS:
+        df[c] = pd.NA
+    df["received_direct"] = 1_000_000
+    for c in COUNT_COLUMNS + OPTIONAL_COUNT_COLUMNS:
+        df[c] = df[c].astype("Int64")
+    df["synthetic"] = False
+    df["source"] = "geography.unit_map"
+    out = {c: c for c in codes}
+    h = harmonize(df, level=level, on=on)
+    h = h[pd.to_numeric(h["received_direct"], errors="coerce").fillna(0) > 0]
+    for period, part in h.groupby("period"):
+        code = codes[(pd.Period(period, freq=QUARTER_FREQ) - base).n]
+        out[code] = str(part.sort_values(["received_direct", "unit_code"], ascending=[False, True])["unit_code"].iloc[0])
+    return tuple(sorted(out.items()))
+
+
+def harmonized_investments(ds, *, level: str = HARMONIZED_LEVEL, on: str = HARMONIZED_ON) -> pd.DataFrame:
+    """The investment register with each investment's ``unit_code`` replaced by the unit
+    of the harmonised geography it belongs to (Cửa Lò's go to Vinh, a new commune's to
+    its former district); the original code is kept in ``unit_code_as_registered``.
+    Treatment timing then follows :mod:`paranalysis.treatment`: a harmonised unit is
+    treated from the first quarter any part of it had the investment in operation."""
+    inv = ds.investments.copy()
+    if inv.empty:
+        inv["unit_code_as_registered"] = inv["unit_code"]
+        return inv
+    mapping = unit_map(inv["unit_code"], level=level, on=on)
+    inv["unit_code_as_registered"] = inv["unit_code"]
+    inv["unit_code"] = inv["unit_code"].astype(str).map(mapping)
+    return inv
+
+
+def harmonized_panel(ds, *, treatment: str = "one_stop_facility", outcomes=None, end=None,
+                     level: str = HARMONIZED_LEVEL, on: str = HARMONIZED_ON) -> pd.DataFrame:
+    """The investment models' panel on one geography: :func:`paranalysis.treatment.treatment_panel`
+    over :func:`harmonized_processing` and :func:`harmonized_investments`, from the first
+    quarter to ``end`` (default: the latest). Balanced when every harmonised unit reports
+    every quarter, so no unit is dropped for a change of the map."""
+    from paranalysis import treatment as tr
+
+    proc = harmonized_processing(ds, end=end, level=level, on=on)
+    inv = harmonized_investments(ds, level=level, on=on)
+    kw = {} if outcomes is None else {"outcomes": list(outcomes)}
+    return tr.treatment_panel(proc, inv, treatment=treatment, end=end, **kw)
+
+
+def panel_window(panel: pd.DataFrame) -> dict:
+    """The window of a unit x quarter panel: ``first``, ``last`` quarter, ``n_quarters``,
+    ``n_units`` and ``balanced`` (every unit in every quarter)."""
+    if panel.empty:
+        return {"first": None, "last": None, "n_quarters": 0, "n_units": 0, "balanced": False}
+    periods = sorted(panel["period"].unique())
+    n_units = int(panel["unit_code"].nunique())
+    balanced = bool(len(panel.drop_duplicates(["unit_code", "period"])) == n_units * len(periods))
+    return {"first": periods[0], "last": periods[-1], "n_quarters": len(periods), "n_units": n_units,
+            "balanced": balanced}
+
+
+def window_line(panel: pd.DataFrame, lang: str = "vi") -> str:
+    """The DiD window in plain words (units, first and last quarter)."""
+    from paranalysis.i18n import quarter_label
+
+    w = panel_window(panel)
+    if not w["n_units"]:
+        return ""
+    return text("window", lang, n_units=w["n_units"], first=quarter_label(w["first"], lang),
+                last=quarter_label(w["last"], lang), n_quarters=w["n_quarters"])
+
+
+# ------------------------------------------------------------------------------------
+# saying where a series crosses a reorganisation
+# ------------------------------------------------------------------------------------
+
+def crossings(first, last, scope: str = "area") -> list[str]:
+    """Keys of the reorganisations a series from ``first`` to ``last`` crosses (the new
+    map starts inside the series): "vinh_cua_lo" (2024Q4), "agencies_14" (1 Mar 2025),
+    "two_level" (2025Q3)."""
+    a, b = to_period(first), to_period(last)
+    return [key for key, start, sc in REORGANISATIONS if sc == scope and a < start <= b]
+
+
+def crossing_lines(first, last, lang: str = "vi", *, scope: str = "area", n_units: int = 20,
+                   n_new: int = 130, harmonized: bool = True) -> list[str]:
+    """One plain sentence per reorganisation a series from ``first`` to ``last`` crosses
+    (or one saying it crosses none). ``harmonized``: the series is on one map
+    (:func:`harmonized_processing`); False: the rows are as reported (a unit's series ends
+    or begins at the break, province totals add up whatever reported)."""
+    keys = crossings(first, last, scope)
+    if not keys:
+        return [text("none", lang)]
+    suffix = "" if harmonized else "_rows"
+    return [text(k + suffix if k + suffix in _TEXT else k, lang, n_units=n_units, n_new=n_new) for k in keys]
+
+
+# ------------------------------------------------------------------------------------
+# helpers for the notebooks
+# ------------------------------------------------------------------------------------
+
+def recent_window(rows: pd.DataFrame, quarter, n: int = 4, *, ds=None) -> tuple[pd.DataFrame, str]:
+    """The last ``n`` quarters up to ``quarter`` of ``rows`` (e.g. :func:`compared_rows`),
+    added up per unit (:func:`paranalysis.indicators.window`), never reaching back across a
+    reorganisation of the compared units: in 2025Q4 the window is 2025Q3-2025Q4 (the new
+    communes), not four quarters mixing districts and communes. Returns the window and its
+    label ("2025Q4–2026Q3")."""
+    from paranalysis.indicators import window
+
+    q = to_period(quarter)
+    start = q - (n - 1)
+    for _key, first_new, scope in REORGANISATIONS:
+        if scope == "area" and start < first_new <= q:
+            start = first_new
+    part = rows[(rows["period"] >= start) & (rows["period"] <= q)]
+    # a unit counted only if it reported in every quarter of the window
+    return window(part, start, q), (f"{start}–{q}" if start != q else str(q))
+
+
+def level_view(ds, level: str):
+    """The dataset with only the processing rows of units of ``level`` (e.g. the
+    district-level units, for a coverage chart of the old map)."""
+    import dataclasses
+
+    lv = ds.units.drop_duplicates("unit_code").set_index("unit_code")["level"]
+    p = ds.processing[ds.processing["unit_code"].map(lv).eq(level).to_numpy()]
+    return dataclasses.replace(ds, processing=p.reset_index(drop=True))
+
+
+def level_summary(ds, lang: str = "vi") -> pd.DataFrame:
+    """One row per administrative level with rows in the processing table: how many
+    units, from which quarter to which, and how many unit-quarters."""
+    lv = ds.units.drop_duplicates("unit_code").set_index("unit_code")["level"]
+    p = ds.processing.assign(level=ds.processing["unit_code"].map(lv).fillna("?"))
+    g = p.groupby("level").agg(units=("unit_code", "nunique"), first=("period", "min"), last=("period", "max"),
+                               rows=("period", "size")).reset_index()
+    g["first"], g["last"] = g["first"].astype(str), g["last"].astype(str)
+    names = {"vi": {"level": "cấp", "units": "số đơn vị", "first": "từ quý", "last": "đến quý", "rows": "số dòng",
+                    "district": "huyện", "commune": "xã, phường", "agency": "sở, ngành", "department": "sở, ngành",
+                    "province": "tỉnh"},
+             "en": {"level": "level", "units": "units", "first": "from", "last": "to", "rows": "rows"}}
+    lab = names.get(lang, names["en"])
+    g["level"] = g["level"].map(lambda x: lab.get(x, x))
+    return g.sort_values("first").rename(columns={k: lab.get(k, k) for k in g.columns}).reset_index(drop=True)
+
+
+def gaps_within_span(processing: pd.DataFrame) -> pd.Series:
+    """Per unit, the quarters without a row between its first and its last quarter (a
+    unit that ceased to exist, or began in 2025Q3, has no gap for that)."""
+    out = {}
+    for code, part in processing.groupby("unit_code"):
+        ps = pd.PeriodIndex(part["period"], freq=QUARTER_FREQ)
+        span = pd.period_range(ps.min(), ps.max(), freq=QUARTER_FREQ)
+        out[code] = len(span) - ps.nunique()
+    s = pd.Series(out, dtype=int)
+    return s[s > 0]

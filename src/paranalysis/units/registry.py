@@ -1,0 +1,155 @@
+"""The dated unit registry shipped with the package, and how extra units join it.
+
+Keys (``unit_code``), unique across vintages:
+
+- ``40``: the province (GSO code, the same in the pre-2025 and 2025 systems);
+- ``412``-``432``: the 21 district-level units (GSO codes), ended 2025-06-30 (Cửa Lò 413
+  on 2024-11-30);
+- the 412 communes/wards/townships before 1 July 2025: their GSO code (``16663``);
+- the 130 communes/wards from 1 July 2025: GSO code + vintage (``17866-2025``), because the
+  2025 codes reuse old commune codes (17866 was Xã Nghi Long; 17866-2025 is Xã Trung Lộc);
+- provincial agencies: project codes (``40-SNV``), and ``<code>-2025`` for the agencies
+  formed by the 1 March 2025 merger (``40-SNV-2025``).
+
+The GSO code is in its own column ``gso_code``; ``valid_from``/``valid_to`` give the days a
+unit existed (empty = not known to have started/ended). A row whose key already exists is an
+error naming its file and line, never dropped.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+import pandas as pd
+
+from paranalysis.errors import DataError, Problem
+
+# The resource files of the registry, read in this order.
+UNIT_RESOURCES = (
+    "units_nghean.csv",                  # province, 21 district-level units, provincial agencies
+    "units_nghean_communes_pre2025.csv",  # the 412 communes before 1 July 2025 (transcribed)
+    "units_nghean_communes_2025.csv",     # the 130 communes/wards from 1 July 2025 (transcribed)
+)
+
+# Nghệ An's reorganisations: the first day of the new map, and what changed.
+REORGANISATIONS = (
+    (pd.Timestamp("2024-12-01"), "Thị xã Cửa Lò and four Nghi Lộc communes merged into Thành phố Vinh "
+                                 "(Res. 1243/NQ-UBTVQH15, 1 Dec 2024)"),
+    (pd.Timestamp("2025-03-01"), "the provincial agencies were merged into 14 (1 Mar 2025)"),
+    (pd.Timestamp("2025-07-01"), "the district tier was abolished and the 412 communes became 130 communes "
+                                 "and wards (Res. 1678/NQ-UBTVQH15, 1 Jul 2025)"),
+)
+
+LEVEL_SYNONYMS = {"department": "agency", "agencies": "agency", "districts": "district", "communes": "commune"}
+LEVELS = ("province", "agency", "district", "commune")
+
+HOW_TO_ADD = ("to add a unit the registry lacks, put a row in a units_extra.csv in the data folder (unit_code, "
+              "name_vi, level, valid_from, valid_to, gso_code, ...) with a new key: a reused GSO code gets a key "
+              "that says its vintage, e.g. '17866-2025', with the code itself in gso_code")
+
+
+def normalize_level(level: str | None) -> str | None:
+    """"department" (the earlier name) and plurals mean the registry's levels."""
+    if level is None:
+        return None
+    lv = str(level).strip().lower()
+    lv = LEVEL_SYNONYMS.get(lv, lv)
+    if lv not in LEVELS:
+        raise ValueError(f"level {level!r}: expected one of {', '.join(LEVELS)}")
+    return lv
+
+
+def _read_resource(name: str) -> pd.DataFrame:
+    path = resources.files("paranalysis").joinpath("resources/" + name)
+    with path.open("rb") as fh:
+        return pd.read_csv(fh, dtype=str, keep_default_na=False)
+
+
+def duplicate_key_problems(codes: list, origins: list, existing: dict | None = None) -> list[Problem]:
+    """A problem for every row whose ``unit_code`` is already taken (by an earlier row or by
+    ``existing``: code -> (file, line)), naming the row's file and line and the first use."""
+    seen = dict(existing or {})
+    problems = []
+    for code, (file, line) in zip(codes, origins):
+        if code in seen:
+            f0, l0 = seen[code]
+            where = f"{f0} line {l0}" if l0 else f0
+            problems.append(Problem(file=file, row=line, column="unit_code", value=code,
+                                    expected=f"a key not already used (unit_code {code} is already defined in "
+                                             f"{where}); {HOW_TO_ADD}"))
+        else:
+            seen[code] = (file, line)
+    return problems
+
+
+@lru_cache(maxsize=1)
+def _package_units_raw() -> tuple[pd.DataFrame, tuple]:
+    frames, origins = [], []
+    for name in UNIT_RESOURCES:
+        df = _read_resource(name)
+        frames.append(df)
+        origins += [(f"paranalysis/resources/{name}", i + 2) for i in range(len(df))]
+    df = pd.concat(frames, ignore_index=True)
+    problems = duplicate_key_problems(df["unit_code"].tolist(), origins)
+    if problems:
+        raise DataError(problems)
+    return df, tuple(origins)
+
+
+@lru_cache(maxsize=1)
+def _package_units() -> pd.DataFrame:
+    from paranalysis.schemas import coerce_units
+
+    df, origins = _package_units_raw()
+    out = coerce_units(df.copy(), source_name="paranalysis/resources/units_nghean*.csv")
+    out.attrs["origin"] = list(origins)
+    return out
+
+
+def package_units() -> pd.DataFrame:
+    """The dated Nghệ An registry known to the package, as a ``units`` table: the province,
+    the 21 district-level units, the 412 communes before and the 130 communes/wards from
+    1 July 2025, and the provincial agencies before and after 1 March 2025."""
+    out = _package_units().copy()
+    out.attrs["origin"] = list(_package_units().attrs["origin"])
+    return out
+
+
+def package_origins() -> dict:
+    """unit_code -> (resource file, line) of the package registry."""
+    df = _package_units()
+    return dict(zip(df["unit_code"], df.attrs["origin"]))
+
+
+def add_units(units: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:
+    """The registry ``units`` with the rows of ``extra`` (a folder's ``units*`` files, read
+    with their origin) appended; a row whose key exists already is a DataError naming its
+    file and line."""
+    from paranalysis.schemas import UNIT_COLUMNS, validate
+
+    origin = extra.attrs.get("origin") or [("units table", i + 2) for i in range(len(extra))]
+    existing = package_origins()
+    for c in units["unit_code"]:
+        existing.setdefault(c, ("the units table", None))
+    problems = duplicate_key_problems(extra["unit_code"].tolist(), origin, existing)
+    if problems:
+        raise DataError(problems)
+    out = pd.concat([units[UNIT_COLUMNS], extra[UNIT_COLUMNS]], ignore_index=True)
+    return validate(out, "units")
+
+
+def on_date(on) -> pd.Timestamp | None:
+    """The day ``on`` means: a date, a date string, or a quarter (its last day)."""
+    if on is None:
+        return None
+    if isinstance(on, pd.Period):
+        return on.end_time.normalize()
+    if isinstance(on, str) and len(on.strip()) == 6 and on.strip()[4] in "Qq":
+        return pd.Period(on.strip().upper(), freq="Q-DEC").end_time.normalize()
+    return pd.Timestamp(on).normalize()
+
+
+def reorganisations_before(day: pd.Timestamp) -> list[str]:
+    """What changed on or before ``day`` (newest first)."""
+    return [what for start, what in sorted(REORGANISATIONS, reverse=True) if start <= day]

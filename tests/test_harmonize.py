@@ -1,0 +1,246 @@
+"""``paranalysis.harmonize``: one series across the reorganisations, totals conserved.
+
+Expected totals are computed independently of the package: the district of each 2025
+commune comes from the published crosswalk read in place (../shared/reference-data), the
+district of its "full" rows, and the counts from the rows written to the forms.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import paranalysis
+from paranalysis import DataError, harmonize, load_dataset
+from paranalysis import officialform as of
+from paranalysis.ingest import ingest
+from paranalysis.schemas import COUNT_COLUMNS, OPTIONAL_COUNT_COLUMNS, PROCESSING_COLUMNS
+from paranalysis.units import package_units
+from paranalysis.units.transcribe import read_reference_csv
+
+from test_officialform import make_rows
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference-data"
+DISTRICTS_2024 = [str(c) for c in range(412, 433)]
+AFTER_CUA_LO = [c for c in DISTRICTS_2024 if c != "413"]
+
+
+@pytest.fixture(scope="module")
+def crosswalk_ref() -> pd.DataFrame:
+    p = SHARED / "nghean_units_crosswalk_2025.csv"
+    if not p.exists():
+        pytest.skip(f"{p} is not beside this checkout")
+    return read_reference_csv(p)
+
+
+def new_commune_district(ref: pd.DataFrame) -> dict[str, str]:
+    """2025 commune key -> the former district of its full-merge rows (one for each)."""
+    full = ref[ref["merge_type"] == "full"]
+    d = full.groupby("new_commune_code")["old_district_code"].unique()
+    assert (d.map(len) == 1).all()
+    return {k + "-2025": v[0] for k, v in d.items()}
+
+
+def _quiet(fn, *a, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", of.FormWarning)
+        return fn(*a, **kw)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory, crosswalk_ref):
+    """A folder holding a 2024Q3 district form (21 units, Cửa Lò included) and a 2025Q3
+    commune form (the 130 communes/wards and two agencies), both ingested."""
+    tmp = tmp_path_factory.mktemp("harmonize")
+    units = package_units()
+    new = units.loc[units["code_system"] == "GSO-2025", "unit_code"].tolist()
+    d_rows = make_rows(seed=11, units=DISTRICTS_2024, period="2024Q3")
+    c_rows = make_rows(seed=12, units=new + ["40-SNV-2025", "40-SYT"], period="2025Q3")
+    d_form = of.write_official_form(d_rows, tmp / "bao_cao_2024Q3_huyen.xlsx", period="2024Q3")
+    c_form = of.write_official_form(c_rows, tmp / "bao_cao_2025Q3_xa.xlsx", period="2025Q3")
+    data = tmp / "data"
+    _quiet(ingest, d_form, data)
+    _quiet(ingest, c_form, data)
+    return data, d_rows, c_rows
+
+
+def test_one_district_series_across_the_break_with_totals_conserved(folder, crosswalk_ref):
+    data, d_rows, c_rows = folder
+    ds = load_dataset(data)
+    h = harmonize(ds.processing, level="district", on="2025-06-30")
+    assert list(h.columns) == PROCESSING_COLUMNS + ["approximation"]
+    by_q = {str(q): sorted(g["unit_code"]) for q, g in h.groupby("period")}
+    assert by_q == {"2024Q3": AFTER_CUA_LO, "2025Q3": AFTER_CUA_LO}  # the same 20 units on both sides
+    h = h.set_index(["unit_code", h["period"].astype(str)])
+    # 2024Q3: Cửa Lò folded into Vinh, the others unchanged
+    d = d_rows.set_index("unit_code")
+    for c in COUNT_COLUMNS:
+        assert h.loc[("412", "2024Q3"), c] == d.at["412", c] + d.at["413", c]
+        for code in AFTER_CUA_LO[1:]:
+            assert h.loc[(code, "2024Q3"), c] == d.at[code, c]
+    # 2025Q3: each district = the sum of its 2025 communes, by the published crosswalk
+    district_of = new_commune_district(crosswalk_ref)
+    communes = c_rows[~c_rows["unit_code"].str.startswith("40-")]  # the two agencies use project codes
+    assert len(communes) == 130
+    expected = communes.assign(d=communes["unit_code"].map(district_of)).groupby("d")[COUNT_COLUMNS].sum()
+    assert sorted(expected.index) == AFTER_CUA_LO
+    for code in AFTER_CUA_LO:
+        for c in COUNT_COLUMNS:
+            assert h.loc[(code, "2025Q3"), c] == expected.at[code, c], (code, c)
+    # totals conserved: every commune count, once; the agencies are not part of any district
+    for c in COUNT_COLUMNS:
+        assert h.xs("2025Q3", level=1)[c].sum() == communes[c].sum()
+        assert h.xs("2024Q3", level=1)[c].sum() == d_rows[c].sum()
+    left = pd.DataFrame(harmonize(ds.processing, level="district", on="2025-06-30").attrs["left_out"])
+    assert sorted(left["unit_code"]) == ["40-SNV-2025", "40-SYT"] and set(left["period"]) == {"2025Q3"}
+    # the result combines with other frames like any table (its attrs hold no DataFrame)
+    both = pd.concat([h.reset_index(drop=True), h.reset_index(drop=True)])
+    assert len(both.astype({"source": str})) == 2 * len(h)
+
+
+def test_spanning_communes_are_flagged_and_other_rows_exact(folder):
+    data, _, _ = folder
+    h = harmonize(load_dataset(data), level="district", on="2025-06-30")
+    flagged = h[h["approximation"].notna()]
+    assert sorted(zip(flagged["unit_code"], flagged["period"].astype(str))) == [("424", "2025Q3"),
+                                                                               ("425", "2025Q3")]
+    why = dict(zip(flagged["unit_code"], flagged["approximation"]))
+    assert "Xã Vĩnh Tường (17357-2025)" in why["424"] and "Huyện Đô Lương (427)" in why["424"]
+    assert "Xã Diễn Châu (17464-2025)" in why["425"] and "Huyện Nghi Lộc (429)" in why["425"]
+
+
+def test_province_level_sums_everything_once(folder):
+    data, d_rows, c_rows = folder
+    h = harmonize(load_dataset(data), level="province", on="2025-09-30")
+    assert h["unit_code"].tolist() == ["40", "40"]
+    for c in COUNT_COLUMNS:
+        assert h[c].tolist() == [d_rows[c].sum(), c_rows[c].sum()]
+    assert h["approximation"].isna().all()
+
+
+def test_commune_level_after_july_2025(folder):
+    data, _, c_rows = folder
+    ds = load_dataset(data)
+    q3 = ds.processing[ds.processing["period"] == pd.Period("2025Q3", "Q-DEC")]
+    h = harmonize(q3, level="commune", on="2026-09-30")
+    assert len(h) == 130 and h["received_online"].sum() == c_rows.iloc[:130]["received_online"].sum()
+    # district rows cannot be divided into communes
+    with pytest.raises(DataError) as e:
+        harmonize(ds.processing, level="commune", on="2026-09-30")
+    assert any("cannot be divided among communes" in p.expected for p in e.value.problems)
+
+
+def test_no_district_level_after_the_tier_was_abolished(folder):
+    data, _, _ = folder
+    with pytest.raises(DataError) as e:
+        harmonize(load_dataset(data), level="district", on="2025-09-30")
+    assert "no district unit existed then" in e.value.problems[0].expected
+
+
+def _rows(spec: dict, period: str) -> pd.DataFrame:
+    """Processing rows: unit -> (carried_over, received_online); the other counts 0."""
+    df = pd.DataFrame({"unit_code": list(spec), "period": pd.PeriodIndex([period] * len(spec), freq="Q-DEC")})
+    for c in COUNT_COLUMNS + OPTIONAL_COUNT_COLUMNS:
+        df[c] = pd.array([0] * len(spec) if c in COUNT_COLUMNS else [None] * len(spec), dtype="Int64")
+    df["carried_over"] = pd.array([v[0] for v in spec.values()], dtype="Int64")
+    df["received_online"] = pd.array([v[1] for v in spec.values()], dtype="Int64")
+    df["synthetic"] = False
+    df["source"] = "test"
+    return df[PROCESSING_COLUMNS]
+
+
+def test_agencies_fold_into_their_successors():
+    old = _rows({"40-STC": (5, 100), "40-SKHDT": (7, 40), "40-SNV": (1, 10), "40-SLDTBXH": (2, 30),
+                 "40-SYT": (3, 9)}, "2024Q4")
+    h = harmonize(old, level="agency", on="2025-09-30").set_index("unit_code")
+    assert h.loc["40-STC-2025", "received_online"] == 140 and h.loc["40-STC-2025", "carried_over"] == 12
+    assert h.loc["40-SNV-2025", "received_online"] == 40
+    assert h.loc["40-SYT", "received_online"] == 9
+    assert h["received_online"].sum() == 189
+    assert pd.isna(h.loc["40-STC-2025", "approximation"])
+    assert "was split" in h.loc["40-SNV-2025", "approximation"]  # religious affairs went elsewhere
+    # a merged agency cannot be divided back into its predecessors
+    with pytest.raises(DataError) as e:
+        harmonize(_rows({"40-STC-2025": (1, 1)}, "2025Q3"), level="agency", on="2024-12-31")
+    assert "cannot be divided" in e.value.problems[0].expected
+
+
+def test_cua_lo_after_the_merger_and_old_communes_to_2025_communes():
+    rows = _rows({"413": (4, 50), "412": (6, 70)}, "2024Q3")
+    h = harmonize(rows, level="district", on="2025-03-31")
+    assert h["unit_code"].tolist() == ["412"] and h["received_online"].tolist() == [120]
+    # before the merger: Vinh's later rows include Cửa Lò, and say so
+    later = _rows({"412": (1, 99)}, "2025Q1")
+    h = harmonize(later, level="district", on="2024-06-30")
+    assert h["unit_code"].tolist() == ["412"] and "includes Thị xã Cửa Lò (413)" in h["approximation"].iloc[0]
+    # old communes of 2025Q2 onto the 2025 communes: Hòa Sơn (split) goes whole to Văn Hiến, flagged
+    c = _rows({"17647": (0, 30), "17644": (0, 20), "17866": (0, 11)}, "2025Q2")
+    h = harmonize(c, level="commune", on="2025-09-30").set_index("unit_code")
+    assert h.loc["17677-2025", "received_online"] == 50 and h.loc["17866-2025", "received_online"] == 11
+    assert "Xã Hòa Sơn (17647) was split" in h.loc["17677-2025", "approximation"]
+    # Cửa Lò's wards in 2024 belonged to Cửa Lò: on a day before the merger they count for 413
+    w = _rows({"16717": (0, 5), "17926": (0, 6)}, "2024Q2")
+    h = harmonize(w, level="district", on="2024-06-30").set_index("unit_code")
+    assert h.loc["413", "received_online"] == 5 and h.loc["429", "received_online"] == 6
+    assert "confidence medium" in h.loc["429", "approximation"]
+
+
+def test_crosswalk_file_in_the_folder_overrides_the_weights(tmp_path):
+    """Split Xã Hòa Sơn 50/50: its 31 records become 16 + 15 (largest remainder), total kept."""
+    (tmp_path / "crosswalk_local.csv").write_text(
+        "relation,from_code,to_code,effective,merge_type,weight,confidence,source\n"
+        "merged_into,17647,17357-2025,2025-07-01,partial,0.5,own,test\n"
+        "merged_into,17647,17677-2025,2025-07-01,partial,0.5,own,test\n", encoding="utf-8")
+    rows = _rows({"17647": (3, 31)}, "2025Q2")
+    rows.to_csv(tmp_path / "processing.csv", index=False)
+    ds = load_dataset(tmp_path)
+    h = harmonize(ds, level="commune", on="2025-09-30").set_index("unit_code")
+    assert sorted(h["received_online"].tolist()) == [15, 16] and h["carried_over"].sum() == 3
+    assert h["approximation"].str.contains("shared out by crosswalk weights").all()
+    # the package default gives all of it to Văn Hiến
+    h0 = harmonize(ds.processing, level="commune", on="2025-09-30")
+    assert h0["unit_code"].tolist() == ["17677-2025"]
+
+
+def test_bad_crosswalk_file_is_an_error_naming_file_and_line(tmp_path):
+    (tmp_path / "crosswalk.csv").write_text(
+        "relation,from_code,to_code,weight\nmerged_into,17647,17357-2025,0.5\nmerged_into,17647,99999,0.2\n",
+        encoding="utf-8")
+    with pytest.raises(DataError) as e:
+        load_dataset(tmp_path)
+    got = {(p.file, p.row, p.column) for p in e.value.problems}
+    assert ("crosswalk.csv", 3, "to_code") in got and ("crosswalk.csv", 2, "weight") in got
+
+
+def test_real_and_synthetic_rows_are_never_mixed():
+    a = _rows({"412": (1, 1)}, "2024Q3")
+    b = _rows({"413": (1, 1)}, "2024Q3").assign(synthetic=True)
+    with pytest.raises(DataError) as e:
+        harmonize(pd.concat([a, b], ignore_index=True), level="district", on="2025-06-30")
+    assert "never mixed" in e.value.problems[0].expected
+
+
+def test_double_counting_is_refused():
+    rows = _rows({"40": (1, 10), "412": (1, 5)}, "2024Q3")
+    with pytest.raises(DataError) as e:
+        harmonize(rows, level="province", on="2024-09-30")
+    assert "counted twice" in e.value.problems[0].expected
+
+
+def test_harmonize_is_exported_and_conserves_random_tables():
+    """Property check on seeded random tables of old communes: totals per quarter kept."""
+    assert paranalysis.harmonize is harmonize
+    units = package_units()
+    old = units.loc[(units["level"] == "commune") & (units["code_system"] == "GSO"), "unit_code"].tolist()
+    rng = np.random.default_rng(5)
+    for _ in range(3):
+        pick = list(rng.choice(old, size=60, replace=False))
+        rows = _rows({c: (int(rng.integers(0, 50)), int(rng.integers(0, 500))) for c in pick}, "2025Q1")
+        for lv, on in (("district", "2025-06-30"), ("commune", "2025-09-30"), ("province", "2025-09-30")):
+            h = harmonize(rows, level=lv, on=on)
+            assert h["received_online"].sum() == rows["received_online"].sum()
+            assert h["carried_over"].sum() == rows["carried_over"].sum()
