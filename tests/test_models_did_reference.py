@@ -40,7 +40,7 @@ def mpdta():
 @pytest.fixture(scope="module")
 def fits(mpdta):
     return {s: staggered_did(mpdta, outcome="lemp", unit="countyreal", time="year", first_treated="first.treat",
-                             control_group=cg, inference="analytic") for s, cg in SCEN.items()}
+                             control_group=cg, inference="analytic", base_period="varying") for s, cg in SCEN.items()}
 
 
 def _ref(name):

@@ -155,31 +155,86 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
     "cat.online_meeting_system": {"vi": "Hệ thống họp trực tuyến", "en": "Online meeting system"},
     "cat.other": {"vi": "Khác", "en": "Other"},
     "model.effect": {
-        "vi": ("{category}: so với các đơn vị chưa có, sau khi đưa vào vận hành {outcome} thay đổi {estimate} đpt "
-               "(khoảng tin cậy 95%: {low} đến {high} đpt)."),
-        "en": ("{category}: compared with units without it, {outcome} changed by {estimate} pp after it came "
-               "into operation (95% confidence interval {low} to {high} pp)."),
+        "vi": ("{category} – {outcome}: sau khi đưa vào vận hành, chỉ số này ở các đơn vị có đầu tư thay đổi {estimate} đpt "
+               "so với các đơn vị chưa có (khoảng tin cậy 95%: {low} đến {high} đpt); {reading}. {checks}"),
+        "en": ("{category} – {outcome}: after it came into operation, this indicator in the units with it changed by "
+               "{estimate} pp relative to the units without it (95% confidence interval {low} to {high} pp); {reading}. "
+               "{checks}"),
     },
     "model.caveat": {
-        "vi": ("Đây là ước lượng thống kê từ {n_units} đơn vị, so sánh sự thay đổi theo thời gian giữa đơn vị có "
-               "và chưa có đầu tư. Chỉ nên hiểu là tác động nếu trước đó các đơn vị diễn biến tương tự nhau. "
-               "Khoảng tin cậy rộng vì số đơn vị ít: khoảng nào chứa số 0 thì chưa thể khẳng định có tác động."),
-        "en": ("These are statistical estimates from {n_units} units, comparing changes over time between units with "
-               "and without the investment. They indicate an effect only if the units were on similar paths "
-               "before. The intervals are wide because there are few units: where an interval contains zero, no "
-               "effect can be claimed."),
+        "vi": ("Đây là so sánh thống kê từ {n_units} đơn vị: mức thay đổi theo thời gian ở đơn vị có và chưa có đầu tư. "
+               "Con số cho thấy mức độ đi kèm, không chứng minh đầu tư là nguyên nhân: điều đó chỉ đúng nếu không có "
+               "đầu tư thì các đơn vị sẽ diễn biến như nhau, và các đơn vị tự chọn thời điểm đầu tư (nơi đang cải "
+               "thiện có thể đầu tư sớm hơn). Khoảng tin cậy rộng vì số đơn vị ít; “chưa phân biệt được với 0” "
+               "không có nghĩa là không có thay đổi. Ba chỉ số của mỗi loại đầu tư được kiểm định chung (điều chỉnh "
+               "Holm). Mức kinh phí đầu tư không được phân tích: với số đơn vị này, ước lượng theo mức kinh phí "
+               "không đáng tin cậy."),
+        "en": ("These are statistical comparisons from {n_units} units: changes over time in units with and without "
+               "the investment. They show what went together with the investment and do not prove it was the cause: "
+               "that holds only if the units would otherwise have moved alike, and units chose when to invest (those "
+               "already improving may have invested earlier). The intervals are wide because there are few units; "
+               "“not statistically distinguishable from zero” does not mean no change. The three indicators of each "
+               "investment are tested together (Holm adjustment). The amount invested is not analysed: with this "
+               "few units an estimate by amount would not be reliable."),
+    },
+    "model.weights": {
+        "vi": ("{category}: con số chung là trung bình mọi quý sau khi vận hành, mỗi nhóm đơn vị tính theo số đơn vị "
+               "và số quý; trọng số theo quý bắt đầu vận hành: {weights}."),
+        "en": ("{category}: the overall figure averages every quarter after it came into operation, each group of units "
+               "counted by its units and quarters; weight by first quarter in operation: {weights}."),
+    },
+    "model.weight_item": {"vi": "{quarter} ({n} đơn vị) {pct}%", "en": "{quarter} ({n} unit(s)) {pct}%"},
+    "model.small_cohorts": {
+        "vi": "{category}: {k} nhóm chỉ có một đơn vị ({quarters}); ước lượng của các nhóm này dựa vào một đơn vị.",
+        "en": "{category}: {k} group(s) of a single unit ({quarters}); their estimates rest on one unit each.",
+    },
+    "model.reading_sig": {
+        "vi": "khác biệt này phân biệt được với 0 về mặt thống kê (p điều chỉnh Holm = {p})",
+        "en": "statistically distinguishable from zero (Holm-adjusted p = {p})",
+    },
+    "model.reading_nonsig": {
+        "vi": "chưa phân biệt được với 0 về mặt thống kê (p điều chỉnh Holm = {p})",
+        "en": "not statistically distinguishable from zero (Holm-adjusted p = {p})",
+    },
+    "model.col_p": {"vi": "p (điều chỉnh Holm)", "en": "p (Holm-adjusted)"},
+    "model.col_checks": {"vi": "Kiểm tra", "en": "Checks"},
+    "model.pre_ok": {
+        "vi": "trước khi đầu tư không thấy khác biệt xu hướng (p = {p}; chỉ phát hiện được chênh lệch từ khoảng {d} đpt/quý)",
+        "en": "no different trend before the investment (p = {p}; only drifts of about {d} pp per quarter or more could be seen)",
+    },
+    "model.pre_flag": {
+        "vi": "CẢNH BÁO: trước khi đầu tư đã có khác biệt xu hướng (p = {p}), con số dễ bị sai lệch",
+        "en": "WARNING: trends already differed before the investment (p = {p}); the figure may be biased",
+    },
+    "model.pre_na": {"vi": "không kiểm tra được xu hướng trước đầu tư", "en": "the trend before the investment could not be checked"},
+    "model.robust_ok": {
+        "vi": "kết luận giữ nguyên khi bỏ từng đơn vị, khi so với đơn vị chưa đầu tư đến lúc đó và khi hoán vị thời điểm đầu tư",
+        "en": "the conclusion holds when each unit is left out, against units not yet invested, and under re-assigned adoption dates",
+    },
+    "model.robust_flag": {
+        "vi": "CẢNH BÁO: kết luận thay đổi theo cách tính ({which})",
+        "en": "WARNING: the conclusion changes with the method ({which})",
+    },
+    "model.robust_loo": {"vi": "khi bỏ một đơn vị", "en": "when one unit is left out"},
+    "model.robust_nyt": {"vi": "khi so với đơn vị chưa đầu tư đến lúc đó", "en": "against units not yet invested"},
+    "model.robust_ri": {"vi": "khi hoán vị thời điểm đầu tư", "en": "under re-assigned adoption dates"},
+    "model.power": {
+        "vi": "thay đổi nhỏ nhất có thể phát hiện: khoảng {mde} đpt",
+        "en": "smallest change that could be detected: about {mde} pp",
     },
     "model.col_investment": {"vi": "Đầu tư", "en": "Investment"},
     "model.col_outcome": {"vi": "Chỉ số", "en": "Indicator"},
     "model.col_estimate": {"vi": "Thay đổi ước tính", "en": "Estimated change"},
     "model.col_interval": {"vi": "Khoảng tin cậy 95%", "en": "95% confidence interval"},
     "model.col_reading": {"vi": "Đánh giá", "en": "Reading"},
-    "model.reading_clear": {"vi": "có thay đổi rõ", "en": "clear change"},
-    "model.reading_unclear": {"vi": "chưa khẳng định được", "en": "cannot be claimed"},
+    "model.reading_clear": {"vi": "phân biệt được với 0", "en": "statistically distinguishable from zero"},
+    "model.reading_unclear": {"vi": "chưa phân biệt được với 0", "en": "not statistically distinguishable from zero"},
     "model.interval": {"vi": "{low} đến {high} đpt", "en": "{low} to {high} pp"},
     "model.intro": {
-        "vi": "Mô hình so sánh đơn vị có và chưa có đầu tư, trước và sau khi đưa vào vận hành:",
-        "en": "The model compares units with and without each investment, before and after it came into operation:",
+        "vi": ("Mô hình so sánh đơn vị có và chưa có đầu tư, trước và sau khi đưa vào vận hành. Mỗi dòng cho biết "
+               "mức thay đổi có phân biệt được với 0 về mặt thống kê hay không, kèm các kiểm tra độ tin cậy:"),
+        "en": ("The model compares units with and without each investment, before and after it came into operation. "
+               "Each row says whether the change is statistically distinguishable from zero, with the checks behind it:"),
     },
     "model.unavailable": {
         "vi": "Chưa đủ số liệu để ước lượng tác động của đầu tư.",

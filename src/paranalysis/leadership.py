@@ -7,8 +7,10 @@ in Vietnamese or English (labels, titles and captions from :mod:`paranalysis.i18
    since the previous quarter and since the same quarter a year earlier;
 2. units that stand out: a funnel comparison of the late rate (:mod:`paranalysis.funnel`);
 3. investments: how many units have them in operation, and what the staggered
-   difference-in-differences model says about their effect, with 95 % intervals whose
-   width is honest for about 20 units (:mod:`paranalysis.models`);
+   difference-in-differences model says about the change that went with them: 95 %
+   intervals that stay honest for about 20 units of different sizes, Holm-adjusted
+   p-values, pre-trend, robustness and power checks, and the weights behind the
+   headline effect (:mod:`paranalysis.models`);
 4. the province's rank trajectory in published indices (:mod:`paranalysis.rankings`);
 5. what changed since the last quarter: units reporting, and ingests and revisions from
    the dataset folder's revisions log (:mod:`paranalysis.ingest`).
@@ -320,13 +322,19 @@ def effect_window_lines(ds: Dataset, quarter, lang: str = "vi") -> list[str]:
 
 def investment_effects(ds: Dataset, quarter, outcomes=EFFECT_OUTCOMES) -> pd.DataFrame:
     """What the staggered difference-in-differences model (Callaway-Sant'Anna, never-treated
-    comparison units, pooled-t inference for few units) estimates as the average change of
-    each outcome after each investment came into operation, in percentage points, with
-    95 % intervals. One row per category and outcome; ``ok=False`` with a ``note`` where
-    the data cannot support an estimate (e.g. too few treated or comparison units)."""
-    from paranalysis.models import staggered_did
+    comparison units, universal base period, intervals with unit-specific variances for few
+    units) estimates as the average change of each outcome after each investment came into
+    operation, in percentage points, with 95 % intervals and every check a reader needs
+    (:func:`paranalysis.models.effect_checks`): Holm-adjusted p-value within each
+    investment's family of outcomes (``p_holm``; complementary outcomes counted once),
+    minimum detectable effect (``mde``), pre-trend test, not-yet-treated comparison,
+    leave-one-out, randomisation inference, and the weight of each adoption cohort. One
+    row per category and outcome; ``ok=False`` with a ``note`` where the data cannot support
+    an estimate (e.g. too few treated or comparison units)."""
+    from paranalysis.models import adjust_by_family, drop_complements, effect_checks
 
     rows = []
+    outcomes = drop_complements(outcomes)
     panel = outcome_panel(ds, quarter, outcomes)
     for outcome in outcomes:
         for cat in CATEGORIES:
@@ -343,54 +351,118 @@ def investment_effects(ds: Dataset, quarter, outcomes=EFFECT_OUTCOMES) -> pd.Dat
 
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    res = staggered_did(panel, outcome=outcome, unit="unit_code", time="period", first_treated=cat,
-                                        control_group="never_treated")
-                    agg = res.aggregate("simple")
-                rec.update(estimate=agg.att, ci_low=agg.ci_low, ci_high=agg.ci_high, p_value=agg.p_value,
-                           n_units=int(res.n_units), ok=bool(np.isfinite(agg.att)), note="; ".join(res.notes))
+                    chk = effect_checks(panel, outcome, unit="unit_code", time="period", first_treated=cat)
+                notes = chk.pop("notes")
+                rec.update(chk)
+                rec.update(n_units=int(chk["n_units"]), ok=bool(np.isfinite(chk["estimate"])), note="; ".join(notes))
             except Exception as exc:  # noqa: BLE001 - a report must not die on one model
                 rec["note"] = f"{type(exc).__name__}: {exc}"
             rows.append(rec)
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out["p_holm"] = math.nan
+    if out["ok"].any():
+        out.loc[out["ok"], "p_holm"] = adjust_by_family(out[out["ok"]], "category")["p_holm"]
+    return out
+
+
+def _significant(r) -> bool:
+    """Statistically distinguishable from zero after the Holm adjustment of its family."""
+    return bool(np.isfinite(r.p_holm) and r.p_holm <= 0.05)
+
+
+def _checks(r, lang: str) -> str:
+    """Pre-trend, robustness and power flags of one estimate, in words."""
+    parts = []
+    pp = getattr(r, "pretrend_p", math.nan)
+    if pp is None or not np.isfinite(pp):
+        parts.append(t("model.pre_na", lang))
+    elif pp <= 0.05:
+        parts.append(t("model.pre_flag", lang, p=fmt_number(pp, lang, 3)))
+    else:
+        parts.append(t("model.pre_ok", lang, p=fmt_number(pp, lang, 2),
+                       d=fmt_number(getattr(r, "pretrend_detectable", math.nan), lang, 2)))
+    sig = r.ci_low > 0 or r.ci_high < 0  # unadjusted, as the other methods are compared unadjusted
+    which = []
+    if not getattr(r, "loo_significance_stable", True) or (sig and not getattr(r, "loo_sign_stable", True)):
+        which.append(t("model.robust_loo", lang))
+    lo, hi = getattr(r, "nyt_ci_low", math.nan), getattr(r, "nyt_ci_high", math.nan)
+    if np.isfinite(lo) and np.isfinite(hi) and ((lo > 0 or hi < 0) != sig):
+        which.append(t("model.robust_nyt", lang))
+    pri = getattr(r, "p_randomization", math.nan)
+    if np.isfinite(pri) and ((pri <= 0.05) != sig):
+        which.append(t("model.robust_ri", lang))
+    parts.append(t("model.robust_flag", lang, which=", ".join(which)) if which else t("model.robust_ok", lang))
+    parts.append(t("model.power", lang, mde=fmt_number(getattr(r, "mde", math.nan), lang, 2)))
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:] + "."
 
 
 def effect_table(effects: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
     """The model estimates written for readers: one row per investment and indicator, the
-    estimate and its 95 % interval in percentage points, and whether the interval excludes
-    zero ("clear change") or not."""
+    estimate and its 95 % interval in percentage points, the Holm-adjusted p-value, whether
+    the change is statistically distinguishable from zero (words that do not claim cause),
+    and the pre-trend, robustness and power checks."""
     ok = effects[effects["ok"]]
     rows = []
     for r in ok.itertuples(index=False):
-        clear = r.ci_low > 0 or r.ci_high < 0
         outcome = t(f"out.{r.outcome}", lang)
         rows.append([t(f"cat.{r.category}", lang), outcome[:1].upper() + outcome[1:],
                      fmt_change(r.estimate, lang, 2, t("unit.pp", lang)),
                      t("model.interval", lang, low=fmt_number(r.ci_low, lang, 2), high=fmt_number(r.ci_high, lang, 2)),
-                     t("model.reading_clear" if clear else "model.reading_unclear", lang)])
+                     fmt_number(r.p_holm, lang, 3),
+                     t("model.reading_clear" if _significant(r) else "model.reading_unclear", lang),
+                     _checks(r, lang)])
     cols = [t(k, lang) for k in ("model.col_investment", "model.col_outcome", "model.col_estimate",
-                                 "model.col_interval", "model.col_reading")]
+                                 "model.col_interval", "model.col_p", "model.col_reading", "model.col_checks")]
     return pd.DataFrame(rows, columns=cols)
 
 
+def effect_weight_lines(effects: pd.DataFrame, lang: str = "vi") -> list[str]:
+    """Per investment: the share of the headline ("simple") effect each adoption cohort
+    carries, and a warning for cohorts of a single unit."""
+    from paranalysis.i18n import quarter_label
+
+    lines = []
+    ok = effects[effects["ok"]] if "cohort_weights" in effects else effects.iloc[0:0]
+    for cat, part in ok.groupby("category", sort=False):
+        w = part["cohort_weights"].iloc[0]
+        if not isinstance(w, pd.DataFrame) or w.empty:
+            continue
+        w = w.sort_values("weight", ascending=False)
+        items = [t("model.weight_item", lang, quarter=quarter_label(x.group, lang), n=int(x.n_units),
+                   pct=fmt_number(100 * x.weight, lang, 0)) for x in w.itertuples(index=False)]
+        lines.append(t("model.weights", lang, category=t(f"cat.{cat}", lang), weights=", ".join(items)))
+        single = w[w["n_units"] == 1]
+        if len(single):
+            lines.append(t("model.small_cohorts", lang, category=t(f"cat.{cat}", lang), k=len(single),
+                           quarters=", ".join(quarter_label(x, lang) for x in single["group"])))
+    return lines
+
+
 def effect_note(effects: pd.DataFrame, lang: str = "vi") -> str:
-    """The caveat that goes with the estimates (or why there are none)."""
+    """The caveat that goes with the estimates (or why there are none): what the numbers
+    can mean, the weights behind the headline effect, small-cohort warnings."""
     ok = effects[effects["ok"]]
     if ok.empty:
         return t("model.unavailable", lang)
-    return t("model.caveat", lang, n_units=int(ok["n_units"].max()))
+    return " ".join([t("model.caveat", lang, n_units=int(ok["n_units"].max())), *effect_weight_lines(effects, lang)])
 
 
 def effect_lines(effects: pd.DataFrame, lang: str = "vi") -> list[str]:
-    """One sentence per estimate, then the caveat on uncertainty with few units."""
+    """One sentence per estimate (statistically distinguishable from zero or not, with its
+    checks), then the weights and the caveat."""
     ok = effects[effects["ok"]]
     if ok.empty:
         return [t("model.unavailable", lang)]
     lines = []
     for r in ok.itertuples(index=False):
+        reading = t("model.reading_sig" if _significant(r) else "model.reading_nonsig", lang,
+                    p=fmt_number(r.p_holm, lang, 3))
         lines.append(t("model.effect", lang, category=t(f"cat.{r.category}", lang),
                        outcome=t(f"out.{r.outcome}", lang),
                        estimate=fmt_change(r.estimate, lang, 2), low=fmt_number(r.ci_low, lang, 2),
-                       high=fmt_number(r.ci_high, lang, 2)))
+                       high=fmt_number(r.ci_high, lang, 2), reading=reading, checks=_checks(r, lang)))
+    lines += effect_weight_lines(effects, lang)
     lines.append(t("model.caveat", lang, n_units=int(ok["n_units"].max())))
     return lines
 

@@ -27,11 +27,13 @@ _TXT = {
     "vi": {"twfe": "Hồi quy hiệu ứng cố định hai chiều (TWFE)", "cs_simple": "Callaway–Sant'Anna: trung bình chung",
            "cs_dynamic": "Callaway–Sant'Anna: trung bình theo thời gian kể từ khi đầu tư",
            "event_x": "Số quý kể từ khi đưa vào sử dụng (0 = quý đầu tiên)", "pre": "trước đầu tư", "post": "sau đầu tư",
-           "truth": "hiệu ứng cài đặt (dữ liệu minh họa)"},
+           "truth": "hiệu ứng cài đặt (dữ liệu minh họa)", "band": "dải đồng thời 95 % (sup-t)",
+           "ref": "quý gốc (−1, bằng 0 theo định nghĩa)"},
     "en": {"twfe": "Two-way fixed effects (TWFE)", "cs_simple": "Callaway-Sant'Anna: overall average",
            "cs_dynamic": "Callaway-Sant'Anna: average over time since adoption",
            "event_x": "Quarters since first in operation (0 = first quarter)", "pre": "before", "post": "after",
-           "truth": "planted effect (demo data)"},
+           "truth": "planted effect (demo data)", "band": "95 % simultaneous band (sup-t)",
+           "ref": "base quarter (−1, zero by definition)"},
 }
 
 
@@ -103,8 +105,11 @@ def leave_one_out(panel: pd.DataFrame, outcome: str, *, unit: str = "unit_code",
 
 def plot_event_study(agg: Aggregate, *, title: str, ylabel: str, caption: str | None = None,
                      truth: float | None = None, lang: str = "vi", ax=None, window: tuple[int, int] | None = None):
-    """Event-study figure: effect by quarters since adoption with intervals; pre-periods
-    (grey) should hover around zero, post-periods (blue) show the effect over time."""
+    """Event-study figure: difference by quarters since adoption, each against the quarter
+    before adoption (universal base, the hollow dot at -1), with 95 % pointwise intervals
+    (bars) and the simultaneous sup-t band (shaded: holds for all quarters at once).
+    Pre-periods (grey) should lie along zero; a steady slope among them is a differential
+    trend. Post-periods (blue) show the change over time."""
     import matplotlib.pyplot as plt
 
     from paranalysis import style
@@ -118,6 +123,16 @@ def plot_event_study(agg: Aggregate, *, title: str, ylabel: str, caption: str | 
     fig = None
     if ax is None:
         fig, ax = plt.subplots(figsize=(8, 4))
+    if "cb_low" in t and t["cb_low"].notna().any():
+        b = t[t["cb_low"].notna()]
+        ax.fill_between(b["event_time"], b["cb_low"], b["cb_high"], color=style.PALETTE[0], alpha=0.12, lw=0,
+                        step=None, label=L["band"])
+    se = t["se"].to_numpy(dtype=float)
+    ref = ~(np.isfinite(se) & (se > 1e-10))
+    if ref.any():
+        r = t[ref]
+        ax.plot(r["event_time"], r["att"], "o", mfc="white", mec="black", ms=5, label=L["ref"])
+        t = t[~ref]
     pre = t["event_time"] < 0
     for mask, color, label in ((pre, style.PALETTE[5], L["pre"]), (~pre, style.PALETTE[0], L["post"])):
         part = t[mask]
@@ -139,28 +154,34 @@ def plot_event_study(agg: Aggregate, *, title: str, ylabel: str, caption: str | 
 def effect_table(panels: dict, outcomes: dict, *, truth: dict | None = None, unit: str = "unit_code",
                  time: str = "period", first_treated: str = "first_treated", n_boot: int = 9999) -> pd.DataFrame:
     """One row per investment and outcome: the Callaway-Sant'Anna overall effect (default
-    pooled-t interval), the TWFE coefficient (wild cluster bootstrap interval) and, when
+    interval, minimum detectable effect ``cs_mde``, ``cs_p_holm`` Holm-adjusted within each
+    investment's outcomes, ``cs_distinguishable``: statistically distinguishable from zero
+    after that adjustment), the TWFE coefficient (wild cluster bootstrap interval) and, when
     ``truth`` is given (demo data: ``{investment: {outcome: planted}}``), the planted effect
     and whether each interval contains it. ``panels`` maps an investment to its
     :func:`paranalysis.treatment.treatment_panel`; ``outcomes`` maps outcome columns to
     labels."""
+    from paranalysis.models.multiple import adjust_by_family
+
     rows = []
     for inv, panel in panels.items():
         for col, label in outcomes.items():
             cs = staggered_did(panel, outcome=col, unit=unit, time=time, first_treated=first_treated).aggregate("simple")
             fe = panel_fe(panel, f"{col} ~ treated", unit=unit, time=time, n_boot=n_boot)
             row = {"investment": inv, "outcome": label, "cs_att": cs.att, "cs_ci_low": cs.ci_low,
-                   "cs_ci_high": cs.ci_high, "cs_p": cs.p_value, "twfe": fe.coef[0], "twfe_ci_low": fe.ci_low[0],
-                   "twfe_ci_high": fe.ci_high[0]}
+                   "cs_ci_high": cs.ci_high, "cs_p": cs.p_value, "cs_mde": cs.mde, "twfe": fe.coef[0],
+                   "twfe_ci_low": fe.ci_low[0], "twfe_ci_high": fe.ci_high[0]}
             if truth is not None:
                 t = truth.get(inv, {}).get(col, np.nan)
                 row.update({"planted": t, "cs_covers": bool(cs.ci_low <= t <= cs.ci_high),
                             "twfe_covers": bool(fe.ci_low[0] <= t <= fe.ci_high[0])})
             rows.append(row)
-    return pd.DataFrame(rows)
+    out = adjust_by_family(pd.DataFrame(rows), "investment", p="cs_p", out="cs_p_holm")
+    out["cs_distinguishable"] = out["cs_p_holm"] <= 0.05
+    return out
 
 
-def truth_coverage(panels: dict, truth: dict, *, inferences=("pooled_t", "analytic"),
+def truth_coverage(panels: dict, truth: dict, *, inferences=("hetero_t", "pooled_t", "analytic"),
                    kinds=("simple", "dynamic", "group", "calendar"), unit: str = "unit_code",
                    time: str = "period", first_treated: str = "first_treated") -> pd.DataFrame:
     """How many 95 % intervals contain the planted effect, per inference method, over every
@@ -199,3 +220,56 @@ def plot_leave_one_out(loo: pd.DataFrame, *, full: float, title: str, ylabel: st
     ax.set_xticklabels(d["name"], rotation=60, ha="right", fontsize=8)
     xl = "Đơn vị bị bỏ ra" if lang == "vi" else "Unit left out"
     return style.finish(fig, title=title, caption=caption, xlabel=xl, ylabel=ylabel, ax=ax)
+
+
+def effect_checks(panel: pd.DataFrame, outcome: str, *, unit: str = "unit_code", time: str = "period",
+                  first_treated: str = "first_treated", kind: str = "simple", leads: int = 4,
+                  unit_variance: str | None = None, n_perm: int = 999, seed: int = 0) -> dict:
+    """Everything a reader needs beside one overall effect, as one record:
+
+    - the default estimate (``staggered_did``, never-treated comparison, universal base,
+      ``hetero_t``) with its interval, p-value, degrees of freedom and minimum detectable
+      effect (``mde``: the true effect found with 80 % power);
+    - ``p_randomization``: randomisation inference (adoption dates re-assigned);
+    - the pre-trend test (``pretrend_p``, ``pretrend_detectable``: the differential trend
+      per quarter it would detect with 80 % power);
+    - ``breakdown_slope``: the differential trend per quarter that would overturn the
+      conclusion (:meth:`StaggeredDiD.sensitivity`);
+    - ``nyt_*``: the same estimate with not-yet-treated comparison units;
+    - ``loo_min``, ``loo_max``, ``loo_sign_stable`` and ``loo_significance_stable``: leave
+      one unit out;
+    - ``cohort_weights``: the share of the estimate each adoption cohort carries;
+    - ``notes``: small-cohort warnings and data notes."""
+    common = dict(outcome=outcome, unit=unit, time=time, first_treated=first_treated, unit_variance=unit_variance)
+    res = staggered_did(panel, **common)
+    agg = res.aggregate(kind)
+    pt = res.pretrend_test(leads=leads, seed=seed)
+    sens = res.sensitivity(leads=leads)
+    rec = {"estimate": agg.att, "se": agg.se, "ci_low": agg.ci_low, "ci_high": agg.ci_high, "p_value": agg.p_value,
+           "df": agg.df, "mde": agg.mde, "n_units": res.n_units,
+           "n_treated": int(res.cohorts.loc[res.cohorts["first_treated"].notna(), "n_units"].sum()),
+           "p_randomization": res.randomization_p(kind, n_perm=n_perm, seed=seed),
+           "pretrend_p": pt.p_value, "pretrend_detectable": pt.detectable_trend, "pretrend_note": pt.note,
+           "breakdown_slope": sens["breakdown_slope"], "breakdown_m": sens["breakdown_m"],
+           "cohort_weights": agg.cohort_weights, "notes": list(res.notes)}
+    try:
+        nyt = staggered_did(panel, control_group="not_yet_treated", **common).aggregate(kind)
+        rec.update(nyt_estimate=nyt.att, nyt_ci_low=nyt.ci_low, nyt_ci_high=nyt.ci_high, nyt_p=nyt.p_value)
+    except ValueError as exc:
+        rec.update(nyt_estimate=np.nan, nyt_ci_low=np.nan, nyt_ci_high=np.nan, nyt_p=np.nan)
+        rec["notes"].append(f"not-yet-treated comparison not possible: {exc}")
+    ests, sig = [], []
+    for u in res._unit_ids:
+        try:
+            a = res.without_unit(u).aggregate(kind)
+        except ValueError:
+            continue
+        ests.append(a.att)
+        sig.append(a.ci_low > 0 or a.ci_high < 0)
+    significant = agg.ci_low > 0 or agg.ci_high < 0
+    ests = np.array(ests, float)
+    rec.update(loo_min=float(np.nanmin(ests)) if len(ests) else np.nan,
+               loo_max=float(np.nanmax(ests)) if len(ests) else np.nan,
+               loo_sign_stable=bool(len(ests) and (np.all(ests > 0) or np.all(ests < 0))),
+               loo_significance_stable=bool(len(sig) and all(s == significant for s in sig)))
+    return rec

@@ -34,7 +34,7 @@ from scipy import stats
 
 from paranalysis.errors import DataError, Problem
 
-INFERENCE_METHODS = ("pooled_t", "analytic")
+INFERENCE_METHODS = ("hetero_t", "pooled_t", "analytic")
 KINDS = ("simple", "dynamic", "group", "calendar")
 
 
@@ -63,7 +63,7 @@ class _TimeAxis:
 
     def to_int(self, s: pd.Series) -> np.ndarray:
         if self.kind == "period":
-            return np.array([p.ordinal for p in s], dtype=float)
+            return np.asarray(s.array.asi8, dtype=float)
         return pd.to_numeric(s).to_numpy(dtype=float)
 
     def first_treated_to_int(self, s: pd.Series, column: str) -> np.ndarray:
@@ -96,7 +96,37 @@ class _TimeAxis:
         return int(x) if float(x).is_integer() else x
 
     def labels(self, xs) -> list:
+        xs = list(xs)
+        if self.kind == "period" and xs and all(x is not None and np.isfinite(x) for x in xs):
+            return pd.PeriodIndex.from_ordinals(np.asarray(xs, dtype=np.int64), freq=self.freq)  # no boxing
         return [self.label(x) for x in xs]
+
+
+def _mde(se, df, alpha=0.05, power=0.8):
+    """Minimum detectable effect: the true effect a two-sided test at ``alpha`` would
+    detect with probability ``power`` given the standard error (t with ``df``, or normal)."""
+    se = np.asarray(se, float)
+    if df is None:
+        return (stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)) * se
+    df = np.asarray(df, float)
+    return (stats.t.ppf(1 - alpha / 2, df) + stats.t.ppf(power, df)) * se
+
+
+def _sup_t_critical(cov: np.ndarray, df: float | None, alpha: float = 0.05, draws: int = 10000, seed: int = 0):
+    """Critical value c such that all |estimate_e - truth_e| <= c se_e hold together with
+    probability 1 - alpha (simultaneous "sup-t" band), by simulating the joint (t or
+    normal) distribution of the estimates with covariance ``cov``."""
+    if cov.size == 0:
+        return math.nan
+    sd = np.sqrt(np.diag(cov))
+    corr = cov / np.outer(sd, sd)
+    w, v = np.linalg.eigh(corr)
+    L = v * np.sqrt(np.clip(w, 0, None))
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((draws, len(sd))) @ L.T
+    if df is not None and np.isfinite(df):
+        z = z / np.sqrt(rng.chisquare(df, draws) / df)[:, None]
+    return float(np.quantile(np.abs(z).max(axis=1), 1 - alpha))
 
 
 # --------------------------------------------------------------------------------------
@@ -145,10 +175,25 @@ class PretrendTest:
     p_value: float
     distribution: str
     cells: pd.DataFrame
+    note: str = ""
+    detectable_trend: float = math.nan
+
+    @property
+    def computable(self) -> bool:
+        return bool(np.isfinite(self.p_value))
 
     def summary(self) -> str:
-        d = f"{self.distribution}({self.df1:g}" + (f", {self.df2:g})" if self.df2 is not None else ")")
-        return f"pre-trend test: {d} = {self.statistic:.4g}, p = {self.p_value:.3g} ({len(self.cells)} pre-period effects)"
+        if not self.computable:
+            return f"pre-trend test {self.note}"
+        if self.distribution == "sign_flip":
+            d = f"Wald statistic ({self.df1:g} effects, {self.note})"
+        else:
+            d = f"{self.distribution}({self.df1:g}" + (f", {self.df2:g})" if self.df2 is not None else ")")
+        out = f"pre-trend test: {d} = {self.statistic:.4g}, p = {self.p_value:.3g} ({len(self.cells)} pre-period effects)"
+        if np.isfinite(self.detectable_trend):
+            out += (f"; it would detect (80 % power) a differential trend of about {self.detectable_trend:.3g} "
+                    "per period")
+        return out
 
     def __repr__(self) -> str:  # pragma: no cover
         return self.summary()
@@ -176,7 +221,21 @@ class StaggeredDiD:
     _t: np.ndarray = field(default=None, repr=False)
     _inf: np.ndarray = field(default=None, repr=False)  # n x cells influence functions (R scale)
     _W: np.ndarray = field(default=None, repr=False)  # cells x cohorts x T linear weights
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def _W0(self) -> np.ndarray:
+        if "W0" not in self._cache:
+            self._cache["W0"] = np.nan_to_num(self._W)
+        return self._cache["W0"]
     _cohort_n: np.ndarray = field(default=None, repr=False)
+    _cohort_vals: np.ndarray = field(default=None, repr=False)
+    _cohort_S: np.ndarray = field(default=None, repr=False)  # per-cohort sum of unit variance scales
+    _unit_scale: np.ndarray = field(default=None, repr=False)
+    _scale_df: np.ndarray = field(default=None, repr=False)
+    _Y: np.ndarray = field(default=None, repr=False)
+    _cohort_idx: np.ndarray = field(default=None, repr=False)
+    _unit_ids: np.ndarray = field(default=None, repr=False)
     _Sigma: np.ndarray | None = field(default=None, repr=False)
     _df: float | None = field(default=None, repr=False)
     _unit_g: np.ndarray = field(default=None, repr=False)
@@ -186,8 +245,9 @@ class StaggeredDiD:
     _min_e: float = field(default=-math.inf, repr=False)
 
     # ---------------------------------------------------------------- inference helpers
-    def _interval(self, est, se_pooled, se_analytic):
-        """(se, ci_low, ci_high, p) for the result's inference method."""
+    def _interval(self, est, se_pooled, se_analytic, df=None):
+        """(se, ci_low, ci_high, p) for the result's inference method (``df``: per-estimate
+        degrees of freedom for ``hetero_t``)."""
         est = np.asarray(est, float)
         if self.inference == "analytic":
             se = np.asarray(se_analytic, float)
@@ -196,24 +256,51 @@ class StaggeredDiD:
                 p = 2 * stats.norm.sf(np.abs(est / se))
         else:
             se = np.asarray(se_pooled, float)
-            crit = stats.t.ppf(1 - self.alpha / 2, self._df)
+            d = self._df if df is None else np.asarray(df, float)
+            crit = stats.t.ppf(1 - self.alpha / 2, d)
             with np.errstate(divide="ignore", invalid="ignore"):
-                p = 2 * stats.t.sf(np.abs(est / se), self._df)
+                p = 2 * stats.t.sf(np.abs(est / se), d)
         return se, est - crit * se, est + crit * se, p
 
-    def _pooled_se(self, weights_cells: np.ndarray) -> np.ndarray:
+    def _row_df(self, weights_cells: np.ndarray) -> np.ndarray:
+        """Degrees of freedom per linear combination of cells. ``pooled_t``: n_units -
+        n_cohorts. ``hetero_t``: Satterthwaite-type, combining the precision of the pooled
+        covariance (n_units - n_cohorts, discounted for unequal unit scales) with that of the
+        unit scales each estimate leans on (a one-unit cohort's scale rests on its own few
+        pre-adoption quarters)."""
+        k = self._W0.shape[0] if weights_cells is None else weights_cells.shape[0]
+        if self.inference != "hetero_t" or self._Sigma is None:
+            return np.full(k, np.nan if self._df is None else self._df)
+        Wc = self._W0 if weights_cells is None else np.tensordot(weights_cells, self._W0, axes=(1, 0))  # a x K x T
+        q = np.einsum("akt,ts,aks->ak", Wc, self._Sigma, Wc, optimize=True)  # a x K
+        c = q * self._cohort_S[None, :]
+        V = c.sum(axis=1)
+        s2, m = self._unit_scale, self._scale_df
+        K = len(self._cohort_S)
+        # relative variance of each cohort's scale sum S_k
+        rv = np.zeros(K)
+        for kk in range(K):
+            sel = self._cohort_idx == kk
+            if self._cohort_S[kk] > 0:
+                rv[kk] = np.sum((s2[sel] / self._cohort_S[kk]) ** 2 * 2.0 / m[sel])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            relvar = 2.0 / self._df + (c ** 2 @ rv) / V ** 2
+            d = 2.0 / relvar
+        return np.where(np.isfinite(d), np.maximum(d, 1.0), self._df)
+
+    def _pooled_se(self, weights_cells: np.ndarray | None) -> np.ndarray:
         """se under the pooled covariance for linear combinations of cells (rows of
-        ``weights_cells``, shape k x cells)."""
+        ``weights_cells``, shape k x cells; None = every cell on its own)."""
         if self._Sigma is None:
-            return np.full(weights_cells.shape[0], np.nan)
-        Wc = np.tensordot(weights_cells, np.nan_to_num(self._W), axes=(1, 0))  # k x K x T
-        # var = sum_k n_k w_k' Sigma w_k
-        v = np.einsum("akt,ts,aks->a", Wc, self._Sigma, Wc * self._cohort_n[None, :, None])
+            return np.full(self._W.shape[0] if weights_cells is None else weights_cells.shape[0], np.nan)
+        Wc = self._W0 if weights_cells is None else np.tensordot(weights_cells, self._W0, axes=(1, 0))  # k x K x T
+        # var = sum_k S_k w_k' Sigma w_k (S_k = n_k for pooled_t; sum of unit scales for hetero_t)
+        v = np.einsum("akt,ts,aks->a", Wc, self._Sigma, Wc * self._cohort_S[None, :, None], optimize=True)
         return np.sqrt(np.maximum(v, 0.0))
 
     def _pooled_cov(self, weights_cells: np.ndarray) -> np.ndarray:
-        Wc = np.tensordot(weights_cells, np.nan_to_num(self._W), axes=(1, 0))
-        return np.einsum("akt,ts,bks->ab", Wc, self._Sigma, Wc * self._cohort_n[None, :, None])
+        Wc = np.tensordot(weights_cells, self._W0, axes=(1, 0))
+        return np.einsum("akt,ts,bks->ab", Wc, self._Sigma, Wc * self._cohort_S[None, :, None], optimize=True)
 
     def _analytic_se(self, inf: np.ndarray) -> np.ndarray:
         """R did's getSE: sqrt(mean(IF^2) / n) for each column."""
@@ -251,6 +338,12 @@ class StaggeredDiD:
             raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
         min_e = self._min_e if min_e is None else min_e
         max_e = self._max_e if max_e is None else max_e
+        key = ("agg", kind, min_e, max_e)
+        if key not in self._cache:
+            self._cache[key] = self._aggregate(kind, min_e, max_e)
+        return self._cache[key]
+
+    def _aggregate(self, kind: str, min_e: float, max_e: float) -> Aggregate:
         ok = np.isfinite(self._att)
         g, t, att = self._g, self._t, self._att
         n = self._inf.shape[0]
@@ -326,14 +419,16 @@ class StaggeredDiD:
         est, inf, row = overall
         se_a = float(self._analytic_se(inf[:, None])[0])
         se_p = float(self._pooled_se(row[None, :])[0])
-        se, lo, hi, p = self._interval([est], [se_p], [se_a])
+        df_o = self._row_df(row[None, :])
+        se, lo, hi, p = self._interval([est], [se_p], [se_a], df_o)
         if kind == "simple":
             table = pd.DataFrame({"att": [est], "se": se, "ci_low": lo, "ci_high": hi, "p_value": p,
                                   "se_analytic": [se_a]})
         else:
             se_a_t = self._analytic_se(infs)
             se_p_t = self._pooled_se(wrows)
-            se_t, lo_t, hi_t, p_t = self._interval(rows, se_p_t, se_a_t)
+            df_t = self._row_df(wrows)
+            se_t, lo_t, hi_t, p_t = self._interval(rows, se_p_t, se_a_t, df_t)
             key = {"dynamic": "event_time", "group": "group", "calendar": "time"}[kind]
             keys = [int(k) for k in table_keys] if kind == "dynamic" else self._axis.labels(table_keys)
             table = pd.DataFrame({key: keys, "att": rows, "se": se_t, "ci_low": lo_t, "ci_high": hi_t,
@@ -341,15 +436,68 @@ class StaggeredDiD:
             # R replaces (numerically) zero standard errors by NA
             tiny = np.sqrt(np.finfo(float).eps) * 10
             table.loc[table["se_analytic"] <= tiny, "se_analytic"] = np.nan
+            if self.inference != "analytic":
+                table["df"] = df_t
+            table["mde"] = _mde(se_t, None if self.inference == "analytic" else df_t, self.alpha)
+            if kind == "group":
+                table["n_units"] = [int(self._cohort_n[np.searchsorted(self._cohort_vals, gg)]) for gg in table_keys]
+            if kind == "dynamic":
+                ok_se = np.isfinite(se_t) & (se_t > tiny)
+                cov = (self._pooled_cov(wrows[ok_se]) if self.inference != "analytic"
+                       else infs[:, ok_se].T @ infs[:, ok_se] / infs.shape[0] ** 2)
+                dfs = None if self.inference == "analytic" else float(np.nanmin(df_t[ok_se])) if ok_se.any() else None
+                crit = _sup_t_critical(cov, dfs, self.alpha)
+                table["cb_low"] = np.where(ok_se, rows - crit * se_t, np.nan)
+                table["cb_high"] = np.where(ok_se, rows + crit * se_t, np.nan)
+                table.attrs["sup_t_critical"] = crit
         agg = Aggregate(kind=kind, att=est, se=float(se[0]), ci_low=float(lo[0]), ci_high=float(hi[0]),
-                        p_value=float(p[0]), table=table, inference=self.inference_text, df=self._df, alpha=self.alpha)
+                        p_value=float(p[0]), table=table, inference=self.inference_text,
+                        df=None if self.inference == "analytic" else float(df_o[0]), alpha=self.alpha)
+        agg.mde = float(_mde(se, None if self.inference == "analytic" else df_o, self.alpha)[0])
         agg._row = row  # linear weights on the cells (for joint tests)
         agg._rows = wrows if kind != "simple" else row[None, :]
         agg._infs = infs if kind != "simple" else inf[:, None]
+        # the weight each adoption cohort carries in the overall estimate
+        cw = pd.Series(row, index=self._g).groupby(level=0).sum()
+        cw = cw[cw.abs() > 1e-12]
+        agg.cohort_weights = pd.DataFrame({"group": self._axis.labels(cw.index.to_numpy()),
+                                           "n_units": [int(self._cohort_n[np.searchsorted(self._cohort_vals, x)])
+                                                       for x in cw.index],
+                                           "weight": cw.to_numpy()})
+        agg._parent = self
         return agg
+
+    def without_unit(self, unit_id) -> "StaggeredDiD":
+        """The same model re-estimated without one unit (for leave-one-out checks)."""
+        keep = self._unit_ids != unit_id
+        a = dict(self._fit_args)
+        Vobs = a.pop("Vobs")
+        return _fit(self._Y[keep], self._unit_g[keep], a.pop("tlist"), a.pop("axis"), a.pop("notes"),
+                    None if Vobs is None else Vobs[keep], self._unit_ids[keep], **a)
+
+    def randomization_p(self, kind: str = "simple", *, n_perm: int = 999, seed: int = 0) -> float:
+        """Second opinion on the overall ``kind`` effect: the share of re-assignments of the
+        adoption dates to units (cohort sizes kept; ``n_perm`` random ones, seeded) whose
+        estimate is at least as far from zero as the real one. Exact under the sharp null
+        of no effect in any unit and quarter with exchangeable units; it does not use the
+        standard errors at all."""
+        agg = self.aggregate(kind)
+        B = np.tensordot(agg._row, self._W0, axes=(0, 0))  # K x T, weight per unit in cohort k
+        Y = self._Y
+        rng = np.random.default_rng(seed)
+        idx = self._cohort_idx
+        obs = float(np.sum(B[idx] * Y))
+        perms = np.array([rng.permutation(idx) for _ in range(n_perm)])
+        vals = np.einsum("bit,it->b", B[perms], Y)
+        return float((1 + np.sum(np.abs(vals) >= abs(obs) - 1e-12)) / (n_perm + 1))
 
     @property
     def inference_text(self) -> str:
+        if self.inference == "hetero_t":
+            return ("unit-specific variances (each unit's noise scale from its own pre-adoption quarters"
+                    + (" or the sampling variances given" if np.isinf(self._scale_df).all() else "")
+                    + "; one error correlation over time pooled within cohorts), t distribution with "
+                    "Satterthwaite-type degrees of freedom")
         if self.inference == "analytic":
             return ("analytic influence-function standard errors clustered by unit (as R did, bstrap=FALSE), "
                     "normal critical values; too optimistic with few units")
@@ -358,40 +506,184 @@ class StaggeredDiD:
                 f"({self.n_units} units - {len(self.cohorts)} cohorts)")
 
     # ---------------------------------------------------------------- pre-trend test
-    def pretrend_test(self, *, leads: int | None = 4, method: str | None = None) -> PretrendTest:
-        """Joint test that pre-adoption effects are zero.
+    def _untreated_mask(self) -> np.ndarray:
+        G = self._unit_g
+        return (G[:, None] == 0) | (self._tlist[None, :] < G[:, None])
 
-        With ``method="analytic"`` (R ``did``'s Wald pre-test): all pre-period ATT(g, t),
-        chi-squared with the analytic influence-function covariance (``leads`` ignored).
-        Default (pooled inference): the event-study effects for the ``leads`` periods before
-        adoption (event times -leads .. -1), Hotelling's T^2 as an F test with the pooled
-        covariance."""
-        method = method or self.inference
+    def _time_effects_untreated(self) -> np.ndarray:
+        """Quarter effects of a two-way fixed-effects fit on the untreated unit-quarters
+        (what parallel trends says the untreated outcomes share)."""
+        U = self._untreated_mask()
+        Y = np.where(U, self._Y, np.nan)
+        lam = np.zeros(Y.shape[1])
+        for _ in range(50):
+            a = np.nanmean(Y - lam[None, :], axis=1)
+            lam_new = np.nanmean(Y - a[:, None], axis=0)
+            lam_new = np.where(np.isfinite(lam_new), lam_new, 0.0)
+            if np.allclose(lam_new, lam, atol=1e-12):
+                break
+            lam = lam_new
+        return lam
+
+    def pretrend_test(self, *, leads: int | None = 4, method: str | None = None, n_flips: int = 9999,
+                      seed: int = 0) -> PretrendTest:
+        """Joint test that the pre-adoption event-study effects are zero (no differential
+        trend before adoption).
+
+        ``method``:
+
+        - ``"sign_flip"`` (default unless ``inference="analytic"``): the ``leads``
+          estimated pre-period effects closest to adoption (the reference quarter of the
+          universal base excluded), a Wald statistic with a unit-level (heteroskedasticity-
+          robust) covariance, and its randomisation distribution from flipping the sign of
+          each unit's contribution (all 2^(n-1) flips up to 15 units, else ``n_flips``
+          seeded draws). Exact when units' errors are independent and symmetric, whatever
+          their variances; simulated size in docs/models.md.
+        - ``"hotelling"``: Hotelling's T^2 with the pooled covariance as F(q, df - q + 1)
+          (the previous default; far too conservative with AR(1) errors and few units).
+        - ``"analytic"``: R ``did``'s Wald pre-test on all pre-period ATT(g, t) with the
+          influence-function covariance (``leads`` ignored); "not computable" (an
+          explained result, not an error) when there are more pre-period cells than units.
+
+        ``detectable_trend`` in the result: the differential linear trend per period in the
+        adopting units that the test would detect with about 80 % power."""
+        method = method or ("analytic" if self.inference == "analytic" else "sign_flip")
+        if method not in ("sign_flip", "hotelling", "analytic"):
+            raise ValueError("method must be 'sign_flip', 'hotelling' or 'analytic'")
+        tiny = np.sqrt(np.finfo(float).eps) * 10
         if method == "analytic":
             pre = np.where(np.isfinite(self._att) & (self._g > self._t))[0]
             n = self._inf.shape[0]
             V = self._inf.T @ self._inf / n
             se = np.sqrt(np.diag(V) / n)
-            pre = pre[se[pre] > np.sqrt(np.finfo(float).eps) * 10]
+            pre = pre[se[pre] > tiny]
             a = self._att[pre]
             Vp = V[np.ix_(pre, pre)]
-            W = float(n * a @ np.linalg.solve(Vp, a))
             q = len(pre)
             cells = self.att_gt.iloc[pre][["group", "time", "att", "se_analytic"]].reset_index(drop=True)
+            rank = np.linalg.matrix_rank(Vp) if q else 0
+            if q == 0 or rank < q:
+                why = (f"not computable: {q} pre-period effects but their covariance has rank {rank} "
+                       f"(at most {n} units - 1); use method='sign_flip' or fewer periods")
+                return PretrendTest(math.nan, q, None, math.nan, "not computable", cells, note=why)
+            W = float(n * a @ np.linalg.solve(Vp, a))
             return PretrendTest(W, q, None, float(stats.chi2.sf(W, q)), "chi2", cells)
         dyn = self.aggregate("dynamic")
         e = dyn.table["event_time"].to_numpy()
-        sel = (e < 0) if leads is None else ((e < 0) & (e >= -leads))
-        a = dyn.table["att"].to_numpy()[sel]
-        C = self._pooled_cov(dyn._rows[sel])
+        has_se = np.isfinite(dyn.table["se"].to_numpy()) & (dyn.table["se"].to_numpy() > tiny)
+        cand = np.where((e < 0) & has_se)[0]
+        cand = cand[np.argsort(-e[cand])]  # closest to adoption first
+        sel_idx = np.sort(cand if leads is None else cand[:leads])
+        sel = np.zeros(len(e), bool)
+        sel[sel_idx] = True
         q = int(sel.sum())
-        df = self._df
-        if q == 0 or df is None or df - q + 1 <= 0:
-            raise ValueError(f"cannot test {q} pre-period effects with {df} degrees of freedom; use fewer leads")
-        T2 = float(a @ np.linalg.solve(C, a))
-        F = (df - q + 1) / (df * q) * T2
         cells = dyn.table.loc[sel, ["event_time", "att", "se"]].reset_index(drop=True)
-        return PretrendTest(F, q, df - q + 1, float(stats.f.sf(F, q, df - q + 1)), "F", cells)
+        if q == 0:
+            return PretrendTest(math.nan, 0, None, math.nan, "not computable", cells,
+                                note="not computable: no pre-adoption effects can be estimated")
+        a = dyn.table["att"].to_numpy()[sel]
+        rows = dyn._rows[sel]
+        if method == "hotelling":
+            C = self._pooled_cov(rows)
+            df = float(self.n_units - len(self.cohorts))
+            if self._Sigma is None or df - q + 1 <= 0:
+                return PretrendTest(math.nan, q, None, math.nan, "not computable", cells,
+                                    note=f"not computable: {q} pre-period effects with {df} degrees of freedom")
+            T2 = float(a @ np.linalg.solve(C, a))
+            F = (df - q + 1) / (df * q) * T2
+            return PretrendTest(F, q, df - q + 1, float(stats.f.sf(F, q, df - q + 1)), "F", cells,
+                                detectable_trend=self._detectable_trend(rows, C, q))
+        # sign-flip randomisation test on unit contributions
+        H = np.tensordot(rows, self._W0, axes=(1, 0))  # q x K x T (weight per unit of cohort k)
+        lam = self._time_effects_untreated()
+        Yc = np.where(self._untreated_mask(), self._Y - lam[None, :], 0.0)
+        # cells of the pre-period effects only touch untreated unit-quarters
+        Uc = np.einsum("qit,it->iq", H[:, self._cohort_idx, :], Yc)  # n x q
+        M = Uc.T @ Uc
+        Minv = np.linalg.pinv(M)
+        a_obs = Uc.sum(axis=0)
+        stat = float(a_obs @ Minv @ a_obs)
+        n = Uc.shape[0]
+        if n <= 15:
+            import itertools
+            flips = np.array([(1,) + c for c in itertools.product((1, -1), repeat=n - 1)], dtype=float)
+            kind = f"sign-flip randomisation, all {len(flips)} flips"
+        else:
+            rng = np.random.default_rng(seed)
+            flips = rng.choice((-1.0, 1.0), size=(n_flips, n))
+            flips[0] = 1.0
+            kind = f"sign-flip randomisation, {n_flips} seeded flips"
+        Z = flips @ Uc
+        stats_b = np.einsum("bq,qr,br->b", Z, Minv, Z)
+        p = float(np.mean(stats_b >= stat - 1e-9 * max(1.0, abs(stat))))
+        return PretrendTest(stat, q, None, p, "sign_flip", cells, note=kind,
+                            detectable_trend=self._detectable_trend(rows, M, q))
+
+    def _detectable_trend(self, rows: np.ndarray, C: np.ndarray, q: int, power: float = 0.8) -> float:
+        """Slope (outcome units per period) of a linear trend in the adopting units,
+        relative to the comparison units, that a chi-squared test of the pre-period effects
+        with covariance ``C`` detects with probability ``power`` at 5 %."""
+        H = np.tensordot(rows, self._W0, axes=(1, 0))
+        tvec = np.arange(self._Y.shape[1], dtype=float)
+        treated = self._unit_g > 0
+        h = np.einsum("qit,t->q", H[:, self._cohort_idx[treated], :], tvec)
+        info = float(h @ np.linalg.pinv(C) @ h)
+        if not info > 0:
+            return math.nan
+        crit = stats.chi2.ppf(0.95, q)
+        from scipy.optimize import brentq
+        lam = brentq(lambda L: stats.ncx2.sf(crit, q, L) - power, 1e-6, 1e4)
+        return float(math.sqrt(lam / info))
+
+    def sensitivity(self, *, max_e: int | None = None, leads: int = 4, m_values=(0.5, 1.0, 2.0)) -> dict:
+        """How large a violation of parallel trends would overturn the average post-adoption
+        effect (event times 0..``max_e``), in the spirit of Rambachan and Roth (2023):
+
+        - ``breakdown_slope``: the smallest linear differential trend per period (outcome
+          units), continuing from the reference quarter, that would move the interval to
+          include zero (smoothness bound Delta^SD with M = 0 around a linear trend);
+        - ``breakdown_m``: relative magnitudes Delta^RM: post-adoption violations whose
+          quarter-to-quarter changes are at most M times the largest change seen between
+          consecutive pre-adoption effects (the ``leads`` closest to adoption); the smallest M
+          that includes zero;
+        - ``bounds``: for each M in ``m_values``, the widened interval (estimate +- worst bias
+          +- the usual critical value times se: conservative, simpler than RR's optimal ones).
+
+        Plug-in: the pre-period changes are taken as measured (their noise is ignored)."""
+        dyn = self.aggregate("dynamic")
+        t = dyn.table
+        tiny = np.sqrt(np.finfo(float).eps) * 10
+        post = t["event_time"] >= 0
+        if max_e is not None:
+            post &= t["event_time"] <= max_e
+        rows = dyn._rows[post.to_numpy()]
+        w = np.full(int(post.sum()), 1.0 / max(int(post.sum()), 1))
+        est = float(w @ t.loc[post, "att"].to_numpy())
+        row = w @ rows
+        se = float(self._pooled_se(row[None, :])[0]) if self.inference != "analytic" else float(
+            self._analytic_se((dyn._infs[:, post.to_numpy()] @ w)[:, None])[0])
+        df = None if self.inference == "analytic" else float(self._row_df(row[None, :])[0])
+        crit = stats.norm.ppf(1 - self.alpha / 2) if df is None else stats.t.ppf(1 - self.alpha / 2, df)
+        ev = t.loc[post, "event_time"].to_numpy()
+        # bias of the average under a unit-slope trend from the reference quarter (e = -1)
+        ref = -1 if self.base_period == "universal" else -1
+        slope_bias = float(np.mean(ev - ref))
+        pre = t[(t["event_time"] < 0) & (t["se"] > tiny)].sort_values("event_time").tail(leads)
+        pre_path = np.r_[pre["att"].to_numpy(), 0.0] if len(pre) else np.array([0.0])
+        dmax = float(np.max(np.abs(np.diff(pre_path)))) if len(pre_path) > 1 else math.nan
+        margin = abs(est) - crit * se
+        out = {"estimate": est, "se": se, "ci_low": est - crit * se, "ci_high": est + crit * se,
+               "breakdown_slope": max(margin, 0.0) / slope_bias if slope_bias > 0 else math.nan,
+               "max_pre_change": dmax, "bounds": []}
+        if np.isfinite(dmax) and dmax > 0:
+            out["breakdown_m"] = max(margin, 0.0) / (dmax * slope_bias)
+            for M in m_values:
+                bias = M * dmax * slope_bias
+                out["bounds"].append({"m": M, "ci_low": est - bias - crit * se, "ci_high": est + bias + crit * se})
+        else:
+            out["breakdown_m"] = math.nan
+        out["bounds"] = pd.DataFrame(out["bounds"], columns=["m", "ci_low", "ci_high"])
+        return out
 
     def summary(self) -> str:
         s = self.aggregate("simple")
@@ -407,9 +699,9 @@ class StaggeredDiD:
 
 
 def staggered_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, first_treated: str,
-                  control_group: str = "never_treated", base_period: str = "varying", anticipation: int = 0,
-                  inference: str = "pooled_t", alpha: float = 0.05, min_e: float = -math.inf,
-                  max_e: float = math.inf) -> StaggeredDiD:
+                  control_group: str = "never_treated", base_period: str = "universal", anticipation: int = 0,
+                  inference: str = "hetero_t", alpha: float = 0.05, min_e: float = -math.inf,
+                  max_e: float = math.inf, unit_variance: str | None = None) -> StaggeredDiD:
     """Callaway-Sant'Anna group-time average treatment effects on the treated.
 
     ``data`` is a long panel (one row per unit and period). ``first_treated`` holds each
@@ -417,19 +709,27 @@ def staggered_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, fir
     a year when it is yearly); 0 or missing means never treated. Units already treated in
     the first period are dropped; units missing any period (or the outcome) are dropped to
     balance the panel (both listed in ``.notes``). ``control_group`` is ``never_treated``
-    or ``not_yet_treated``. ``inference``: ``pooled_t`` (default, honest with ~20 units) or
-    ``analytic`` (R ``did``)."""
+    or ``not_yet_treated``. ``base_period``: ``universal`` (default: every effect, before and
+    after adoption, is measured against the last quarter before adoption, so a steady
+    differential trend shows as a sloping line of pre-period dots) or ``varying`` (R ``did``'s
+    default: each pre-period effect is a one-quarter change). ``inference``: ``hetero_t``
+    (default: unit-specific variance scales, Satterthwaite-type degrees of freedom),
+    ``pooled_t`` (one covariance for every unit, df = units - cohorts) or ``analytic`` (R
+    ``did``). ``unit_variance``: optional column of each observation's sampling variance
+    (e.g. :func:`binomial_variance` of a rate and its count); it then sets the relative
+    noise of the units instead of their pre-adoption residuals."""
     if control_group not in ("never_treated", "not_yet_treated"):
         raise ValueError("control_group must be 'never_treated' or 'not_yet_treated'")
     if base_period not in ("varying", "universal"):
         raise ValueError("base_period must be 'varying' or 'universal'")
     if inference not in INFERENCE_METHODS:
         raise ValueError(f"inference must be one of {INFERENCE_METHODS}")
-    missing = [c for c in (outcome, unit, time, first_treated) if c not in data.columns]
+    missing = [c for c in (outcome, unit, time, first_treated) + ((unit_variance,) if unit_variance else ())
+               if c not in data.columns]
     if missing:
         raise DataError([Problem(column=c, expected="a column of the panel") for c in missing])
     notes: list[str] = []
-    df = data[[unit, time, first_treated, outcome]].copy()
+    df = data[[unit, time, first_treated, outcome] + ([unit_variance] if unit_variance else [])].copy()
     axis = _TimeAxis(df[time])
     df["_t"] = axis.to_int(df[time])
     df["_g"] = axis.first_treated_to_int(df[first_treated], first_treated)
@@ -471,7 +771,23 @@ def staggered_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, fir
     wide = df.pivot(index=unit, columns="_t", values="_y").sort_index()
     wide = wide.reindex(columns=tlist)
     Y = wide.to_numpy(dtype=float)
+    Vobs = None
+    if unit_variance:
+        Vobs = (df.assign(_v=pd.to_numeric(df[unit_variance], errors="coerce"))
+                .pivot(index=unit, columns="_t", values="_v").reindex(index=wide.index, columns=tlist)
+                .to_numpy(dtype=float))
     G = df.groupby(unit)["_g"].first().reindex(wide.index).to_numpy(dtype=float)
+    return _fit(Y, G, tlist, axis, notes, Vobs, wide.index.to_numpy(), outcome=outcome, control_group=control_group,
+                base_period=base_period, anticipation=anticipation, inference=inference, alpha=alpha,
+                min_e=min_e, max_e=max_e)
+
+
+def _fit(Y, G, tlist, axis, notes, Vobs, unit_ids, *, outcome, control_group, base_period, anticipation, inference,
+         alpha, min_e, max_e) -> StaggeredDiD:
+    """The estimator on the balanced wide panel ``Y`` (units x periods) with first-treated
+    periods ``G`` (0 = never)."""
+    notes = list(notes)
+    T = len(tlist)
     n = Y.shape[0]
     if control_group == "never_treated" and not (G == 0).any():
         raise DataError("no never-treated units: use control_group='not_yet_treated'")
@@ -537,11 +853,20 @@ def staggered_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, fir
     # pooled within-cohort covariance of the unit outcome paths
     dfree = n - K
     Sigma = None
+    scale, scale_df = np.ones(n), np.full(n, np.inf)
+    if inference == "hetero_t":
+        scale, scale_df = _unit_scales(Y, G, tlist, Vobs)
+    cohort_S = np.bincount(cohort_idx, weights=scale, minlength=K)
+    df_sigma = float(dfree)
     if dfree > 0:
         means = np.vstack([Y[cohort_idx == k].mean(axis=0) for k in range(K)])
         R = Y - means[cohort_idx]
-        Sigma = R.T @ R / dfree
-    elif inference == "pooled_t":
+        shrink = scale * (1 - 1 / cohort_n[cohort_idx])  # E R'R = Sigma_0 * sum of these
+        Sigma = R.T @ R / shrink.sum()
+        if inference == "hetero_t":
+            a_ = shrink[shrink > 0]
+            df_sigma = float(dfree * (a_.mean() ** 2 / np.mean(a_ ** 2))) if len(a_) else float(dfree)
+    elif inference in ("pooled_t", "hetero_t"):
         raise DataError(f"{n} units in {K} cohorts leave no degrees of freedom for the pooled covariance; "
                         "group adoption dates more coarsely (e.g. by half-year) or use inference='analytic'")
     se_analytic = np.sqrt((inf ** 2).sum(axis=0)) / n
@@ -553,13 +878,82 @@ def staggered_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, fir
     res = StaggeredDiD(att_gt=pd.DataFrame(), outcome=outcome, control_group=control_group, base_period=base_period,
                        inference=inference, alpha=alpha, n_units=n, n_periods=T, cohorts=cohorts, notes=notes,
                        _att=att, _g=gg, _t=tt, _inf=inf, _W=W, _cohort_n=cohort_n, _Sigma=Sigma,
-                       _df=float(dfree) if dfree > 0 else None, _unit_g=G, _axis=axis, _tlist=tlist,
-                       _max_e=max_e, _min_e=min_e)
-    se_p = res._pooled_se(np.eye(len(att)))
-    se, lo, hi, p = res._interval(att, se_p, se_analytic)
+                       _df=df_sigma if dfree > 0 else None, _unit_g=G, _axis=axis, _tlist=tlist,
+                       _max_e=max_e, _min_e=min_e, _cohort_vals=cohort_vals, _cohort_S=cohort_S,
+                       _unit_scale=scale, _scale_df=scale_df, _Y=Y, _cohort_idx=cohort_idx,
+                       _unit_ids=unit_ids)
+    res._fit_args = dict(tlist=tlist, axis=axis, notes=[x for x in notes if "single unit" not in x], Vobs=Vobs,
+                         outcome=outcome, control_group=control_group, base_period=base_period,
+                         anticipation=anticipation, inference=inference, alpha=alpha, min_e=min_e, max_e=max_e)
+    small = cohorts[(cohorts["first_treated"].notna()) & (cohorts["n_units"] == 1)]
+    if len(small):
+        res.notes.append(f"{len(small)} adoption cohort(s) of a single unit ("
+                         + ", ".join(str(axis.label(x)) if not isinstance(x, pd.Period) else str(x)
+                                     for x in small["first_treated"])
+                         + "): their effects rest on one unit each and their noise on its own pre-adoption quarters")
+    se_p = res._pooled_se(None)  # None: each cell on its own
+    se, lo, hi, p = res._interval(att, se_p, se_analytic, res._row_df(None))
     event_time = (tt - gg).astype(int)
     res.att_gt = pd.DataFrame({
         "group": axis.labels(gg), "time": axis.labels(tt), "att": att, "se": se, "ci_low": lo, "ci_high": hi,
         "p_value": p, "se_analytic": se_analytic, "event_time": event_time, "post": gg <= tt,
     })
     return res
+
+
+def _unit_scales(Y: np.ndarray, G: np.ndarray, tlist: np.ndarray, Vobs: np.ndarray | None = None):
+    """Relative noise variance of each unit (mean 1) and the degrees of freedom behind it.
+
+    With ``Vobs`` (sampling variances per unit and period, e.g. binomial): the unit's mean
+    variance, known exactly (infinite df). Otherwise from the unit's own untreated quarters:
+    the mean square of its quarter-to-quarter changes minus those of the other untreated
+    units (which removes the common quarter effects), corrected for the noise of that
+    comparison mean; df = number of such changes."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _unit_scales_inner(Y, G, tlist, Vobs)
+
+
+def _unit_scales_inner(Y, G, tlist, Vobs):
+    n, T = Y.shape
+    if Vobs is not None:
+        v = np.nanmean(np.where(np.isfinite(Vobs) & (Vobs > 0), Vobs, np.nan), axis=1)
+        v = np.where(np.isfinite(v), v, np.nanmedian(v))
+        return v / v.mean(), np.full(n, np.inf)
+    U = (G[:, None] == 0) | (tlist[None, :] < G[:, None])
+    pair = U[:, 1:] & U[:, :-1]  # untreated in both quarters of the change
+    dY = np.diff(Y, axis=1)
+    m = pair.sum(axis=0)  # units per change
+    tot = np.where(pair, dY, 0.0).sum(axis=0)
+    raw = np.full(n, np.nan)
+    cnt = pair.sum(axis=1)
+    # leave-one-out comparison mean of the changes
+    with np.errstate(divide="ignore", invalid="ignore"):
+        loo = (tot[None, :] - np.where(pair, dY, 0.0)) / (m[None, :] - 1)
+        dev = np.where(pair & (m[None, :] > 1), dY - loo, np.nan)
+        raw = np.nanmean(dev ** 2, axis=1)
+    good = np.isfinite(raw)
+    if not good.any():
+        return np.ones(n), np.full(n, np.inf)
+    v = np.where(good, raw, np.nanmedian(raw))
+    for _ in range(3):  # remove the comparison mean's share: E dev^2 = v_i + mean_j v_j / (m - 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            other = (np.where(pair, v[:, None], 0.0).sum(axis=0)[None, :] - np.where(pair, v[:, None], 0.0)) \
+                / (m[None, :] - 1) ** 2
+            corr = np.nanmean(np.where(pair & (m[None, :] > 1), other, np.nan), axis=1)
+        v = np.where(good, np.maximum(raw - np.nan_to_num(corr), 0.2 * raw), np.nanmedian(raw))
+    v = np.maximum(v, 0.05 * np.median(v))
+    dfs = np.where(good, np.maximum(cnt, 1), 1.0).astype(float)
+    return v / v.mean(), dfs
+
+
+def binomial_variance(rate, count, *, percent: bool = True):
+    """Sampling variance of a rate from its count (binomial: p (1 - p) / n), in squared
+    percentage points when ``percent``. Used as ``unit_variance`` it tells the model which
+    units' rates are noisier because they handle fewer records."""
+    p = np.asarray(rate, float) / (100.0 if percent else 1.0)
+    n = np.asarray(count, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = np.clip(p * (1 - p), 1e-4, None) / n
+    v = np.where(n > 0, v, np.nan)
+    return v * (1e4 if percent else 1.0)
