@@ -39,6 +39,8 @@ def snapshot(root: Path) -> dict[str, str]:
         return {}
     out = {}
     for p in sorted(root.rglob("*")):
+        if p.name == ".paranalysis.lock":  # the folder's lock (empty; no data)
+            continue
         rel = str(p.relative_to(root))
         out[rel] = "dir" if p.is_dir() else hashlib.sha256(p.read_bytes()).hexdigest()
     return out
@@ -171,9 +173,10 @@ def test_failure_mid_write_of_the_table_leaves_folder_identical(tmp_path, first,
     assert len(paranalysis.load_dataset(root).processing) == 4
 
 
-def _steps_of_a_successful_ingest(tmp_path, first, fix, monkeypatch) -> list[str]:
+def _steps_of_a_successful_ingest(tmp_path, first, fix, monkeypatch, existing=True) -> list[str]:
     ref = tmp_path / "ref"
-    ing.ingest(first, ref, now=NOW)
+    if existing:
+        ing.ingest(first, ref, now=NOW)
     steps = []
     monkeypatch.setattr(ing._Transaction, "checkpoint", lambda self, step: steps.append(step))
     ing.ingest(fix, ref, now=NOW)
@@ -184,7 +187,7 @@ def _steps_of_a_successful_ingest(tmp_path, first, fix, monkeypatch) -> list[str
 @pytest.mark.parametrize("existing", [True, False], ids=["existing-folder", "new-folder"])
 def test_failure_at_every_step_leaves_folder_identical(tmp_path, first, monkeypatch, existing):
     fix = _csv(tmp_path / "fix.csv", [_row("412", "2024Q2", resolved_late=9), _row("414", "2024Q3")])
-    steps = _steps_of_a_successful_ingest(tmp_path, first, fix, monkeypatch)
+    steps = _steps_of_a_successful_ingest(tmp_path, first, fix, monkeypatch, existing)
     # staging, fsync, backups, journal, every replace and the final verification
     assert {"journal", "verify"} <= set(steps)
     assert sum(s.startswith("replace ") for s in steps) == 4
@@ -244,9 +247,32 @@ def test_crash_after_commit_is_completed_by_recovery(tmp_path, first, monkeypatc
         ing.ingest(fix, root, now=NOW)
     monkeypatch.undo()
     assert (root / ".staging").exists()
-    assert len(paranalysis.load_dataset(root).processing) == 4  # the journal folder is ignored
     assert any("completed" in m for m in ing.recover(root))
     assert snapshot(root) == expected
+
+
+def test_a_reader_completes_an_interrupted_ingest_first(tmp_path, first, monkeypatch):
+    """load_dataset (and so validate and run) never shows new rows without their revision."""
+    fix = _csv(tmp_path / "fix.csv", [_row("412", "2024Q2", resolved_late=9)])
+    ref, root = tmp_path / "ref", tmp_path / "ds"
+    for r in (ref, root):
+        ing.ingest(first, r, now=NOW)
+    ing.ingest(fix, ref, now=NOW)
+    expected = snapshot(ref)
+
+    def crash(self, step):
+        if step == "replace processing_ingested.csv":
+            raise Boom("power cut")
+
+    monkeypatch.setattr(ing._Transaction, "checkpoint", crash)
+    monkeypatch.setattr(ing._Transaction, "rollback", lambda self: None)
+    with pytest.raises(Boom):
+        ing.ingest(fix, root, now=NOW)
+    monkeypatch.undo()
+    ds = paranalysis.load_dataset(root)
+    p = ds.processing
+    assert int(p[(p["unit_code"] == "412") & (p["period"].astype(str) == "2024Q2")]["resolved_late"].iloc[0]) == 9
+    assert snapshot(root) == expected and not (root / ".staging").exists()
 
 
 def test_crash_before_commit_is_discarded_by_recovery(tmp_path, first, monkeypatch):
@@ -357,13 +383,52 @@ def test_period_that_contradicts_the_workbook_title_is_refused(tmp_path):
     assert not (tmp_path / "ds").exists()
 
 
-def test_a_second_ingest_on_the_same_folder_stops_while_one_runs(tmp_path, first):
+def test_a_second_ingest_waits_then_stops_after_the_timeout(tmp_path, first, monkeypatch, capsys):
+    """The lock is held by another process (a child), so this process waits, says so, and
+    stops with a DataError after PARANALYSIS_LOCK_TIMEOUT seconds."""
+    import subprocess
+    import sys
+    import time
+
     root = tmp_path / "ds"
-    with ing._folder_lock(root):
-        with pytest.raises(DataError, match="another one holds the lock"):
+    root.mkdir()
+    child = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from paranalysis.folderlock import folder_lock\n"
+        f"with folder_lock({str(root)!r}):\n    print('held', flush=True); time.sleep(30)")],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "held"
+        monkeypatch.setenv("PARANALYSIS_LOCK_TIMEOUT", "1")
+        t0 = time.monotonic()
+        with pytest.raises(DataError, match="another ingest still holds"):
             ing.ingest(first, root, now=NOW)
-    assert not root.exists()
-    assert ing.ingest(first, root, now=NOW).action == "added"  # the lock is released afterwards
+        assert time.monotonic() - t0 >= 0.9
+        assert "waiting for another ingest in ds..." in capsys.readouterr().err
+    finally:
+        child.kill()
+        child.wait()
+    assert ing.ingest(first, root, now=NOW).action == "added"  # the lock is free again
+
+
+def test_the_lock_is_in_the_folder_and_a_symlink_there_is_refused(tmp_path, first):
+    root = tmp_path / "ds"
+    ing.ingest(first, root, now=NOW)
+    assert (root / ".paranalysis.lock").is_file()
+    victim = tmp_path / "precious.txt"
+    victim.write_text("keep me")
+    (root / ".paranalysis.lock").unlink()
+    (root / ".paranalysis.lock").symlink_to(victim)
+    fix = _csv(tmp_path / "fix.csv", [_row("412", "2024Q2", resolved_late=9)])
+    with pytest.raises(DataError, match="symbolic link"):
+        ing.ingest(fix, root, now=NOW)
+    assert victim.read_text() == "keep me"
+
+
+def test_a_failed_ingest_into_a_new_folder_leaves_no_folder(tmp_path):
+    bad = _csv(tmp_path / "bad.csv", [_row("412", "2024Q2", resolved_late=-1)])
+    with pytest.raises(DataError):
+        ing.ingest(bad, tmp_path / "new", now=NOW)
+    assert not (tmp_path / "new").exists()
 
 
 def test_rows_for_a_unit_after_it_ceased_to_exist_are_kept_with_a_caution():

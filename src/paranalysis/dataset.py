@@ -111,10 +111,37 @@ def _check_synthetic_labels(df: pd.DataFrame, table: str) -> list[Problem]:
 
 def load_dataset(path=None) -> Dataset:
     """Load and validate every table of a dataset folder. ``None`` loads the bundled
-    data: real published facts and ranks, plus the labelled synthetic demo province."""
+    data: real published facts and ranks, plus the labelled synthetic demo province.
+
+    A folder that ingest writes to is read under its lock, and an ingest that was
+    interrupted (journal in ``.staging``) is first completed or undone, so what is read is
+    the folder before or after an ingest, never between."""
     root = Path(path) if path is not None else bundled_data_dir()
     if not root.is_dir():
         raise DataError([Problem(file=str(root), expected="a dataset folder")])
+    from paranalysis import folderlock
+    from paranalysis.ingest import pending, recover
+
+    if folderlock.held(root):  # ingest checking its own work
+        return _load(root)
+    if not (root / folderlock.LOCK_NAME).exists() and not pending(root):
+        ds = _load(root)
+        if not (root / folderlock.LOCK_NAME).exists() and not pending(root):
+            return ds  # no ingest started meanwhile
+    try:
+        with folderlock.folder_lock(root):
+            if pending(root):
+                recover(root)
+            return _load(root)
+    except OSError as exc:  # a folder this user may read but not lock (read-only copy)
+        if pending(root):
+            raise DataError([Problem(file=root.name, expected=(
+                "a finished ingest: the folder holds an interrupted one (.staging) and cannot be locked "
+                f"here ({exc.strerror}); run paranalysis ingest again with write access to finish or undo it"))]) from None
+        return _load(root)
+
+
+def _load(root: Path) -> Dataset:
     files = {t: table_files(root, t) for t in TABLES}
     tables = {t: read_table(files[t], t, root=root) for t in TABLES if t not in ("units", "crosswalk")}
     problems = []
