@@ -333,8 +333,7 @@ def recover(root) -> list[str]:
 
 def pending(root) -> bool:
     """True if ``root`` holds the journal of an unfinished (interrupted or running) ingest."""
-    staging = Path(root) / STAGING_DIR
-    return staging.is_dir() and any(staging.iterdir())
+    return (Path(root) / STAGING_DIR).is_dir()  # an empty one is a stop during the clean-up
 
 
 def _folder_lock(root: Path, **kw):
