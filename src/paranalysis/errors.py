@@ -41,6 +41,12 @@ class DataError(ValueError):
         if isinstance(problems, str):
             problems = [Problem(file=file, expected=problems)]
         self.problems: list[Problem] = list(problems)
+        from paranalysis.limits import MAX_PROBLEMS
+
+        if len(self.problems) > MAX_PROBLEMS + 1:  # bounded output: say how many more there were
+            more = len(self.problems) - MAX_PROBLEMS
+            self.problems = self.problems[:MAX_PROBLEMS] + [Problem(
+                file=file, expected=f"no more problems: and {more} more not listed (limit {MAX_PROBLEMS})")]
         if not self.problems:
             self.problems = [Problem(file=file, expected="valid data (no detail given)")]
         self.file = file

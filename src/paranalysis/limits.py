@@ -13,6 +13,12 @@ from __future__ import annotations
 #: over units, quarters and channels far below 2**53 (exact in float64) and 2**63.
 MAX_COUNT = 10_000_000
 
+#: Largest investment amount accepted in one register row, in VND: 10,000 billion VND
+#: (about 400 million USD), far above any single provincial ICT or one-stop-shop investment
+#: (Nghe An's whole annual budget is a few tens of thousands of billion VND). With it, a
+#: sum over 900,000 rows stays below 2**63.
+MAX_AMOUNT_VND = 10_000_000_000_000
+
 #: Sheets larger than this (rows x columns in the used range, i.e. cells holding a value)
 #: are refused before loading. A form has one row per unit: 412 old communes, 21 districts
 #: and the agencies with section and total rows stay under 600, so 5,000 leaves a wide margin.

@@ -6,10 +6,12 @@ DataError naming the file, line, column, the value found and what was expected.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
 
+from paranalysis import limits
 from paranalysis.errors import DataError, Problem
 from paranalysis.periods import to_period
 from paranalysis.schemas import (
@@ -26,6 +28,14 @@ _INT_COLUMNS = {
     "units": [],
     "facts": [],
 }
+#: Plausibility ceilings of integer columns (paranalysis.limits, docs/data.md)
+_INT_BOUNDS = {
+    "processing": dict.fromkeys(COUNT_COLUMNS + OPTIONAL_COUNT_COLUMNS,
+                                (limits.MAX_COUNT, "records per unit and quarter")),
+    "investments": {"amount_vnd": (limits.MAX_AMOUNT_VND, "VND in one investment"),
+                    "endpoints": (limits.MAX_COUNT, "endpoints in one investment")},
+}
+_WHOLE = re.compile(r"[+-]?[0-9]{1,30}(\.0*)?", re.ASCII)
 _FLOAT_COLUMNS = {"rankings": ["score"], "facts": ["value"], "crosswalk": ["weight"]}
 _DATE_COLUMNS = {
     "investments": ["date_in_operation"],
@@ -66,7 +76,7 @@ def read_raw(path: Path) -> pd.DataFrame:
 def coerce(df: pd.DataFrame, name: str, *, file: str | None, line_offset: int = 2) -> tuple[pd.DataFrame, list[Problem]]:
     """Parse text values into the table's types. Returns the frame and the parse problems
     (with 1-based file line numbers: header is line 1)."""
-    problems: list[Problem] = []
+    problems: list[Problem] = _Bounded()
     df = df.copy()
     cols = COLUMNS[name]
     for c in _BOOL_COLUMNS.get(name, []):
@@ -108,20 +118,32 @@ def coerce(df: pd.DataFrame, name: str, *, file: str | None, line_offset: int = 
             if blank(v):
                 out.append(pd.NA)
                 continue
+            ceiling, what = _INT_BOUNDS.get(name, {}).get(c, (2**62, "for this column"))
             try:
-                t = str(v).strip()
-                n = int(t) if not isinstance(v, (int, float)) and t.lstrip("+-").isdigit() else None
-                if n is None:
-                    f = float(t) if not isinstance(v, (int, float)) else float(v)
-                    if f != int(f):
+                if isinstance(v, bool):
+                    raise ValueError
+                if isinstance(v, (int, float)) or hasattr(v, "dtype"):  # Parquet: numbers as stored
+                    f = float(v)
+                    if f != f or f in (float("inf"), float("-inf")) or f != int(f):
                         raise ValueError
-                    n = int(f)
-                if not -(2**63) < n < 2**63:
-                    raise OverflowError
-                out.append(n)
-            except (ValueError, OverflowError):
-                problems.append(Problem(file=file, row=line(i), column=c, value=v, expected="a whole number"))
+                    n = int(v)
+                else:  # text: digits only ("12" or "12.0"); no exponent, no separators
+                    t = str(v).strip()
+                    if not _WHOLE.fullmatch(t):
+                        raise ValueError
+                    n = int(t.split(".")[0])
+            except (ValueError, OverflowError, TypeError):
+                problems.append(Problem(file=file, row=line(i), column=c, value=_short(v),
+                                        expected="a whole number written with digits only (no decimals, "
+                                                 "exponent or thousands separator)"))
                 out.append(pd.NA)
+                continue
+            if n > ceiling or n < (0 if c in _INT_BOUNDS.get(name, {}) else -ceiling):
+                problems.append(Problem(file=file, row=line(i), column=c, value=_short(v), expected=(
+                    f"a whole number from 0 to {ceiling:,} {what} (paranalysis.limits)")))
+                out.append(pd.NA)
+                continue
+            out.append(n)
         df[c] = pd.array(out, dtype="Int64")
     for c in _FLOAT_COLUMNS.get(name, []):
         if c not in df.columns:
@@ -184,7 +206,33 @@ def coerce(df: pd.DataFrame, name: str, *, file: str | None, line_offset: int = 
                 ~df[c].map(blank), None)
     present = [c for c in cols if c in df.columns]
     extra = [c for c in df.columns if c not in cols]
-    return df[present + extra], problems
+    return df[present + extra], problems.listed()
+
+
+def _short(v):
+    t = str(v)
+    return v if len(t) <= 60 else t[:60] + "…"
+
+
+class _Bounded(list):
+    """A problem list that keeps the first limits.MAX_PROBLEMS and counts the rest."""
+
+    def __init__(self):
+        super().__init__()
+        self.more = 0
+
+    def append(self, p) -> None:
+        if len(self) < limits.MAX_PROBLEMS:
+            super().append(p)
+        else:
+            self.more += 1
+
+    def listed(self) -> list[Problem]:
+        if not self.more:
+            return list(self)
+        last = self[-1]
+        return list(self) + [Problem(file=last.file, expected=(
+            f"no more problems: and {self.more} more in this file not listed (limit {limits.MAX_PROBLEMS})"))]
 
 
 def read_table(paths: list[Path], name: str, *, root: Path | None = None) -> pd.DataFrame:
