@@ -81,6 +81,23 @@ def test_validate_dataset_folder_and_other_tables(capsys):
     assert "dataset folder" in out and "rows of the investments table" in out
 
 
+def test_validate_refuses_a_folder_without_tables_and_checks_every_table_of_one(tmp_path, capsys):
+    empty = tmp_path / "bao_cao.xlsx"  # a folder, whatever its name says
+    empty.mkdir()
+    code, out, _ = run(["validate", str(empty)], capsys)
+    assert code == 1 and "FAIL" in out and "holds none" in out and "OK" not in out
+    ds = tmp_path / "ds"
+    (ds / "sub").mkdir(parents=True)
+    (ds / "processing_a.csv").write_text(
+        "unit_code,period,carried_over,received_online,received_direct,received_postal,resolved_early,"
+        "resolved_on_time,resolved_late,pending_not_due,pending_overdue\n412,2024Q2,10,5,20,1,10,12,2,10,2\n",
+        encoding="utf-8")
+    (ds / "sub" / "investments_x.csv").write_text(
+        "unit_code,date_in_operation,category,amount_vnd,source\n412,2024-03-01,other,1e18,test\n", encoding="utf-8")
+    code, out, _ = run(["validate", str(ds)], capsys)
+    assert code == 1 and "investments_x.csv" in out and "amount_vnd" in out and "1e18" in out
+
+
 def test_validate_official_form(tmp_path, capsys):
     from paranalysis.forms import write_official_form
 

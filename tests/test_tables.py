@@ -95,8 +95,27 @@ def test_error_not_csv_or_parquet(tmp_path):
 def test_error_not_utf8(tmp_path):
     p = tmp_path / "processing.csv"
     p.write_bytes((HEADER + "\n412,2024Q2,\xff\n").encode("latin-1"))
-    pr = one(problems(read_raw, p), "a UTF-8 encoded text file")
-    assert "byte" in pr.value
+    pr = one(problems(read_raw, p), "UTF-8 text")
+    assert (pr.row, pr.value) == (2, "byte 0xff at character 12 of the line")
+
+
+@pytest.mark.parametrize("lines_before", [1, 400], ids=["early", "past-8KB"])
+def test_cp1258_bytes_are_named_on_their_line(tmp_path, lines_before):
+    """A Windows-1258 'Đ' (byte 0xD0) on line 2 + lines_before, also far past pandas' 8 KB buffer."""
+    row = "412,2024Q2,10,5,20,1,10,12,2,10,2\n"
+    p = tmp_path / "processing.csv"
+    p.write_bytes((HEADER + "\n" + row * lines_before).encode() + ("Đ" + row).encode("cp1258"))
+    pr = one(problems(read_raw, p), "UTF-8 text")
+    assert (pr.row, pr.value) == (2 + lines_before, "byte 0xd0 at character 1 of the line")
+    assert "cp1258" in pr.expected
+
+
+def test_malformed_csv_lines_name_line_and_cause(tmp_path):
+    row = "412,2024Q2,10,5,20,1,10,12,2,10,2"
+    pr = one(problems(read_raw, write(tmp_path, f"{HEADER}\n{row}\n{row},9\n")), "11 fields,")
+    assert (pr.row, pr.value) == (3, "12 fields")
+    pr = one(problems(read_raw, write(tmp_path, f'{HEADER}\n{row}\n413,"2024Q2,1\n{row}\n')), "a well-formed CSV line")
+    assert pr.row == 3 and pr.value == "unexpected end of data"
 
 
 def test_error_empty_file(tmp_path):
@@ -104,7 +123,7 @@ def test_error_empty_file(tmp_path):
 
 
 def test_error_unparseable_csv(tmp_path):
-    one(problems(read_raw, write(tmp_path, f'{HEADER}\n"412,2024Q2,1,2\n')), "a readable csv table")
+    one(problems(read_raw, write(tmp_path, f'{HEADER}\n"412,2024Q2,1,2\n')), "a well-formed CSV line")
 
 
 def test_error_damaged_parquet(tmp_path):

@@ -60,8 +60,12 @@ def _validate(args) -> int:
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                if path.is_dir():
+                if path.is_dir():  # a dataset folder: every table in it, as load_dataset reads them
                     ds = paranalysis.load_dataset(path)
+                    if not any(ds.files.values()):
+                        raise DataError([Problem(file=str(path), expected=(
+                            "a dataset folder holding at least one table (processing*.csv, investments*.csv, "
+                            "rankings*.csv, units*.csv ... or .parquet); this folder holds none"))])
                     ps = ds.periods()
                     what = (f"dataset folder: {len(ds.processing)} processing rows"
                             + (f" ({ps[0]} to {ps[-1]})" if len(ps) else "")

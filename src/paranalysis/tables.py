@@ -6,6 +6,8 @@ DataError naming the file, line, column, the value found and what was expected.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from pathlib import Path
 
@@ -57,11 +59,11 @@ def read_raw(path: Path) -> pd.DataFrame:
             df = pd.read_parquet(path)
             return df.astype(object).where(df.notna(), None)
         if path.suffix.lower() == ".csv":
-            return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], comment=None,
-                               encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError([Problem(file=str(path), value=f"byte {exc.start}: {exc.reason}",
-                                 expected="a UTF-8 encoded text file")]) from None
+            text = _csv_text(path)
+            return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[], comment=None,
+                               index_col=False)
+    except DataError:
+        raise
     except pd.errors.EmptyDataError:
         raise DataError([Problem(file=str(path), expected="a header line naming the table's columns")]) from None
     except (pd.errors.ParserError, ValueError, OSError) as exc:
@@ -71,6 +73,45 @@ def read_raw(path: Path) -> pd.DataFrame:
         raise DataError([Problem(file=str(path), value=f"{type(exc).__name__}: {exc}"[:200],
                                  expected=f"a readable {path.suffix.lower()[1:]} table")]) from None
     raise DataError([Problem(file=str(path), expected="a .csv or .parquet file")])
+
+
+def _csv_text(path: Path) -> str:
+    """The text of a CSV file, checked line by line: UTF-8 (a problem names the line and
+    the byte found) and the header's number of fields on every line (a problem names the
+    line and what is wrong), before pandas reads it."""
+    size = path.stat().st_size
+    if size > limits.MAX_FILE_BYTES:
+        raise DataError([Problem(file=str(path), value=f"{size:,} bytes",
+                                 expected=f"a file of at most {limits.MAX_FILE_BYTES:,} bytes (paranalysis.limits)")])
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        bad = data[exc.start:exc.end].hex(" ")
+        raise DataError([Problem(file=str(path), row=line, value=f"byte 0x{bad} at character {col} of the line", expected=(
+            "UTF-8 text (this byte is not UTF-8: the file was probably saved in a Windows code page such as "
+            "cp1258; save it again as 'CSV UTF-8')"))]) from None
+    problems = _Bounded()
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    width, start = None, 1
+    try:
+        for record in reader:
+            if width is None:
+                width = len(record)
+            elif record and len(record) != width:
+                problems.append(Problem(file=str(path), row=start, value=f"{len(record)} fields", expected=(
+                    f"{width} fields, as many as the header line names (a comma inside a value must be "
+                    'enclosed in double quotes: "1,5")')))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        problems.append(Problem(file=str(path), row=start, value=str(exc)[:120], expected=(
+            "a well-formed CSV line (a value starting with a double quote must end with one, and a quote "
+            "inside it is written twice)")))
+    if problems:
+        raise DataError(problems.listed())
+    return text
 
 
 def coerce(df: pd.DataFrame, name: str, *, file: str | None, line_offset: int = 2) -> tuple[pd.DataFrame, list[Problem]]:
