@@ -67,9 +67,9 @@ def test_any_count_text_is_a_bounded_int_or_a_named_error(tmp_path, text):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.integers(min_value=-(2**66), max_value=2**66))
 def test_parquet_counts_are_bounded_too(tmp_path, n):
-    row = dict(unit_code="412", period="2024Q2", carried_over=n, received_online=5, received_direct=20,
-               received_postal=1, resolved_early=10, resolved_on_time=12, resolved_late=2, pending_not_due=10,
-               pending_overdue=2)
+    row = {"unit_code": "412", "period": "2024Q2", "carried_over": n, "received_online": 5,
+           "received_direct": 20, "received_postal": 1, "resolved_early": 10, "resolved_on_time": 12,
+           "resolved_late": 2, "pending_not_due": 10, "pending_overdue": 2}
     p = tmp_path / "processing.parquet"
     df = pd.DataFrame([row])
     df["carried_over"] = df["carried_over"].astype(object).astype(str) if abs(n) >= 2**63 else df["carried_over"]
@@ -104,7 +104,7 @@ def test_investment_amount_beyond_the_ceiling_is_refused(tmp_path):
 
 def test_100000_bad_rows_give_a_bounded_list_saying_how_many_more(tmp_path):
     p = tmp_path / "processing.csv"
-    p.write_text(HEADER + "\n" + "".join(f"412,2024Q2,-1,5,20,1,10,12,2,10,2\n" for _ in range(100_000)),
+    p.write_text(HEADER + "\n" + "412,2024Q2,-1,5,20,1,10,12,2,10,2\n" * 100_000,
                  encoding="utf-8")
     with pytest.raises(DataError) as e:
         read_table([p], "processing")

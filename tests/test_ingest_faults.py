@@ -94,7 +94,7 @@ def _trials(name, tmp_path, setup, do, *, fail_verify=False):
         n += 1
         root = tmp_path / f"{name}-{n}"
         setup(root)
-        code = _in_child(lambda: do(root), {**env, "PARANALYSIS_TEST_CRASH_AT": str(n)})
+        code = _in_child(lambda root=root: do(root), {**env, "PARANALYSIS_TEST_CRASH_AT": str(n)})
         if code != 77:  # no step left to stop at: the ingest ran through
             assert code == (1 if fail_verify else 0)
             assert state(root) == after
@@ -103,7 +103,7 @@ def _trials(name, tmp_path, setup, do, *, fail_verify=False):
         while True:  # the reader that finds the journal may itself be stopped while recovering
             m += 1
             trials += 1
-            rc = _in_child(lambda: _read(root), {"PARANALYSIS_TEST_CRASH_AT": str(m)})
+            rc = _in_child(lambda root=root: _read(root), {"PARANALYSIS_TEST_CRASH_AT": str(m)})
             if rc != 77:
                 assert rc == 0
                 break

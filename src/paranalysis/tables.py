@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from pathlib import Path
 
@@ -161,11 +162,11 @@ def coerce(df: pd.DataFrame, name: str, *, file: str | None, line_offset: int = 
                 continue
             ceiling, what = _INT_BOUNDS.get(name, {}).get(c, (2**62, "for this column"))
             try:
-                if isinstance(v, bool):
+                if isinstance(v, bool) or type(v).__name__ == "bool_":  # true/false is not a count
                     raise ValueError
                 if isinstance(v, (int, float)) or hasattr(v, "dtype"):  # Parquet: numbers as stored
                     f = float(v)
-                    if f != f or f in (float("inf"), float("-inf")) or f != int(f):
+                    if not math.isfinite(f) or f != int(f):
                         raise ValueError
                     n = int(v)
                 else:  # text: digits only ("12" or "12.0"); no exponent, no separators
