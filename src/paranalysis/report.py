@@ -27,6 +27,7 @@ import re
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from html.parser import HTMLParser
@@ -453,13 +454,13 @@ def write_reports_index(reports_root: Path, lang: str = "vi") -> Path:
 # ----------------------------------------------------------------------------------
 
 def run_notebooks(*, data=None, quarter=None, out=None, lang: str = "vi", notebooks: list[Path] | None = None,
-                  progress: bool = True, timeout: int = 900) -> RunResult:
+                  progress: bool = True, timeout: int = 900, workers: int | None = None) -> RunResult:
     """Execute the notebooks on a dataset folder (None = bundled data) for one quarter
     (None = latest in the data) and language, and publish HTML reports in ``out``
     (default ``reports/<quarter>/``). Raises DataError for invalid data and RunError for
     a bad quarter or notebook; a notebook that fails is reported (``RunResult.failed``)
-    and the others still run."""
-    import papermill as pm
+    and the others still run. Independent notebooks run side by side on ``workers``
+    kernels (default: :func:`run_workers`)."""
     from tqdm import tqdm
 
     if lang not in LANGS:
@@ -491,43 +492,48 @@ def run_notebooks(*, data=None, quarter=None, out=None, lang: str = "vi", notebo
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"  # figures must reach the notebook
     os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
     log_path = out / f"run-{lang}.log"
+    n_workers = max(1, min(len(nbs), workers if workers is not None else run_workers()))
+
+    def publish(nb_path: Path, error: str | None, seconds: float) -> NotebookReport:
+        ipynb = out / _html_name(nb_path.stem, lang, ".ipynb")
+        html_path = out / _html_name(nb_path.stem, lang, ".html")
+        nb = nbformat.read(ipynb, as_version=4) if ipynb.exists() else nbformat.read(nb_path, as_version=4)
+        meta = nb.metadata.get("papermill", {})
+        title = notebook_title(nb) or nb_path.stem
+        prov = provenance_block(vintage, lang=lang, parameters=params,
+                                started=_local_time(meta.get("start_time")) or started,
+                                seconds=meta.get("duration") or seconds, commit=commit)
+        failed = None if error is None else f"{t('report.status_failed', lang)} — {error}"
+        shown = _shows_banner(nb)  # the notebook's own banner (nbtools.synthetic_banner) is enough
+        page = export_html(nb, lang=lang, banner=None if shown else banner, provenance=prov, failed=failed,
+                           title=title)
+        problems = check_report(page)
+        if problems:
+            error = (error + "; " if error else "") + "unsafe HTML not published: " + "; ".join(problems[:5])
+            page = export_html(nbformat.v4.new_notebook(), lang=lang, banner=banner, provenance=prov,
+                               failed=f"{t('report.status_failed', lang)} — {error}", title=title)
+        html_path.write_text(page, encoding="utf-8")
+        return NotebookReport(notebook=nb_path.name, title=title, html=html_path.name, ipynb=ipynb.name,
+                              ok=error is None, error=error, seconds=round(seconds, 1),
+                              html_bytes=html_path.stat().st_size)
+
     with _kernel_stderr_to(log_path) as console, _restore_env(env_backup):
-        bar = tqdm(nbs, desc=f"paranalysis run {q} {lang}", unit="notebook", file=console, disable=not progress,
-                   dynamic_ncols=True)
-        for nb_path in bar:
-            bar.set_postfix_str(nb_path.stem)
-            ipynb = out / _html_name(nb_path.stem, lang, ".ipynb")
-            html_path = out / _html_name(nb_path.stem, lang, ".html")
-            t_nb = time.perf_counter()
-            error = None
-            try:
-                pm.execute_notebook(str(nb_path), str(ipynb), parameters=params, kernel_name="python3",
-                                    cwd=str(nb_path.parent), progress_bar=False, log_output=False,
-                                    request_save_on_cell_execute=False, execution_timeout=timeout)
-            except pm.PapermillExecutionError as exc:
-                error = f"{exc.ename}: {exc.evalue} (cell {exc.exec_count})"
-            except Exception as exc:  # kernel died, timeout, ...: report it, run the others
-                error = f"{type(exc).__name__}: {exc}"
-            seconds = time.perf_counter() - t_nb
-            nb = nbformat.read(ipynb, as_version=4) if ipynb.exists() else nbformat.read(nb_path, as_version=4)
-            meta = nb.metadata.get("papermill", {})
-            title = notebook_title(nb) or nb_path.stem
-            prov = provenance_block(vintage, lang=lang, parameters=params,
-                                    started=_local_time(meta.get("start_time")) or started,
-                                    seconds=meta.get("duration") or seconds, commit=commit)
-            failed = None if error is None else f"{t('report.status_failed', lang)} — {error}"
-            shown = _shows_banner(nb)  # the notebook's own banner (nbtools.synthetic_banner) is enough
-            page = export_html(nb, lang=lang, banner=None if shown else banner, provenance=prov, failed=failed,
-                               title=title)
-            problems = check_report(page)
-            if problems:
-                error = (error + "; " if error else "") + "unsafe HTML not published: " + "; ".join(problems[:5])
-                page = export_html(nbformat.v4.new_notebook(), lang=lang, banner=banner, provenance=prov,
-                                   failed=f"{t('report.status_failed', lang)} — {error}", title=title)
-            html_path.write_text(page, encoding="utf-8")
-            result.reports.append(NotebookReport(notebook=nb_path.name, title=title, html=html_path.name,
-                                                 ipynb=ipynb.name, ok=error is None, error=error,
-                                                 seconds=round(seconds, 1), html_bytes=html_path.stat().st_size))
+        bar = tqdm(total=len(nbs), desc=f"paranalysis run {q} {lang}", unit="notebook", file=console,
+                   disable=not progress, dynamic_ncols=True)
+        reports: dict[Path, NotebookReport] = {}
+        # Notebooks are independent (each reads the dataset folder and writes its own files), so
+        # they run side by side, one kernel per worker; reports keep the reading order.
+        with ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="paranalysis-run") as pool:
+            futures = {pool.submit(_execute_notebook, nb_path, out / _html_name(nb_path.stem, lang, ".ipynb"),
+                                   params, timeout): nb_path for nb_path in nbs}
+            for fut in as_completed(futures):
+                nb_path = futures[fut]
+                error, seconds = fut.result()
+                reports[nb_path] = publish(nb_path, error, seconds)
+                bar.set_postfix_str(nb_path.stem)
+                bar.update(1)
+        bar.close()
+        result.reports.extend(reports[nb_path] for nb_path in nbs)
     result.seconds = time.perf_counter() - t0
     manifest = {"quarter": q, "lang": lang, "parameters": params, "started": started,
                 "seconds": round(result.seconds, 1), "version": paranalysis.__version__, "commit": commit,
@@ -537,6 +543,42 @@ def run_notebooks(*, data=None, quarter=None, out=None, lang: str = "vi", notebo
     if default_out:
         write_reports_index(out.parent, lang=lang)
     return result
+
+
+
+def run_workers() -> int:
+    """How many notebooks run at once: ``PARANALYSIS_WORKERS`` if set, else one per core
+    this process may use."""
+    env = os.environ.get("PARANALYSIS_WORKERS", "").strip()
+    if env:
+        try:
+            n = int(env)
+        except ValueError:
+            raise RunError(f"PARANALYSIS_WORKERS must be a whole number, not {env!r}") from None
+        if n < 1:
+            raise RunError(f"PARANALYSIS_WORKERS must be at least 1, not {n}")
+        return n
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # Windows, macOS
+        return max(1, os.cpu_count() or 1)
+
+
+def _execute_notebook(nb_path: Path, ipynb: Path, params: dict, timeout: int) -> tuple[str | None, float]:
+    """Execute one notebook with papermill into ``ipynb``; the error (or None) and seconds."""
+    import papermill as pm
+
+    t_nb = time.perf_counter()
+    error = None
+    try:
+        pm.execute_notebook(str(nb_path), str(ipynb), parameters=params, kernel_name="python3",
+                            cwd=str(nb_path.parent), progress_bar=False, log_output=False,
+                            request_save_on_cell_execute=False, execution_timeout=timeout)
+    except pm.PapermillExecutionError as exc:
+        error = f"{exc.ename}: {exc.evalue} (cell {exc.exec_count})"
+    except Exception as exc:  # kernel died, timeout, ...: report it, run the others
+        error = f"{type(exc).__name__}: {exc}"
+    return error, time.perf_counter() - t_nb
 
 
 @contextlib.contextmanager
@@ -597,4 +639,4 @@ def _local_time(iso: str | None) -> str | None:
 
 __all__ = ["RunError", "RunResult", "NotebookReport", "run_notebooks", "export_html", "check_report",
            "check_parameters", "resolve_quarter", "data_vintage", "provenance_block", "write_index",
-           "write_reports_index", "list_notebooks", "notebooks_dir", "git_commit", "DataError"]
+           "write_reports_index", "run_workers", "list_notebooks", "notebooks_dir", "git_commit", "DataError"]
