@@ -34,20 +34,20 @@ def missing_glyphs(messages) -> list[str]:
 
 
 def test_vietnamese_diacritics_render_without_missing_glyphs(tmp_path):
-    style.apply_style()
-    fig, ax = plt.subplots()
-    ax.plot([0, 1], [0, 1])
-    style.finish(fig, title="Quế Phong, Hoà", caption="Thái Hoà, Đô Lương, Kỳ Sơn, Quỳnh Lưu: tỷ lệ đúng hạn",
-                 xlabel="Quý", ylabel="Tỷ lệ (%)")
+    with style.context():
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [0, 1])
+        style.finish(fig, title="Quế Phong, Hoà", caption="Thái Hoà, Đô Lương, Kỳ Sơn, Quỳnh Lưu: tỷ lệ đúng hạn",
+                     xlabel="Quý", ylabel="Tỷ lệ (%)")
     assert missing_glyphs(render(fig, tmp_path / "vi.png")) == []
     assert (tmp_path / "vi.png").stat().st_size > 1000
 
 
 def test_the_glyph_check_can_fail(tmp_path):
     # A character DejaVu Sans lacks (CJK) must produce the warning the test above looks for.
-    style.apply_style()
-    fig, ax = plt.subplots()
-    ax.set_title("漢字")
+    with style.context():
+        fig, ax = plt.subplots()
+        ax.set_title("漢字")
     assert missing_glyphs(render(fig, tmp_path / "cjk.png"))
 
 

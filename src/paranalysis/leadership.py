@@ -29,6 +29,7 @@ import pandas as pd
 from paranalysis.dataset import Dataset
 from paranalysis.i18n import fmt_change, fmt_number, fmt_pct, quarter_label, t
 from paranalysis.periods import to_period
+from paranalysis.style import styled
 
 #: rate indicators of the headline table (keys of paranalysis.indicators), in order
 HEADLINE_RATES = ("on_time_resolved_basis", "late_rate_resolved_basis", "online_share", "overdue_backlog_share",
@@ -269,13 +270,13 @@ def investment_lines(summary: pd.DataFrame, lang: str = "vi") -> list[str]:
               amount=fmt_number(r.amount_vnd / 1e9, lang, 1)) for r in summary.itertuples(index=False)]
 
 
+@styled
 def investment_figure(progress: pd.DataFrame, quarter, lang: str = "vi"):
     """Step chart: units with each investment in operation, by quarter."""
     import matplotlib.pyplot as plt
 
     from paranalysis import style
 
-    style.apply_style()
     fig, ax = plt.subplots(figsize=(7.5, 3.6))
     for j, cat in enumerate(CATEGORIES):
         d = progress[progress["category"] == cat]

@@ -15,6 +15,7 @@ from paranalysis import style
 from paranalysis.dataset import Dataset
 from paranalysis.errors import DataError
 from paranalysis.schemas import COUNT_COLUMNS
+from paranalysis.style import styled
 
 _L = {
     "vi": {
@@ -87,6 +88,7 @@ def coverage(processing: pd.DataFrame) -> pd.DataFrame:
     return wide.reindex(columns=list(all_q))
 
 
+@styled
 def plot_coverage(ds: Dataset, lang: str = "vi"):
     """Heatmap of :func:`coverage`, units by name, quarters along the bottom."""
     L = _l(lang)

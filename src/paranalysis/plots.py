@@ -26,6 +26,7 @@ from matplotlib.ticker import FuncFormatter
 from paranalysis import style
 from paranalysis.funnel import FunnelResult
 from paranalysis.indicators import DefinitionBreak, definition_breaks, indicator, unit_names
+from paranalysis.style import styled
 
 LABELS = {
     "vi": {
@@ -211,6 +212,7 @@ def overlay_facts(ax, fact_rates: pd.DataFrame | None, key: str, *, unit_code=No
 # --------------------------------------------------------------------------------------
 
 
+@styled
 def trend_small_multiples(rate_table: pd.DataFrame, key: str | None = None, *, units: pd.DataFrame | None = None,
                           reference: pd.DataFrame | None = None, lang: str = "vi", ncols: int = 5,
                           breaks: bool = True, fact_rates: pd.DataFrame | None = None, percent_decimals: int = 0,
@@ -220,7 +222,6 @@ def trend_small_multiples(rate_table: pd.DataFrame, key: str | None = None, *, u
     unit_code, period, indicator, rate, ci_low, ci_high). ``reference``: a rate table of
     the province total (e.g. ``rates(combine(counts))``) drawn in grey in every panel.
     Panels share the vertical axis so units can be compared at a glance."""
-    style.apply_style()
     tab, key = _one(rate_table, key)
     spec = indicator(key)
     names = unit_names(units, lang)
@@ -271,6 +272,7 @@ def trend_small_multiples(rate_table: pd.DataFrame, key: str | None = None, *, u
 # --------------------------------------------------------------------------------------
 
 
+@styled
 def funnel_plot(result: FunnelResult, *, units: pd.DataFrame | None = None, lang: str = "vi",
                 period: str | None = None, label_units: str = "outside", unit: str = "unit_code",
                 percent_decimals: int = 1, title: str | None = None):
@@ -278,7 +280,6 @@ def funnel_plot(result: FunnelResult, *, units: pd.DataFrame | None = None, lang
     number of records (log scale), the province rate, and the 95 % (dashed) and 99.8 %
     (solid) limits. Units outside the 95 % limits are named (``label_units="all"``
     names every unit)."""
-    style.apply_style()
     spec = indicator(result.indicator)
     names = unit_names(units, lang)
     fig, ax = plt.subplots(figsize=(8, 5.2))
@@ -318,11 +319,11 @@ def funnel_plot(result: FunnelResult, *, units: pd.DataFrame | None = None, lang
     return fig
 
 
+@styled
 def league_plot(league: pd.DataFrame, key: str, *, lang: str = "vi", period: str | None = None,
                 percent_decimals: int = 1, title: str | None = None):
     """Dot-and-interval chart of a :func:`paranalysis.funnel.league_table`, best unit at
     the top, each label carrying the unit's rank interval."""
-    style.apply_style()
     spec = indicator(key)
     n = len(league)
     fig, ax = plt.subplots(figsize=(7.5, 0.32 * n + 1.4))
@@ -347,6 +348,7 @@ def league_plot(league: pd.DataFrame, key: str, *, lang: str = "vi", period: str
 # --------------------------------------------------------------------------------------
 
 
+@styled
 def online_share_plot(total_rates: pd.DataFrame, *, unit_rates: pd.DataFrame | None = None,
                       fact_rates: pd.DataFrame | None = None, fact_units=None, lang: str = "vi",
                       who: str | None = None, title: str | None = None):
@@ -355,7 +357,6 @@ def online_share_plot(total_rates: pd.DataFrame, *, unit_rates: pd.DataFrame | N
     thin grey lines if ``unit_rates`` is given, the definition breaks (Decree 61/2018,
     Decree 42 and Decision 766 in 2022, the Vinh-Cửa Lò merger, two-level government)
     marked and labelled, and press figures of ``fact_units`` overlaid."""
-    style.apply_style()
     tot, _ = _one(total_rates, "online_share")
     tot = tot.sort_values("period")
     fig, ax = plt.subplots(figsize=(9, 4.8))

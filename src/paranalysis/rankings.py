@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from paranalysis.errors import DataError, Problem
+from paranalysis.style import styled
 
 # ---------------------------------------------------------------------------------------
 # Labels (vi / en)
@@ -970,6 +971,7 @@ def _draw_trajectory(ax, rankings: pd.DataFrame, unit_code: str, indices, lang: 
     return drawn
 
 
+@styled
 def plot_trajectory(rankings: pd.DataFrame, unit_code: str = "40", *, indices: Iterable[str] | None = None,
                     lang: str = "vi", unit_name: str | None = None, title: str | None = None):
     """Percentile (relative position) of one unit across indices and years. Lines are cut
@@ -1020,6 +1022,7 @@ def units_with_investment(investments: pd.DataFrame, years: Iterable[int],
     return pd.DataFrame(rows)
 
 
+@styled
 def plot_province_timeline(rankings: pd.DataFrame, facts: pd.DataFrame | None, investments: pd.DataFrame, *,
                            unit_code: str = "40", indices: Iterable[str] | None = None, lang: str = "vi",
                            unit_name: str | None = None, since: int = 2016):
@@ -1080,6 +1083,7 @@ def _p_method_text(p_method: str, lang: str) -> str:
     return f"hoán vị ngẫu nhiên, {m.group(1).replace(',', '.')} lần" if m else p_method
 
 
+@styled
 def plot_labelled_scatter(df: pd.DataFrame, x: str, y: str, *, label: str = "name", lang: str = "vi",
                           title: str, xlabel: str, ylabel: str, highlight: str | None = None,
                           highlight_label: str | None = None, seed: int = 20240601):
@@ -1109,6 +1113,7 @@ def plot_labelled_scatter(df: pd.DataFrame, x: str, y: str, *, label: str = "nam
     return fig
 
 
+@styled
 def plot_points_to_gain(gain: pd.DataFrame, *, unit: str, index: str, year: int, lang: str = "vi"):
     """Bar chart of ``points_to_gain`` output: points needed for 1, 2, 3, ... places."""
     import matplotlib.pyplot as plt

@@ -1,5 +1,9 @@
 """One plotting style for every figure of the project (matplotlib).
 
+The style is applied only inside the package's own plotting functions (``@styled``, a
+``matplotlib.rc_context``): importing the package never changes the user's matplotlib
+settings. ``with style.context(): ...`` draws a figure of one's own in the same style.
+
 Every figure gets a title, axis labels with units, and a caption that doubles as alt
 text (``fig.paranalysis_caption``), shown under the figure in notebooks and reports.
 DejaVu Sans is used because it renders Vietnamese diacritics.
@@ -7,10 +11,7 @@ DejaVu Sans is used because it renders Vietnamese diacritics.
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg") if matplotlib.get_backend().lower() == "agg" else None
-import matplotlib.pyplot as plt  # noqa: E402
+import functools
 
 PALETTE = ["#1f4e79", "#c0392b", "#2e8b57", "#d68910", "#7d3c98", "#5d6d7e", "#17a589", "#a04000"]
 SYNTHETIC_COLOR = "#7f8c8d"
@@ -26,7 +27,6 @@ RC = {
     "axes.spines.right": False,
     "axes.grid": True,
     "grid.alpha": 0.3,
-    "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
     "figure.dpi": 100,
     "savefig.dpi": 110,
     "savefig.bbox": "tight",
@@ -34,9 +34,36 @@ RC = {
 }
 
 
+def rc() -> dict:
+    """The project's matplotlib settings (``RC`` and the palette as the colour cycle)."""
+    from cycler import cycler
+
+    return {**RC, "axes.prop_cycle": cycler(color=PALETTE)}
+
+
+def context():
+    """The project style for the figures drawn inside ``with context(): ...``; the
+    user's matplotlib settings are back as they were afterwards."""
+    import matplotlib
+
+    return matplotlib.rc_context(rc())
+
+
+def styled(func):
+    """Draw the figures of ``func`` in the project style (see :func:`context`)."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with context():
+            return func(*args, **kwargs)
+    return wrapper
+
+
 def apply_style() -> None:
-    """Apply the project style to matplotlib (idempotent)."""
-    plt.rcParams.update(RC)
+    """Make the project style the session's matplotlib default (an explicit choice for
+    one's own notebook; the package itself never calls it)."""
+    import matplotlib
+
+    matplotlib.rcParams.update(rc())
 
 
 def finish(fig, *, title: str, caption: str, xlabel: str | None = None, ylabel: str | None = None, ax=None,
@@ -62,6 +89,3 @@ def finish(fig, *, title: str, caption: str, xlabel: str | None = None, ylabel: 
     fig.text(0.0, -0.02, caption, ha="left", va="top", fontsize=8.5, wrap=True, color="#333333",
              transform=fig.transFigure)
     return fig
-
-
-apply_style()

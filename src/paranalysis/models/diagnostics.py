@@ -22,6 +22,7 @@ import pandas as pd
 
 from paranalysis.models.did import Aggregate, staggered_did
 from paranalysis.models.panel import panel_fe
+from paranalysis.style import styled
 
 _TXT = {
     "vi": {"twfe": "Hồi quy hiệu ứng cố định hai chiều (TWFE)", "cs_simple": "Callaway–Sant'Anna: trung bình chung",
@@ -103,6 +104,7 @@ def leave_one_out(panel: pd.DataFrame, outcome: str, *, unit: str = "unit_code",
     return pd.DataFrame(rows)
 
 
+@styled
 def plot_event_study(agg: Aggregate, *, title: str, ylabel: str, caption: str | None = None,
                      truth: float | None = None, lang: str = "vi", ax=None, window: tuple[int, int] | None = None):
     """Event-study figure: difference by quarters since adoption, each against the quarter
@@ -202,6 +204,7 @@ def truth_coverage(panels: dict, truth: dict, *, inferences=("hetero_t", "pooled
             .rename(columns={"sum": "intervals containing the planted effect", "size": "intervals"}))
 
 
+@styled
 def plot_leave_one_out(loo: pd.DataFrame, *, full: float, title: str, ylabel: str, caption: str = "",
                        lang: str = "vi"):
     """Each dot: the overall effect estimated without one unit (with its interval); the

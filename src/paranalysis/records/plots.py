@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from paranalysis.style import PALETTE, SYNTHETIC_COLOR, apply_style, finish
+from paranalysis.style import PALETTE, SYNTHETIC_COLOR, finish, styled
 
 _T = {
     "unit_title": {"vi": "Thời gian giải quyết theo đơn vị, {period}",
@@ -60,10 +60,10 @@ def _fmt(n: int, lang: str) -> str:
     return fmt_number(int(n), lang)
 
 
+@styled
 def plot_unit_distribution(dist: pd.DataFrame, *, units: pd.DataFrame | None = None, period: str = "",
                            lang: str = "vi"):
     """Box-like chart per unit from quantiles (10, 25, 50, 75, 90 %), sorted by median."""
-    apply_style()
     d = dist.dropna(subset=["median_working_days"]).sort_values(["median_working_days", "mean_working_days"],
                                                                  ascending=False)
     stats = [{"label": name, "med": r.median_working_days, "q1": r.q25_working_days, "q3": r.q75_working_days,
@@ -78,9 +78,9 @@ def plot_unit_distribution(dist: pd.DataFrame, *, units: pd.DataFrame | None = N
                   xlabel=_t("working_days", lang), ylabel="")
 
 
+@styled
 def plot_channel_trend(by_year_channel: pd.DataFrame, *, lang: str = "vi", channels=("online", "direct")):
     """Mean working days per year of receipt, one line per channel."""
-    apply_style()
     fig, ax = plt.subplots(figsize=(8, 3.6))
     for i, ch in enumerate(channels):
         d = by_year_channel[(by_year_channel["channel"] == ch) & (by_year_channel["resolved"] >= 30)]
@@ -91,9 +91,9 @@ def plot_channel_trend(by_year_channel: pd.DataFrame, *, lang: str = "vi", chann
                   xlabel=_t("year", lang), ylabel=_t("working_days", lang))
 
 
+@styled
 def plot_before_after(ba: pd.DataFrame, *, units: pd.DataFrame | None = None, quarters: int = 4, lang: str = "vi"):
     """Dumbbells: mean working days before -> after per unit, with the comparison units' change."""
-    apply_style()
     d = ba.sort_values("in_operation").reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(8, 0.38 * len(d) + 1.5))
     if d.empty:

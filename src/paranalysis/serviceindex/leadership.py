@@ -20,6 +20,7 @@ import pandas as pd
 from paranalysis.i18n import fmt_change, fmt_number
 from paranalysis.serviceindex import scorecard as C
 from paranalysis.serviceindex.schema import GROUPS, component_label
+from paranalysis.style import styled
 
 #: portal labels of the sub-indicators (the reporting API's ``name`` fields), and English
 SUB_LABELS = {
@@ -392,6 +393,7 @@ def communes_table(info: dict, lang: str = "vi", n: int = 10) -> pd.DataFrame:
                          _t(lang, "col_worst"): [component_label(c, lang) for c in ml["worst_group"]]})
 
 
+@styled
 def losses_figure(info: dict, lang: str = "vi"):
     """Horizontal bars: the province's points lost by group in the month."""
     import matplotlib.pyplot as plt
@@ -469,6 +471,7 @@ def bands_by_month(scorecard: pd.DataFrame, cuts=C.DEFAULT_CUTS, level: str = "c
     return out.reindex(columns=[c for c in order if c in out.columns]).reset_index()
 
 
+@styled
 def trend_figure(scorecard: pd.DataFrame, unit_id: str = "H41", lang: str = "vi"):
     """The unit's monthly total and group scores (as % of their maxima), with the line cut
     and marked where the formula version changes."""
