@@ -547,15 +547,12 @@ def _investments(rng, adopt, src) -> pd.DataFrame:
     return df.sort_values(["date_in_operation", "unit_code"]).reset_index(drop=True)
 
 
-def competition_rank(scores: pd.Series) -> pd.Series:
-    """Rank 1 = highest score; ties share the best rank (1, 2, 2, 4)."""
-    return scores.rank(method="min", ascending=False).astype("Int64")
-
-
 def _rankings(rng, adopt, src) -> pd.DataFrame:
     """Synthetic district rankings: DDCI (editions 2022-2024) and the provincial internal
     PAR index of districts (2019-2024). Scores rise by the planted amounts once an
     investment is in operation before the end of the assessed year."""
+    from paranalysis.rankings import competition_rank
+
     rows = []
     unit_level = {u.code: rng.normal(0, 3.0) for u in UNITS}
     specs = {"DDCI": (range(2022, 2025), 70.0, 0.8, "0-100"),
@@ -573,7 +570,7 @@ def _rankings(rng, adopt, src) -> pd.DataFrame:
                         s += eff
                 scores[u.code] = round(float(s), 2)
             ser = pd.Series(scores)
-            ranks = competition_rank(ser)
+            ranks = competition_rank(ser)  # rankings.competition_rank: 1 = best, ties share
             for code, sc in scores.items():
                 rows.append({
                     "index": index, "year": year, "unit_code": code, "rank": int(ranks[code]),

@@ -16,6 +16,8 @@ import math
 
 import pandas as pd
 
+from paranalysis.periods import QUARTER_ROMAN
+
 LANGS = ("vi", "en")
 DEFAULT_LANG = "vi"
 
@@ -335,7 +337,6 @@ def _isna(x) -> bool:
         return False
 
 
-_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
 
 def quarter_label(q, lang: str = DEFAULT_LANG) -> str:
@@ -344,4 +345,4 @@ def quarter_label(q, lang: str = DEFAULT_LANG) -> str:
 
     _check_lang(lang)
     p = to_period(q)
-    return f"Quý {_ROMAN[p.quarter]}/{p.year}" if lang == "vi" else f"Q{p.quarter} {p.year}"
+    return f"Quý {QUARTER_ROMAN[p.quarter]}/{p.year}" if lang == "vi" else f"Q{p.quarter} {p.year}"

@@ -12,7 +12,9 @@ import re
 import pandas as pd
 
 QUARTER_FREQ = "Q-DEC"
-_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
+#: Quarter numerals as report titles print them ("Quý III"), both ways.
+ROMAN_QUARTERS = {"I": 1, "II": 2, "III": 3, "IV": 4}
+QUARTER_ROMAN = {v: k for k, v in ROMAN_QUARTERS.items()}
 
 _PATTERNS = [
     re.compile(r"^\s*(?P<y>\d{4})\s*-?\s*Q(?P<q>[1-4])\s*$", re.I),  # 2024Q2, 2024-Q2
@@ -35,7 +37,7 @@ def to_period(value) -> pd.Period:
     roman = re.match(r"^\s*Qu[ýy]\s+(?P<r>IV|I{1,3}|[1-4])\s*(?:/|n[ăa]m)?\s*(?P<y>\d{4})\s*$", text, re.I)
     if roman:
         r = roman["r"].upper()
-        q = _ROMAN.get(r) or int(r)
+        q = ROMAN_QUARTERS.get(r) or int(r)
         return pd.Period(year=int(roman["y"]), quarter=q, freq=QUARTER_FREQ)
     raise ValueError(f"not a quarter: {value!r} (expected e.g. '2024Q2')")
 

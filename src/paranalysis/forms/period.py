@@ -10,7 +10,7 @@ import pandas as pd
 
 from paranalysis.errors import Problem
 from paranalysis.forms.messages import E_BAD_DATE, E_WINDOW
-from paranalysis.periods import QUARTER_FREQ, ReportSpan, reporting_window
+from paranalysis.periods import QUARTER_FREQ, ROMAN_QUARTERS, ReportSpan, reporting_window
 from paranalysis.units import fold
 
 _Q_RE = re.compile(r"\b(?:quy|q)\s*(iv|iii|ii|i|[1-4])\s+(?:cua\s+)?(?:nam\s+)?(\d{4})\b")
@@ -24,7 +24,7 @@ _SPAN_RE = [
     (re.compile(r"\bnam (\d{4})\b"), "Y"),
 ]
 _MONTH_RE = re.compile(r"\bthang\s+(\d{1,2})\s+(?:nam\s+)?(\d{4})\b")
-_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+_ROMAN = {k.lower(): v for k, v in ROMAN_QUARTERS.items()}  # titles are matched lower-cased
 
 
 def _span_of(text: str):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from paranalysis.forms.reader import IDENTITIES, prepare_units
-from paranalysis.periods import reporting_window, to_period
+from paranalysis.periods import QUARTER_ROMAN, reporting_window, to_period
 from paranalysis.schemas import COUNT_COLUMNS
 
 _STD = "standard"
@@ -32,7 +32,6 @@ def _fmt_count(n: int, text: bool):
     return f"{int(n):,}".replace(",", ".") if text else int(n)
 
 
-_ROMAN_OUT = {1: "I", 2: "II", 3: "III", 4: "IV"}
 _ROMAN_SECTIONS = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII"]
 _SECTION_ORDER = ["province", "agency", "department", "district", "commune"]
 _SECTION_TITLE = {"province": "Cấp tỉnh (UBND tỉnh)", "agency": "Cấp tỉnh (sở, ban, ngành)",
@@ -110,7 +109,7 @@ def write_official_form(rows: pd.DataFrame, path, *, period, units: pd.DataFrame
     if alt:
         ws["A5"] = f"Kỳ báo cáo: Quý {q.quarter}/{q.year} (từ {start.day}/{start.month}/{start.year} đến {end.day}/{end.month}/{end.year})"
     else:
-        ws["A5"] = (f"Quý {_ROMAN_OUT[q.quarter]} năm {q.year} (Từ ngày {start:%d/%m/%Y} "
+        ws["A5"] = (f"Quý {QUARTER_ROMAN[q.quarter]} năm {q.year} (Từ ngày {start:%d/%m/%Y} "
                     f"đến ngày {end.day}/{end.month}/{end.year})")
     ws.merge_cells(f"A6:{last_letter}6")
     ws["A6"] = "(Kèm theo Báo cáo số        /BC-UBND)"
