@@ -427,3 +427,16 @@ def test_plots_have_titles_and_captions():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def test_break_catalogue_is_a_data_file_with_a_source_per_row():
+    import csv
+    from pathlib import Path
+
+    path = Path(R.__file__).resolve().parent.parent / "resources" / "ranking_breaks.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    assert len(rows) == len(R.BREAKS) == len(R.method_breaks())
+    assert all(r["kind"] in R.BREAK_KINDS and r["source"].strip() and r["description_vi"].strip() for r in rows)
+    # the Cua Lo merger (1 Dec 2024) is a number-of-units break of the district indices
+    assert {("DDCI", 2024, "units"), ("DISTRICT_PAR_INDEX", 2024, "units")} <= {
+        (b["index"], b["year"], b["kind"]) for b in R.BREAKS}

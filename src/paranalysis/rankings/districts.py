@@ -1,0 +1,174 @@
+"""Ranks of district-level units against investment timing and processing indicators."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from paranalysis.errors import DataError, Problem
+from paranalysis.rankings.breaks import method_breaks
+from paranalysis.rankings.ranks import rank_to_percentile
+
+# ---------------------------------------------------------------------------------------
+# Ranks against investment timing and processing indicators (district-level units)
+# ---------------------------------------------------------------------------------------
+
+
+def rank_correlation(x, y, *, method: str = "spearman", n_resamples: int = 9999, seed: int = 20240601,
+                     alternative: str = "two-sided") -> dict:
+    """Rank correlation with a small-sample p-value.
+
+    - ``kendall``: Kendall's tau-b; exact p-value (scipy, ``method="exact"``) when there
+      are no ties, otherwise a permutation p-value.
+    - ``spearman``: Spearman's rho with a permutation p-value (exact enumeration when n! <=
+      ``n_resamples``, else ``n_resamples`` seeded random permutations).
+
+    Returns statistic, p_value, p_method, n. Pairs with a missing value are dropped."""
+    from scipy import stats
+
+    xs = pd.Series(x, dtype=float).reset_index(drop=True)
+    ys = pd.Series(y, dtype=float).reset_index(drop=True)
+    ok = xs.notna() & ys.notna()
+    xa, ya = xs[ok].to_numpy(), ys[ok].to_numpy()
+    n = len(xa)
+    if n < 3 or np.unique(xa).size < 2 or np.unique(ya).size < 2:
+        return {"method": method, "statistic": float("nan"), "p_value": float("nan"), "p_method": "not computable",
+                "n": n}
+    ties = np.unique(xa).size < n or np.unique(ya).size < n
+    if method == "kendall" and not ties:
+        res = stats.kendalltau(xa, ya, method="exact", alternative=alternative)
+        return {"method": "kendall", "statistic": float(res.statistic), "p_value": float(res.pvalue),
+                "p_method": "exact", "n": n}
+    rx, ry = stats.rankdata(xa), stats.rankdata(ya)
+    if method == "kendall":
+        # tau-b from pair signs: sum(sx * sy) / sqrt(sum|sx| * sum|sy|); permuting x keeps its ties
+        i, j = np.triu_indices(n, k=1)
+        sy = np.sign(ry[j] - ry[i])
+
+        def stat(a, axis=-1):
+            a = np.moveaxis(a, axis, -1)
+            sx = np.sign(a[..., j] - a[..., i])
+            return (sx * sy).sum(-1) / np.sqrt(np.abs(sx).sum(-1) * np.abs(sy).sum())
+    elif method == "spearman":
+        cy = ry - ry.mean()
+
+        def stat(a, axis=-1):  # Pearson correlation of the (average) ranks
+            a = np.moveaxis(a, axis, -1)
+            ca = a - a.mean(-1, keepdims=True)
+            return (ca * cy).sum(-1) / np.sqrt((ca ** 2).sum(-1) * (cy ** 2).sum())
+    else:
+        raise ValueError("method must be 'spearman' or 'kendall'")
+    res = stats.permutation_test((rx,), stat, permutation_type="pairings", n_resamples=n_resamples,
+                                 alternative=alternative, vectorized=True, rng=np.random.default_rng(seed))
+    exact = math.factorial(n) <= n_resamples
+    return {"method": method, "statistic": float(res.statistic), "p_value": float(res.pvalue),
+            "p_method": "exact permutation" if exact else f"permutation ({n_resamples:,} resamples)", "n": n}
+
+
+def correlation_table(df: pd.DataFrame, outcome: str, drivers: Iterable[str], **kw) -> pd.DataFrame:
+    """Spearman and Kendall correlations (with small-sample p-values) of ``outcome`` with
+    each driver column: one row per driver."""
+    rows = []
+    for d in drivers:
+        s = rank_correlation(df[d], df[outcome], method="spearman", **kw)
+        k = rank_correlation(df[d], df[outcome], method="kendall", **kw)
+        rows.append({"driver": d, "outcome": outcome, "n": s["n"], "spearman_rho": s["statistic"],
+                     "spearman_p": s["p_value"], "spearman_p_method": s["p_method"], "kendall_tau": k["statistic"],
+                     "kendall_p": k["p_value"], "kendall_p_method": k["p_method"]})
+    return pd.DataFrame(rows)
+
+
+def yearly_processing(processing: pd.DataFrame) -> pd.DataFrame:
+    """Calendar-year processing indicators per unit from the quarterly counts: on-time rate
+    on the resolved basis ((early + on time) / resolved, variant A) and online share
+    (online / newly received), both in %."""
+    p = processing.copy()
+    p["year"] = p["period"].dt.year.astype("Int64")
+    cols = ["resolved_early", "resolved_on_time", "resolved_late", "received_online", "received_direct",
+            "received_postal"]
+    y = p.groupby(["unit_code", "year"])[cols].sum(min_count=1).reset_index()
+    resolved = (y["resolved_early"] + y["resolved_on_time"] + y["resolved_late"]).astype(float)
+    received = (y["received_online"] + y["received_direct"] + y["received_postal"]).astype(float)
+    y["on_time_rate"] = 100.0 * (y["resolved_early"] + y["resolved_on_time"]).astype(float) / resolved
+    y["online_share"] = 100.0 * y["received_online"].astype(float) / received
+    y["quarters"] = p.groupby(["unit_code", "year"]).size().to_numpy()
+    return y[["unit_code", "year", "quarters", "on_time_rate", "online_share"]]
+
+
+def district_indices(rankings: pd.DataFrame, units: pd.DataFrame | None = None) -> list[str]:
+    """Indices in the rankings table that rank district-level units, the one with the most
+    years first."""
+    from paranalysis.units import package_units
+
+    u = package_units() if units is None else units
+    districts = set(u.loc[u["level"] == "district", "unit_code"])
+    r = rankings[rankings["unit_code"].isin(districts)]
+    years = r.groupby("index")["year"].nunique().sort_values(ascending=False, kind="stable")
+    return list(years.index)
+
+
+def district_rank_changes(rankings: pd.DataFrame, investments: pd.DataFrame, processing: pd.DataFrame | None = None,
+                          *, index: str = "DDCI", start: int | None = None, end: int | None = None,
+                          units: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per unit ranked by ``index`` in both ``start`` and ``end`` years (default:
+    first and last year of the index): rank, percentile and score change, investment timing
+    and processing change over the same window.
+
+    Investment columns, per category (``one_stop_facility``, ``online_meeting_system``):
+    ``<cat>_since`` (first date in operation), ``<cat>_new`` (came into operation after the
+    end of ``start`` and by the end of ``end``: the change it could explain),
+    ``<cat>_years`` (years in operation at the end of ``end``, 0 if never). Processing
+    columns: on-time rate and online share (calendar years ``start`` and ``end``) and their
+    change in percentage points. ``footprint_changed`` marks a unit whose territory changed
+    inside the window (Vinh from Dec 2024)."""
+    r = rankings[rankings["index"] == index]
+    if r.empty:
+        raise DataError([Problem(column="index", value=index, expected="an index present in the rankings table")])
+    years = sorted(int(y) for y in r["year"].dropna().unique())
+    start = years[0] if start is None else int(start)
+    end = years[-1] if end is None else int(end)
+    a = r[r["year"] == start].set_index("unit_code")
+    b = r[r["year"] == end].set_index("unit_code")
+    codes = [c for c in a.index if c in b.index]
+    out = pd.DataFrame({"unit_code": codes})
+    out["rank_start"] = a.loc[codes, "rank"].astype("Int64").to_numpy()
+    out["rank_end"] = b.loc[codes, "rank"].astype("Int64").to_numpy()
+    out["n_start"] = a.loc[codes, "n_ranked"].astype("Int64").to_numpy()
+    out["n_end"] = b.loc[codes, "n_ranked"].astype("Int64").to_numpy()
+    out["places_gained"] = (out["rank_start"] - out["rank_end"]).astype("Int64")
+    out["percentile_change"] = 100.0 * (rank_to_percentile(out["rank_end"], out["n_end"])
+                                        - rank_to_percentile(out["rank_start"], out["n_start"]))
+    out["score_start"] = a.loc[codes, "score"].astype(float).to_numpy()
+    out["score_end"] = b.loc[codes, "score"].astype(float).to_numpy()
+    out["score_change"] = out["score_end"] - out["score_start"]
+    t0 = pd.Timestamp(f"{start}-12-31")
+    t1 = pd.Timestamp(f"{end}-12-31")
+    for cat in ("one_stop_facility", "online_meeting_system"):
+        sel = investments[investments["category"] == cat]
+        inv = pd.to_datetime(sel["date_in_operation"]).groupby(sel["unit_code"]).min()
+        since = pd.to_datetime(out["unit_code"].map(inv))
+        out[f"{cat}_since"] = since
+        out[f"{cat}_new"] = (since > t0) & (since <= t1)
+        out[f"{cat}_years"] = ((t1 - since).dt.days / 365.25).clip(lower=0).fillna(0.0).round(2)
+    if processing is not None and len(processing):
+        yp = yearly_processing(processing).set_index(["unit_code", "year"])
+        for col in ("on_time_rate", "online_share"):
+            s0 = [yp[col].get((c, start), float("nan")) for c in codes]
+            s1 = [yp[col].get((c, end), float("nan")) for c in codes]
+            out[f"{col}_start"] = s0
+            out[f"{col}_end"] = s1
+            out[f"{col}_change_pp"] = out[f"{col}_end"] - out[f"{col}_start"]
+    br = method_breaks(index)
+    changed = set(br[(br["kind"] == "method") & br["unit_code"].notna() & (br["year"] > start)
+                     & (br["year"] <= end)]["unit_code"])
+    out["footprint_changed"] = out["unit_code"].isin(changed)
+    from paranalysis.units import package_units
+
+    u = (package_units() if units is None else units).set_index("unit_code")
+    out.insert(1, "name", out["unit_code"].map(u["short_name_vi"]).fillna(out["unit_code"]))
+    dropped = sorted(set(a.index) ^ set(b.index))
+    out.attrs.update(index=index, start=start, end=end, not_in_both_years=dropped)
+    return out
