@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from paranalysis.errors import DataError, Problem
-from paranalysis.tables import read_table
+from paranalysis.tables import read_table_with_origin
 from paranalysis.units import add_units, apply_crosswalk_overrides, package_crosswalk, package_units
 
 TABLES = ("units", "processing", "investments", "rankings", "facts", "crosswalk")
@@ -89,20 +89,19 @@ class Dataset:
         return sorted({p for ps in self.files.values() for p in ps})
 
 
-def _origin(df: pd.DataFrame, i: int) -> tuple[str | None, int | None]:
-    origin = df.attrs.get("origin")
+def _origin(origin: list, i: int) -> tuple[str | None, int | None]:
     if origin and 0 <= i < len(origin):
         return origin[i]
     return None, None
 
 
-def _check_synthetic_labels(df: pd.DataFrame, table: str) -> list[Problem]:
+def _check_synthetic_labels(df: pd.DataFrame, table: str, origin: list) -> list[Problem]:
     """Rows read from a file named '...synthetic...' must say synthetic=true."""
     problems = []
     if "synthetic" not in df.columns or df.empty:
         return problems
     for i, flag in enumerate(df["synthetic"].tolist()):
-        file, row = _origin(df, i)
+        file, row = _origin(origin, i)
         if file and "synthetic" in Path(file).name.lower() and not flag:
             problems.append(Problem(file=file, row=row, column="synthetic", value=False,
                                     expected="true in every row of a file named 'synthetic'"))
@@ -143,18 +142,23 @@ def load_dataset(path=None) -> Dataset:
 
 def _load(root: Path) -> Dataset:
     files = {t: table_files(root, t) for t in TABLES}
-    tables = {t: read_table(files[t], t, root=root) for t in TABLES if t not in ("units", "crosswalk")}
+    tables, origins = {}, {}
+    for t in TABLES:
+        if t not in ("units", "crosswalk"):
+            tables[t], origins[t] = read_table_with_origin(files[t], t, root=root)
     problems = []
     for t in ("processing", "investments", "rankings"):
-        problems += _check_synthetic_labels(tables[t], t)
+        problems += _check_synthetic_labels(tables[t], t, origins[t])
     if problems:
         raise DataError(problems)
     units = package_units()
     if files["units"]:
-        units = add_units(units, read_table(files["units"], "units", root=root))
+        extra, extra_origin = read_table_with_origin(files["units"], "units", root=root)
+        units = add_units(units, extra, origin=extra_origin)
     crosswalk = package_crosswalk()
     if files["crosswalk"]:
-        crosswalk = apply_crosswalk_overrides(crosswalk, read_table(files["crosswalk"], "crosswalk", root=root), units)
+        extra, extra_origin = read_table_with_origin(files["crosswalk"], "crosswalk", root=root)
+        crosswalk = apply_crosswalk_overrides(crosswalk, extra, units, extra_origin=extra_origin)
     known = set(units["unit_code"])
     problems = []
     for t in ("processing", "investments", "rankings", "facts"):
@@ -163,7 +167,7 @@ def _load(root: Path) -> Dataset:
             continue
         for i, code in enumerate(df["unit_code"].tolist()):
             if code is not None and not pd.isna(code) and code not in known:
-                file, row = _origin(df, i)
+                file, row = _origin(origins[t], i)
                 problems.append(Problem(file=file or f"{t} table", row=row, column="unit_code", value=code,
                                         expected="a unit code known to the units table"))
     if problems:

@@ -279,6 +279,13 @@ class _Bounded(list):
 
 def read_table(paths: list[Path], name: str, *, root: Path | None = None) -> pd.DataFrame:
     """Read, coerce, concatenate and validate one table from one or more files."""
+    return read_table_with_origin(paths, name, root=root)[0]
+
+
+def read_table_with_origin(paths: list[Path], name: str, *,
+                           root: Path | None = None) -> tuple[pd.DataFrame, list[tuple[str, int]]]:
+    """:func:`read_table`, and where each row came from: (file, line) per row, for messages
+    about rules across tables."""
     frames, problems, rows, files = [], [], [], []
     for p in paths:
         label = str(p.relative_to(root)) if root is not None and p.is_relative_to(root) else str(p)
@@ -293,13 +300,11 @@ def read_table(paths: list[Path], name: str, *, root: Path | None = None) -> pd.
     if not frames:
         from paranalysis.schemas import empty_table
 
-        return empty_table(name)
+        return empty_table(name), []
     df = pd.concat(frames, ignore_index=True)
     row_s = pd.concat(rows, ignore_index=True)
     file_s = pd.concat(files, ignore_index=True)
     if name == "processing" and "period" in df.columns:
         df["period"] = df["period"].astype("period[Q-DEC]")
     out = validate(df, name, rows=row_s, files=file_s, file=None if len(paths) != 1 else str(paths[0]))
-    # where each row came from (file, line), for messages about rules across tables
-    out.attrs["origin"] = list(zip(file_s.tolist(), row_s.tolist()))
-    return out
+    return out, list(zip(file_s.tolist(), row_s.tolist()))

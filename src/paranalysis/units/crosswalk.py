@@ -50,7 +50,8 @@ def coerce_crosswalk(df: pd.DataFrame, *, source_name: str | None = None) -> pd.
 
 
 @lru_cache(maxsize=1)
-def _package_crosswalk() -> pd.DataFrame:
+def _package_crosswalk() -> tuple[pd.DataFrame, tuple]:
+    """The shipped crosswalk and the (resource file, line) of each row."""
     frames, origins = [], []
     for name in CROSSWALK_RESOURCES:
         path = resources.files("paranalysis").joinpath("resources/" + name)
@@ -59,17 +60,14 @@ def _package_crosswalk() -> pd.DataFrame:
         frames.append(df)
         origins += [(f"paranalysis/resources/{name}", i + 2) for i in range(len(df))]
     out = coerce_crosswalk(pd.concat(frames, ignore_index=True), source_name="paranalysis/resources/crosswalk*.csv")
-    out.attrs["origin"] = origins
-    return out
+    return out, tuple(origins)
 
 
 def package_crosswalk() -> pd.DataFrame:
     """The crosswalk shipped with the package: Cửa Lò -> Vinh and the December 2024 moves,
     the agencies -> their 1 March 2025 successors, the 412 old communes -> the 130 of
     1 July 2025 (414 links, 4 partial) and the former districts -> their 2025 communes."""
-    out = _package_crosswalk().copy()
-    out.attrs["origin"] = list(_package_crosswalk().attrs["origin"])
-    return out
+    return _package_crosswalk()[0].copy()
 
 
 def effective_weights(cw: pd.DataFrame) -> pd.Series:
@@ -77,9 +75,10 @@ def effective_weights(cw: pd.DataFrame) -> pd.Series:
     return cw["weight"].where(cw["weight"].notna(), 1.0)
 
 
-def check_crosswalk(cw: pd.DataFrame, units: pd.DataFrame) -> list[Problem]:
-    """Codes known to ``units``; the merged_into weights of one from_code sum to 1."""
-    origin = cw.attrs.get("origin") or [("crosswalk table", i + 2) for i in range(len(cw))]
+def check_crosswalk(cw: pd.DataFrame, units: pd.DataFrame, *, origin: list | None = None) -> list[Problem]:
+    """Codes known to ``units``; the merged_into weights of one from_code sum to 1.
+    ``origin``: (file, line) of each row, for the messages."""
+    origin = origin or [("crosswalk table", i + 2) for i in range(len(cw))]
     known = set(units["unit_code"])
     problems = []
     for i, r in enumerate(cw.itertuples(index=False)):
@@ -101,18 +100,23 @@ def check_crosswalk(cw: pd.DataFrame, units: pd.DataFrame) -> list[Problem]:
     return problems
 
 
-def apply_crosswalk_overrides(base: pd.DataFrame, extra: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+def apply_crosswalk_overrides(base: pd.DataFrame, extra: pd.DataFrame, units: pd.DataFrame, *,
+                              extra_origin: list | None = None) -> pd.DataFrame:
     """``base`` with the rows of a data folder's crosswalk files: each (relation, from_code)
-    the folder names replaces all of base's rows for it. Codes must be known to ``units``."""
+    the folder names replaces all of base's rows for it. Codes must be known to ``units``;
+    ``extra_origin`` is the (file, line) of each row of ``extra``."""
     if extra is None or extra.empty:
         return base
     names = set(zip(extra["relation"], extra["from_code"]))
     keep = [(r, f) not in names for r, f in zip(base["relation"], base["from_code"])]
-    b_origin = base.attrs.get("origin") or [("crosswalk", None)] * len(base)
-    e_origin = extra.attrs.get("origin") or [("crosswalk file", i + 2) for i in range(len(extra))]
+    pkg, pkg_origin = _package_crosswalk()
+    shipped = dict(zip(zip(pkg["relation"], pkg["from_code"], pkg["to_code"]), pkg_origin))
+    b_origin = [shipped.get(k, ("crosswalk", None))
+                for k in zip(base["relation"], base["from_code"], base["to_code"])]
+    e_origin = extra_origin or [("crosswalk file", i + 2) for i in range(len(extra))]
     out = pd.concat([base[keep], extra], ignore_index=True)
-    out.attrs["origin"] = [o for o, k in zip(b_origin, keep) if k] + list(e_origin)
-    problems = check_crosswalk(out, units)
+    origin = [o for o, k in zip(b_origin, keep) if k] + list(e_origin)
+    problems = check_crosswalk(out, units, origin=origin)
     if problems:
         raise DataError(problems)
     return out

@@ -102,33 +102,28 @@ def _package_units() -> pd.DataFrame:
     from paranalysis.schemas import coerce_units
 
     df, origins = _package_units_raw()
-    out = coerce_units(df.copy(), source_name="paranalysis/resources/units_nghean*.csv")
-    out.attrs["origin"] = list(origins)
-    return out
+    return coerce_units(df.copy(), source_name="paranalysis/resources/units_nghean*.csv")
 
 
 def package_units() -> pd.DataFrame:
     """The dated Nghệ An registry known to the package, as a ``units`` table: the province,
     the 21 district-level units, the 412 communes before and the 130 communes/wards from
     1 July 2025, and the provincial agencies before and after 1 March 2025."""
-    out = _package_units().copy()
-    out.attrs["origin"] = list(_package_units().attrs["origin"])
-    return out
+    return _package_units().copy()
 
 
 def package_origins() -> dict:
     """unit_code -> (resource file, line) of the package registry."""
-    df = _package_units()
-    return dict(zip(df["unit_code"], df.attrs["origin"]))
+    return dict(zip(_package_units()["unit_code"], _package_units_raw()[1]))
 
 
-def add_units(units: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:
+def add_units(units: pd.DataFrame, extra: pd.DataFrame, *, origin: list | None = None) -> pd.DataFrame:
     """The registry ``units`` with the rows of ``extra`` (a folder's ``units*`` files, read
-    with their origin) appended; a row whose key exists already is a DataError naming its
+    with ``origin``, their (file, line) per row) appended; a row whose key exists already is a DataError naming its
     file and line."""
     from paranalysis.schemas import UNIT_COLUMNS, validate
 
-    origin = extra.attrs.get("origin") or [("units table", i + 2) for i in range(len(extra))]
+    origin = origin or [("units table", i + 2) for i in range(len(extra))]
     existing = package_origins()
     for c in units["unit_code"]:
         existing.setdefault(c, ("the units table", None))
