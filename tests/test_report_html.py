@@ -179,8 +179,15 @@ def test_run_publishes_pages_index_and_provenance(tmp_path, monkeypatch):
     top = (tmp_path / "reports" / "index.html").read_text()
     assert 'href="2024Q2/index.html"' in top
     manifest = json.loads((res.out / "run-vi.json").read_text())
-    assert manifest["parameters"] == {"data_dir": str(ds_dir.resolve()), "quarter": "2024Q2", "lang": "vi"}
+    assert manifest["parameters"] == {"data_dir": ds_dir.name, "quarter": "2024Q2", "lang": "vi"}  # by name only
     assert manifest["vintage"]["files"][0]["sha256"] == sha
+    assert manifest["vintage"]["versions"]["pandas"] == pd.__version__
+    import sys
+    for f in res.out.iterdir():  # issue 12 item 2: nothing published names this machine's folders
+        if f.suffix in {".html", ".ipynb", ".json"}:
+            text = f.read_text(encoding="utf-8")
+            for p in (str(tmp_path), sys.prefix, str(Path.home())):
+                assert p not in text, (f.name, p)
     assert res_en.ok
 
 

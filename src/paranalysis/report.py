@@ -196,7 +196,8 @@ def data_vintage(ds: Dataset) -> dict:
     log = revisions(ds.path)
     latest = log.iloc[-1].to_dict() if len(log) else None
     return {
-        "folder": str(ds.path),
+        "folder": Path(ds.path).name,  # by name: a report never shows this machine's paths
+        "versions": dependency_versions(),
         "bundled": _same_path(ds.path, bundled_data_dir()),
         "processing": {"first": str(periods[0]) if len(periods) else None,
                        "last": str(periods[-1]) if len(periods) else None,
@@ -211,6 +212,33 @@ def data_vintage(ds: Dataset) -> dict:
         "files": files,
         "latest_ingest": {k: str(v) for k, v in latest.items()} if latest else None,
     }
+
+
+DEPENDENCIES = ("pandas", "numpy", "statsmodels", "matplotlib", "openpyxl", "pandera", "papermill", "nbconvert")
+
+
+def dependency_versions() -> dict:
+    """Versions of Python and of the libraries the numbers and pages depend on."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": sys.version.split()[0]}
+    for name in DEPENDENCIES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def scrub_paths(text: str, *paths) -> str:
+    """``text`` with this machine's folders (the data folder, the environment, the home
+    folder) replaced by a short name."""
+    subs = [(str(p), f"<{name}>") for p, name in paths if p]
+    subs += [(sys.prefix, "<python>"), (sys.base_prefix, "<python>"), (str(Path.home()), "~")]
+    for old, new in sorted(subs, key=lambda x: -len(x[0])):
+        if old and len(old) > 1:
+            text = text.replace(old, new).replace(json.dumps(old)[1:-1], new)
+    return text
 
 
 def _same_path(a: Path, b: Path) -> bool:
@@ -242,7 +270,8 @@ def provenance_block(vintage: dict, *, lang: str, parameters: dict, started: str
                       f"{li['time_utc']} UTC: {li['action']} {li['periods']} ← {li['file_name']} "
                       f"(sha256 {li['sha256'][:12]}…)"))
     items += [
-        (t("prov.version", lang), paranalysis.__version__),
+        (t("prov.version", lang), paranalysis.__version__ + (" · " + ", ".join(
+            f"{k} {x}" for k, x in v["versions"].items() if x) if v.get("versions") else "")),
         (t("prov.commit", lang), commit or t("prov.unavailable", lang)),
         (t("prov.parameters", lang), ", ".join(f"{k}={parameters.get(k)!r}" for k in NOTEBOOK_PARAMETERS)),
     ]
@@ -531,10 +560,15 @@ def run_notebooks(*, data=None, quarter=None, out=None, lang: str = "vi", notebo
     def publish(nb_path: Path, error: str | None, seconds: float) -> NotebookReport:
         ipynb = out / _html_name(nb_path.stem, lang, ".ipynb")
         html_path = out / _html_name(nb_path.stem, lang, ".html")
+        if ipynb.exists():  # the published notebook names no folder of this machine
+            ipynb.write_text(scrub_paths(ipynb.read_text(encoding="utf-8"), (data_path, vintage["folder"]),
+                                         (nb_path.parent.resolve(), "notebooks"), (out.resolve(), "out")),
+                             encoding="utf-8")
         nb = nbformat.read(ipynb, as_version=4) if ipynb.exists() else nbformat.read(nb_path, as_version=4)
         meta = nb.metadata.get("papermill", {})
         title = notebook_title(nb) or nb_path.stem
-        prov = provenance_block(vintage, lang=lang, parameters=params,
+        prov = provenance_block(vintage, lang=lang, parameters=dict(params, data_dir=vintage["folder"]
+                                                                     if data_path is not None else None),
                                 started=_local_time(meta.get("start_time")) or started,
                                 seconds=meta.get("duration") or seconds, commit=commit)
         failed = None if error is None else f"{t('report.status_failed', lang)} — {error}"
@@ -571,7 +605,8 @@ def run_notebooks(*, data=None, quarter=None, out=None, lang: str = "vi", notebo
         bar.close()
         result.reports.extend(reports[nb_path] for nb_path in nbs)
     result.seconds = time.perf_counter() - t0
-    manifest = {"quarter": q, "lang": lang, "parameters": params, "started": started,
+    shown_params = dict(params, data_dir=vintage["folder"] if data_path is not None else None)
+    manifest = {"quarter": q, "lang": lang, "parameters": shown_params, "started": started,
                 "seconds": round(result.seconds, 1), "version": paranalysis.__version__, "commit": commit,
                 "banner": banner, "vintage": vintage, "reports": [asdict(r) for r in result.reports]}
     (out / f"run-{lang}.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
