@@ -243,3 +243,20 @@ def test_ingest_a_new_quarter_from_a_workbook_then_run_shows_it(tmp_path):
     assert label in page
     assert f"bao_cao_{new_q}.xlsx" in page  # "what changed": the ingest is listed, and in the footer
     assert report.check_report(page) == []
+
+
+def test_a_page_with_live_markup_is_not_published_and_the_run_fails_naming_it(tmp_path):
+    src = tmp_path / "in.csv"
+    pd.DataFrame([dict(unit_code=u, period="2024Q2", **ROW) for u in ("412", "415")]).to_csv(src, index=False)
+    ingest(src, tmp_path / "ds")
+    nb = _tiny_notebook(tmp_path / "01-tiny.ipynb")
+    bad = nbformat.read(nb, as_version=4)
+    bad.cells.append(new_code_cell("from IPython.display import HTML\nHTML('<iframe srcdoc=\"x\"></iframe>')"))
+    bad_path = tmp_path / "02-bad.ipynb"
+    nbformat.write(bad, bad_path)
+    res = report.run_notebooks(data=tmp_path / "ds", notebooks=[nb, bad_path], out=tmp_path / "out", progress=False)
+    good, failed = res.reports
+    assert good.ok and (tmp_path / "out" / "01-tiny.html").exists()
+    assert not failed.ok and "UnsafeReportError" in failed.error and "02-bad.html" in failed.error
+    assert "iframe" in failed.error
+    assert not (tmp_path / "out" / "02-bad.html").exists()
