@@ -179,8 +179,15 @@ def test_run_publishes_pages_index_and_provenance(tmp_path, monkeypatch):
     top = (tmp_path / "reports" / "index.html").read_text()
     assert 'href="2024Q2/index.html"' in top
     manifest = json.loads((res.out / "run-vi.json").read_text())
-    assert manifest["parameters"] == {"data_dir": str(ds_dir.resolve()), "quarter": "2024Q2", "lang": "vi"}
+    assert manifest["parameters"] == {"data_dir": ds_dir.name, "quarter": "2024Q2", "lang": "vi"}  # by name only
     assert manifest["vintage"]["files"][0]["sha256"] == sha
+    assert manifest["vintage"]["versions"]["pandas"] == pd.__version__
+    import sys
+    for f in res.out.iterdir():  # issue 12 item 2: nothing published names this machine's folders
+        if f.suffix in {".html", ".ipynb", ".json"}:
+            text = f.read_text(encoding="utf-8")
+            for p in (str(tmp_path), sys.prefix, str(Path.home())):
+                assert p not in text, (f.name, p)
     assert res_en.ok
 
 
@@ -236,3 +243,20 @@ def test_ingest_a_new_quarter_from_a_workbook_then_run_shows_it(tmp_path):
     assert label in page
     assert f"bao_cao_{new_q}.xlsx" in page  # "what changed": the ingest is listed, and in the footer
     assert report.check_report(page) == []
+
+
+def test_a_page_with_live_markup_is_not_published_and_the_run_fails_naming_it(tmp_path):
+    src = tmp_path / "in.csv"
+    pd.DataFrame([dict(unit_code=u, period="2024Q2", **ROW) for u in ("412", "415")]).to_csv(src, index=False)
+    ingest(src, tmp_path / "ds")
+    nb = _tiny_notebook(tmp_path / "01-tiny.ipynb")
+    bad = nbformat.read(nb, as_version=4)
+    bad.cells.append(new_code_cell("from IPython.display import HTML\nHTML('<iframe srcdoc=\"x\"></iframe>')"))
+    bad_path = tmp_path / "02-bad.ipynb"
+    nbformat.write(bad, bad_path)
+    res = report.run_notebooks(data=tmp_path / "ds", notebooks=[nb, bad_path], out=tmp_path / "out", progress=False)
+    good, failed = res.reports
+    assert good.ok and (tmp_path / "out" / "01-tiny.html").exists()
+    assert not failed.ok and "UnsafeReportError" in failed.error and "02-bad.html" in failed.error
+    assert "iframe" in failed.error
+    assert not (tmp_path / "out" / "02-bad.html").exists()

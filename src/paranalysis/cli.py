@@ -134,7 +134,7 @@ def _run(args) -> int:
              + ("" if r.ok else f"\n       {r.error}"))
     _say(f"reports for {res.quarter} ({res.lang}): {res.index}  [{time.perf_counter() - t0:.0f} s]")
     if not res.ok:
-        _say(f"error: {len(res.failed)} notebook(s) failed; their pages say so and show the error", err=True)
+        _say(f"error: {len(res.failed)} notebook(s) failed; their pages say so and show the error (a page holding live markup is not published)", err=True)
         return EXIT_PROBLEMS
     return EXIT_OK
 

@@ -61,3 +61,14 @@ class DataError(ValueError):
 class RunError(Exception):
     """A problem that stops ``paranalysis run`` before or while running (not a data error):
     unknown quarter, missing notebooks, a notebook without the expected parameters."""
+
+
+class UnsafeReportError(RunError):
+    """A report page holds live markup (a script, a frame, an event handler, a
+    ``javascript:`` link...): it is not published. Names the page and every element found."""
+
+    def __init__(self, page: str, problems: list[str]):
+        self.page = page
+        self.problems = list(problems)
+        shown = "; ".join(self.problems[:5]) + (f"; and {len(self.problems) - 5} more" if len(self.problems) > 5 else "")
+        super().__init__(f"UnsafeReportError: page {page} not published, it holds live markup: {shown}")

@@ -28,6 +28,7 @@ import pandas as pd
 
 from paranalysis.dataset import Dataset
 from paranalysis.i18n import fmt_change, fmt_number, fmt_pct, quarter_label, t
+from paranalysis.markup import esc
 from paranalysis.periods import to_period
 from paranalysis.style import styled
 
@@ -185,7 +186,7 @@ def standout_lines(result, ds: Dataset, lang: str = "vi") -> list[str]:
     for kind in ("worse", "better", "high", "low"):
         part = out[out["assessment"] == kind].sort_values("rate", ascending=kind in ("better", "low"))
         if len(part):
-            units = ", ".join(f"{names.get(r.unit_code, r.unit_code)} ({fmt_pct(100 * r.rate, lang)})"
+            units = ", ".join(f"{esc(names.get(r.unit_code, r.unit_code))} ({fmt_pct(100 * r.rate, lang)})"
                               for r in part.itertuples(index=False))
             lines.append(t(f"funnel.{kind}", lang, units=units))
     return lines
@@ -506,7 +507,7 @@ def ranking_lines(latest: pd.DataFrame, lang: str = "vi") -> list[str]:
             k = int(r.places_gained)
             key = "rank.change_up" if k > 0 else ("rank.change_down" if k < 0 else "rank.change_same")
             change = t(key, lang, k=abs(k), year=int(r.prev_year))
-        lines.append(t("rank.latest", lang, index=index_label(r.index, lang), year=int(r.year), rank=int(r.rank),
+        lines.append(t("rank.latest", lang, index=esc(index_label(r.index, lang)), year=int(r.year), rank=int(r.rank),
                        n_ranked=int(r.n_ranked) if not pd.isna(r.n_ranked) else "?", change=change))
     return lines
 
@@ -562,15 +563,15 @@ def what_changed_lines(info: dict, lang: str = "vi") -> list[str]:
     if len(log) == 0:
         lines.append(t("chg.no_recent", lang))
     for r in log.itertuples(index=False):
-        values = dict(time=r.time_utc.replace("T", " ")[:16] + " UTC", file=r.file_name, rows=r.rows,
-                      periods=", ".join(quarter_label(x, lang) for x in r.periods.split()))
+        values = dict(time=esc(str(r.time_utc).replace("T", " ")[:16]) + " UTC", file=esc(r.file_name), rows=esc(r.rows),
+                      periods=", ".join(esc(quarter_label(x, lang)) for x in str(r.periods).split()))
         if r.action == "revised":
-            lines.append(t("chg.log_revised", lang, changed=r.changed_values, **values))
+            lines.append(t("chg.log_revised", lang, changed=esc(r.changed_values), **values))
         else:
             lines.append(t("chg.log_added", lang, **values))
     if info["revised_periods"]:
         lines.append(t("chg.revised_history", lang,
-                       periods=", ".join(quarter_label(x, lang) for x in info["revised_periods"])))
+                       periods=", ".join(esc(quarter_label(x, lang)) for x in info["revised_periods"])))
     return lines
 
 

@@ -47,7 +47,7 @@ NOTEBOOK_PARAMETERS = ("data_dir", "quarter", "lang")
 REMOVE_CELL_TAGS = ("remove-cell", "report-hide", "papermill-error-cell-tag")  # the last: papermill's error links
 
 
-from paranalysis.errors import RunError  # noqa: E402  (defined beside DataError so the CLI need not import this module)
+from paranalysis.errors import RunError, UnsafeReportError  # noqa: E402  (defined beside DataError so the CLI need not import this module)
 
 
 @dataclass
@@ -196,7 +196,8 @@ def data_vintage(ds: Dataset) -> dict:
     log = revisions(ds.path)
     latest = log.iloc[-1].to_dict() if len(log) else None
     return {
-        "folder": str(ds.path),
+        "folder": Path(ds.path).name,  # by name: a report never shows this machine's paths
+        "versions": dependency_versions(),
         "bundled": _same_path(ds.path, bundled_data_dir()),
         "processing": {"first": str(periods[0]) if len(periods) else None,
                        "last": str(periods[-1]) if len(periods) else None,
@@ -211,6 +212,33 @@ def data_vintage(ds: Dataset) -> dict:
         "files": files,
         "latest_ingest": {k: str(v) for k, v in latest.items()} if latest else None,
     }
+
+
+DEPENDENCIES = ("pandas", "numpy", "statsmodels", "matplotlib", "openpyxl", "pandera", "papermill", "nbconvert")
+
+
+def dependency_versions() -> dict:
+    """Versions of Python and of the libraries the numbers and pages depend on."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": sys.version.split()[0]}
+    for name in DEPENDENCIES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def scrub_paths(text: str, *paths) -> str:
+    """``text`` with this machine's folders (the data folder, the environment, the home
+    folder) replaced by a short name."""
+    subs = [(str(p), f"<{name}>") for p, name in paths if p]
+    subs += [(sys.prefix, "<python>"), (sys.base_prefix, "<python>"), (str(Path.home()), "~")]
+    for old, new in sorted(subs, key=lambda x: -len(x[0])):
+        if old and len(old) > 1:
+            text = text.replace(old, new).replace(json.dumps(old)[1:-1], new)
+    return text
 
 
 def _same_path(a: Path, b: Path) -> bool:
@@ -242,7 +270,8 @@ def provenance_block(vintage: dict, *, lang: str, parameters: dict, started: str
                       f"{li['time_utc']} UTC: {li['action']} {li['periods']} ← {li['file_name']} "
                       f"(sha256 {li['sha256'][:12]}…)"))
     items += [
-        (t("prov.version", lang), paranalysis.__version__),
+        (t("prov.version", lang), paranalysis.__version__ + (" · " + ", ".join(
+            f"{k} {x}" for k, x in v["versions"].items() if x) if v.get("versions") else "")),
         (t("prov.commit", lang), commit or t("prov.unavailable", lang)),
         (t("prov.parameters", lang), ", ".join(f"{k}={parameters.get(k)!r}" for k in NOTEBOOK_PARAMETERS)),
     ]
@@ -308,10 +337,24 @@ def export_html(nb, *, lang: str = "vi", banner: str | None = None, provenance: 
 
 
 _LOAD_ATTRS = {"src", "href", "data", "srcset", "poster", "background", "action", "formaction", "xlink:href"}
+_URL_ATTRS = _LOAD_ATTRS | {"srcdoc", "codebase", "cite", "longdesc", "dynsrc", "lowsrc", "manifest", "ping",
+                            "archive", "classid", "profile", "icon", "itemtype", "content"}
 _LOADING_TAGS = {"script", "link", "img", "iframe", "frame", "source", "video", "audio", "track", "embed",
                  "object", "input", "image", "use", "svg", "body", "table", "td", "form"}
+# elements that run code, show another document or send data: never in a report page
+_LIVE_TAGS = {"script", "iframe", "frame", "frameset", "object", "embed", "applet", "form", "base", "portal",
+              "fencedframe", "button", "textarea", "select", "input", "isindex", "keygen", "math", "template",
+              "noscript", "xmp", "plaintext", "listing"}
 _REMOTE = re.compile(r"^\s*(https?:|ftp:|//)", re.I)
 _CSS_URL = re.compile(r"url\(\s*['\"]?\s*(?!data:)([^'\")\s]+)", re.I)
+_CSS_LIVE = re.compile(r"expression\s*\(|javascript:|vbscript:|behavior\s*:|-moz-binding", re.I)
+_SCRIPT_SCHEME = re.compile(r"^(javascript|vbscript|livescript|mocha|data):", re.I)
+_SAFE_DATA = re.compile(r"^data:image/(png|jpeg|gif|webp|svg\+xml);", re.I)  # the package's embedded figures
+
+
+def _scheme_text(value: str) -> str:
+    """A URL as a browser reads its scheme: control characters and spaces dropped."""
+    return re.sub(r"[\x00-\x20\x7f]+", "", value)
 
 
 class _Scan(HTMLParser):
@@ -321,25 +364,41 @@ class _Scan(HTMLParser):
         self._in_style = False
 
     def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
+        tag = tag.lower()
+        a = {k.lower(): v for k, v in attrs}
         if tag == "script":
             self.problems.append(f"<script> element ({a.get('src') or 'inline'})")
-        if tag == "meta" and (a.get("http-equiv") or "").lower() == "refresh":
-            self.problems.append("<meta http-equiv=refresh>")
-        if tag == "base":
+        elif tag == "base":
             self.problems.append("<base> element")
+        elif tag in _LIVE_TAGS:
+            self.problems.append(f"<{tag}> element")
+        if tag == "meta" and ((a.get("http-equiv") or "").strip().lower() == "refresh" or "url=" in (a.get("content") or "").lower()):
+            self.problems.append("<meta http-equiv=refresh>")
         for k, v in attrs:
+            k = k.lower()
+            if k.startswith("on"):
+                self.problems.append(f"<{tag} {k}=...> (script in an attribute)")
             if v is None:
                 continue
+            if k == "srcdoc":
+                self.problems.append(f"<{tag} srcdoc=...> (a document inside an attribute)")
+            if k in _URL_ATTRS or k.endswith(":href"):
+                for part in (v.split(",") if k == "srcset" else [v]):
+                    u = _scheme_text(part)
+                    if _SCRIPT_SCHEME.match(u) and not (tag == "img" and k == "src" and _SAFE_DATA.match(u)):
+                        self.problems.append(f"<{tag} {k}={v[:60]!r}> (script or document URL)")
+                        break
             if tag in _LOADING_TAGS and k in _LOAD_ATTRS and any(_REMOTE.match(part) for part in v.split(",")):
                 self.problems.append(f"<{tag} {k}={v!r}> loads from the network")
             if k == "style":
                 self._css(v, f"style attribute of <{tag}>")
-            if k.startswith("on"):
-                self.problems.append(f"<{tag} {k}=...> (script in an attribute)")
         if tag == "link" and "stylesheet" in (a.get("rel") or "").lower() and not (a.get("href") or "").startswith("data:"):
             self.problems.append(f"<link rel=stylesheet href={a.get('href')!r}> (external stylesheet)")
         self._in_style = tag == "style"
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        self._in_style = False
 
     def handle_endtag(self, tag):
         if tag == "style":
@@ -354,6 +413,8 @@ class _Scan(HTMLParser):
             self.problems.append(f"@import in {where}")
         for m in _CSS_URL.finditer(css):
             self.problems.append(f"url({m.group(1)}) in {where}")
+        if _CSS_LIVE.search(css):
+            self.problems.append(f"script in CSS ({where})")
 
 
 _CODE_MARKERS = ("jp-InputArea", "jp-CodeMirrorEditor", "cm-editor", 'class="highlight', "jp-InputPrompt",
@@ -362,7 +423,9 @@ _CODE_MARKERS = ("jp-InputArea", "jp-CodeMirrorEditor", "cm-editor", 'class="hig
 
 def check_report(html: str) -> list[str]:
     """Problems that make a page unfit for offline leadership use: anything loaded from the
-    network (script/link/img/iframe/... src or href, CSS @import or url()), any script,
+    network (script/link/img/iframe/... src or href, CSS @import or url()), any live markup
+    (script, iframe/frame/object/embed/form/base, ``srcdoc``, ``on*=`` handlers,
+    ``javascript:``/``vbscript:``/``data:`` URLs other than embedded figures, meta refresh),
     or code cells. Empty list = fit."""
     scan = _Scan()
     scan.feed(html)
@@ -408,7 +471,7 @@ def write_index(out: Path) -> Path:
         items = []
         for r in run["reports"]:
             status = t("report.status_ok", run["lang"]) if r["ok"] else t("report.status_failed", run["lang"])
-            items.append({"href": r["html"], "title": r["title"] or r["notebook"],
+            items.append({"href": r["html"] if r["html_bytes"] else None, "title": r["title"] or r["notebook"],
                           "meta": f"{r['notebook']} · {status} · {r['html_bytes'] / 1024:.0f} KB · {r['seconds']:.0f} s"})
         heading = f"{t('report.language', run['lang'])}: {run['lang']}" if len(runs) > 1 else None
         sections.append({"heading": heading, "items": items})
@@ -497,10 +560,15 @@ def run_notebooks(*, data=None, quarter=None, out=None, lang: str = "vi", notebo
     def publish(nb_path: Path, error: str | None, seconds: float) -> NotebookReport:
         ipynb = out / _html_name(nb_path.stem, lang, ".ipynb")
         html_path = out / _html_name(nb_path.stem, lang, ".html")
+        if ipynb.exists():  # the published notebook names no folder of this machine
+            ipynb.write_text(scrub_paths(ipynb.read_text(encoding="utf-8"), (data_path, vintage["folder"]),
+                                         (nb_path.parent.resolve(), "notebooks"), (out.resolve(), "out")),
+                             encoding="utf-8")
         nb = nbformat.read(ipynb, as_version=4) if ipynb.exists() else nbformat.read(nb_path, as_version=4)
         meta = nb.metadata.get("papermill", {})
         title = notebook_title(nb) or nb_path.stem
-        prov = provenance_block(vintage, lang=lang, parameters=params,
+        prov = provenance_block(vintage, lang=lang, parameters=dict(params, data_dir=vintage["folder"]
+                                                                     if data_path is not None else None),
                                 started=_local_time(meta.get("start_time")) or started,
                                 seconds=meta.get("duration") or seconds, commit=commit)
         failed = None if error is None else f"{t('report.status_failed', lang)} — {error}"
@@ -508,10 +576,12 @@ def run_notebooks(*, data=None, quarter=None, out=None, lang: str = "vi", notebo
         page = export_html(nb, lang=lang, banner=None if shown else banner, provenance=prov, failed=failed,
                            title=title)
         problems = check_report(page)
-        if problems:
-            error = (error + "; " if error else "") + "unsafe HTML not published: " + "; ".join(problems[:5])
-            page = export_html(nbformat.v4.new_notebook(), lang=lang, banner=banner, provenance=prov,
-                               failed=f"{t('report.status_failed', lang)} — {error}", title=title)
+        if problems:  # live markup: this page is not published (the others are), the run fails naming it
+            unsafe = UnsafeReportError(html_path.name, problems)
+            error = (error + "; " if error else "") + str(unsafe)
+            html_path.unlink(missing_ok=True)  # never leave an older page under this name
+            return NotebookReport(notebook=nb_path.name, title=title, html=html_path.name, ipynb=ipynb.name,
+                                  ok=False, error=error, seconds=round(seconds, 1), html_bytes=0)
         html_path.write_text(page, encoding="utf-8")
         return NotebookReport(notebook=nb_path.name, title=title, html=html_path.name, ipynb=ipynb.name,
                               ok=error is None, error=error, seconds=round(seconds, 1),
@@ -535,7 +605,8 @@ def run_notebooks(*, data=None, quarter=None, out=None, lang: str = "vi", notebo
         bar.close()
         result.reports.extend(reports[nb_path] for nb_path in nbs)
     result.seconds = time.perf_counter() - t0
-    manifest = {"quarter": q, "lang": lang, "parameters": params, "started": started,
+    shown_params = dict(params, data_dir=vintage["folder"] if data_path is not None else None)
+    manifest = {"quarter": q, "lang": lang, "parameters": shown_params, "started": started,
                 "seconds": round(result.seconds, 1), "version": paranalysis.__version__, "commit": commit,
                 "banner": banner, "vintage": vintage, "reports": [asdict(r) for r in result.reports]}
     (out / f"run-{lang}.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -637,6 +708,6 @@ def _local_time(iso: str | None) -> str | None:
         return iso
 
 
-__all__ = ["RunError", "RunResult", "NotebookReport", "run_notebooks", "export_html", "check_report",
+__all__ = ["RunError", "UnsafeReportError", "RunResult", "NotebookReport", "run_notebooks", "export_html", "check_report",
            "check_parameters", "resolve_quarter", "data_vintage", "provenance_block", "write_index",
            "write_reports_index", "run_workers", "list_notebooks", "notebooks_dir", "git_commit", "DataError"]

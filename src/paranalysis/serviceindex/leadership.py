@@ -10,7 +10,6 @@ escaped before it reaches Markdown.
 
 from __future__ import annotations
 
-import html
 import re
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from paranalysis.i18n import fmt_change, fmt_number
+from paranalysis.markup import esc
 from paranalysis.serviceindex import scorecard as C
 from paranalysis.serviceindex.schema import GROUPS, component_label
 from paranalysis.style import styled
@@ -134,19 +134,13 @@ def _t(lang: str, key: str, **kw) -> str:
     return TEXT.get(lang, TEXT["en"])[key].format(**kw)
 
 
-def esc(text) -> str:
-    """Text from data made safe for Markdown and HTML: markup and Markdown punctuation escaped."""
-    s = html.escape(str(text), quote=True)
-    return re.sub(r"([\\`*_\[\]{}()#+!|~>])", r"\\\1", s)
-
-
 def month_label(period: str, lang: str = "vi") -> str:
     """"tháng 10/2026" / "October 2026"; other periods as given ("2025-YTD" → "2025, lũy kế")."""
     m = re.fullmatch(r"(\d{4})-(\d{2})", str(period))
     if not m:
         if str(period).endswith("-YTD"):
-            return f"{period[:4]}, " + ("lũy kế từ đầu năm" if lang == "vi" else "year to date")
-        return str(period)
+            return f"{esc(str(period)[:4])}, " + ("lũy kế từ đầu năm" if lang == "vi" else "year to date")
+        return esc(period)
     y, mm = int(m.group(1)), int(m.group(2))
     return _t(lang, "month", m=mm, y=y, mname=_MONTHS_EN[mm - 1])
 
@@ -306,7 +300,7 @@ def section_lines(info: dict, lang: str = "vi") -> list[str]:
     if len(pl):
         g = pl[pl["is_group"]].dropna(subset=["points_lost"])
         top = g.sort_values("points_lost", ascending=False).head(3)
-        items = [_t(lang, "loss_item", group=component_label(r.component, lang), lost=_n(r.points_lost, lang),
+        items = [_t(lang, "loss_item", group=esc(component_label(r.component, lang)), lost=_n(r.points_lost, lang),
                     max=_n(r.max_score, lang, 0)) for r in top.itertuples()]
         if items:
             lines.append(_t(lang, "loses", items="; ".join(items)))
@@ -315,8 +309,8 @@ def section_lines(info: dict, lang: str = "vi") -> list[str]:
             subs = pl[(pl["group"] == worst) & ~pl["is_group"]].dropna(subset=["points_lost"])
             subs = subs[subs["points_lost"] > 0].sort_values("points_lost", ascending=False).head(2)
             if len(subs):
-                lines.append(_t(lang, "sub", group=component_label(worst, lang),
-                                items="; ".join(_t(lang, "sub_item", name=_sub_label(r.component, lang),
+                lines.append(_t(lang, "sub", group=esc(component_label(worst, lang)),
+                                items="; ".join(_t(lang, "sub_item", name=esc(_sub_label(r.component, lang)),
                                                    lost=_n(r.points_lost, lang), max=_n(r.max_score, lang, 0))
                                                 for r in subs.itertuples())))
     if info["n_communes"]:
