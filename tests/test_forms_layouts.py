@@ -517,3 +517,21 @@ def test_shared_formulas_saved_without_values_are_translated_and_evaluated(tmp_p
     assert probs["D"].expected == of.E_FORMULA.format(formula="=ROUND(D9*1.1,0)")
     assert probs["E"].expected == of.E_FORMULA.format(formula="=ROUND(E9*1.1,0)")
     assert "blank" not in probs["E"].expected and "formula without a saved value" in probs["E"].expected
+
+
+@pytest.mark.parametrize("headings", [
+    {1: ("A", "Cấp huyện"), 3: ("B", "Cấp xã")},
+    {1: (None, "A. Cấp huyện"), 3: (None, "B. Cấp xã")},
+    {1: (None, "Cấp huyện"), 3: (None, "Cấp xã")},
+], ids=["letter_in_stt", "letter_in_name", "text_heading"])
+def test_letter_and_text_section_headings_tell_the_level(tmp_path, headings):
+    """Sections headed "A"/"B.", or only by text: the section decides between a district and a
+    commune of the same name, and every count is read."""
+    units = pd.DataFrame({"unit_code": ["D1", "D2", "C1"],
+                          "name_vi": ["Huyện Hưng Nguyên", "Huyện Nam Đàn", "Xã Hưng Nguyên"],
+                          "short_name_vi": ["Hưng Nguyên", "Nam Đàn", "Hưng Nguyên"],
+                          "level": ["district", "district", "commune"]})
+    rows = make_rows(units=["D1", "D2", "C1"])
+    names = {"D1": "Hưng Nguyên", "D2": "Nam Đàn", "C1": "Hưng Nguyên"}
+    p = build(tmp_path / "sec.xlsx", BEN_TRE, rows, names=names, headings=headings)
+    same_counts(read(p, units=units), rows)
