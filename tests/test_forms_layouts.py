@@ -464,3 +464,74 @@ def test_export_form_round_trip(tmp_path, capsys):
                 "--out", str(out2)]) == 0
     same_counts(read(out2), SECTION_ROWS[SECTION_ROWS["unit_code"].isin(["412", "415", "417"])])
     assert cli(["export-form", "--quarter", "2023Q1", "--data", str(data)]) == 1
+
+
+def _share_formulas(path: Path, row: int, first: int, last: int) -> None:
+    """Rewrite the formulas of row ``row``, columns first..last, as ONE shared formula (as Excel
+    saves a formula filled right): the master keeps the text, the others only ``t="shared"``; no values."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    name = "xl/worksheets/sheet1.xml"
+    xml = parts[name].decode()
+    ref = f"{get_column_letter(first)}{row}:{get_column_letter(last)}{row}"
+    for c in range(first, last + 1):
+        a = f"{get_column_letter(c)}{row}"
+        pat = re.compile(rf'(<c r="{a}"[^>]*>)<f>([^<]*)</f>(?:<v\s*/>|<v></v>)?')
+        assert pat.search(xml), a
+        repl = (rf'\1<f t="shared" ref="{ref}" si="0">\2</f>' if c == first else r'\1<f t="shared" si="0"/>')
+        xml = pat.sub(repl, xml, count=1)
+    parts[name] = xml.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, b in parts.items():
+            z.writestr(n, b)
+
+
+def test_shared_formulas_saved_without_values_are_translated_and_evaluated(tmp_path):
+    """Excel saves a formula filled across a row as one shared formula: only the first cell
+    holds its text. Each other cell's formula is the master's, shifted to that cell."""
+    cols = [(("Tổng số hồ sơ cần giải quyết",), lambda r: 0)] + BEN_TRE
+    p = build(tmp_path / "f.xlsx", cols)
+    wb = openpyxl.load_workbook(p)
+    ws = wb.active
+    last = 7 + len(ROWS)
+    for r in range(8, last + 1):
+        ws.cell(r, 3, f"=D{r}+SUM(E{r}:G{r})")
+    ws.cell(last + 1, 2, "Tổng cộng")
+    for c in range(3, 13):
+        ws.cell(last + 1, c, f"=SUM({get_column_letter(c)}8:{get_column_letter(c)}{last})")
+    wb.save(p)
+    _share_formulas(p, last + 1, 3, 12)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        same_counts(paranalysis.load_processing(p))  # the total row is checked against the units
+    assert "formula(s) saved without values evaluated" in str(w[-1].message)
+    # a shared formula that is not plain arithmetic: refused, naming the shifted formula
+    ws.cell(8, 4, "=ROUND(D9*1.1,0)")
+    ws.cell(8, 5, "=ROUND(E9*1.1,0)")
+    wb.save(p)
+    _share_formulas(p, 8, 4, 5)
+    probs = {x.column.split()[0]: x for x in errors(p).problems if x.row == 8 and x.column[0] in "DE"}
+    assert probs["D"].expected == of.E_FORMULA.format(formula="=ROUND(D9*1.1,0)")
+    assert probs["E"].expected == of.E_FORMULA.format(formula="=ROUND(E9*1.1,0)")
+    assert "blank" not in probs["E"].expected and "formula without a saved value" in probs["E"].expected
+
+
+@pytest.mark.parametrize("headings", [
+    {1: ("A", "Cấp huyện"), 3: ("B", "Cấp xã")},
+    {1: (None, "A. Cấp huyện"), 3: (None, "B. Cấp xã")},
+    {1: (None, "Cấp huyện"), 3: (None, "Cấp xã")},
+], ids=["letter_in_stt", "letter_in_name", "text_heading"])
+def test_letter_and_text_section_headings_tell_the_level(tmp_path, headings):
+    """Sections headed "A"/"B.", or only by text: the section decides between a district and a
+    commune of the same name, and every count is read."""
+    units = pd.DataFrame({"unit_code": ["D1", "D2", "C1"],
+                          "name_vi": ["Huyện Hưng Nguyên", "Huyện Nam Đàn", "Xã Hưng Nguyên"],
+                          "short_name_vi": ["Hưng Nguyên", "Nam Đàn", "Hưng Nguyên"],
+                          "level": ["district", "district", "commune"]})
+    rows = make_rows(units=["D1", "D2", "C1"])
+    names = {"D1": "Hưng Nguyên", "D2": "Nam Đàn", "C1": "Hưng Nguyên"}
+    p = build(tmp_path / "sec.xlsx", BEN_TRE, rows, names=names, headings=headings)
+    same_counts(read(p, units=units), rows)

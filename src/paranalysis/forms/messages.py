@@ -46,7 +46,7 @@ E_STRING_TOO_LONG = "a text of at most {n} characters (Excel's limit for one cel
 E_PART_TOO_LARGE = "a workbook part of at most {n} bytes uncompressed (paranalysis.limits)"
 E_TOO_LARGE = "a count of at most {n} records per unit and period (paranalysis.limits.MAX_COUNT)"
 E_MORE_PROBLEMS = "no more problems: {n} further problem(s) of this file are not listed (limit {limit})"
-E_FORMULA = ("a value: this cell holds the formula '{formula}' saved without its computed value, and only "
+E_FORMULA = ("a value: this cell holds a formula without a saved value, '{formula}', and only "
              "plain arithmetic (cell references, numbers, SUM, + and -) is evaluated; open and save the file "
              "in Excel or LibreOffice so that the values are stored")
 E_SUBTOTAL = "the sum of the unit rows of section '{section}' ({expected})"

@@ -26,6 +26,8 @@ from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
 from xml.parsers import expat
 
+from openpyxl.formula.translate import Translator
+
 from paranalysis import limits
 from paranalysis.errors import DataError, Problem
 from paranalysis.forms.messages import (E_CELL_BEYOND, E_PART_TOO_LARGE, E_STRING_TOO_LONG,
@@ -150,8 +152,10 @@ def _scan_shared_strings(zf: zipfile.ZipFile, name: str) -> set[int]:
 def _scan_xlsx_sheet(zf, part: str, file: str, sheet: str, long_strings: set[int]) -> dict:
     """Stream one worksheet part: check its bounds; return the formulas saved without a value."""
     formulas: dict = {}
+    masters: dict = {}  # shared-formula index -> (master cell ref, formula text)
+    pending: dict = {}  # (r, c) -> (shared index, cell ref): shared-formula cells without a value
     st = {"cells": 0, "rows": 0, "ref": None, "t": None, "has_v": False, "f": None, "in_f": False,
-          "in_v": False, "v": ""}
+          "in_v": False, "v": "", "si": None}
 
     def start(tag, attrs):
         tag = tag.rsplit(":", 1)[-1]
@@ -169,6 +173,7 @@ def _scan_xlsx_sheet(zf, part: str, file: str, sheet: str, long_strings: set[int
         elif tag == "f":
             st["in_f"] = True
             st["f"] = ""
+            st["si"] = attrs.get("si") if attrs.get("t") == "shared" else None
         elif tag == "is":
             st["has_v"] = True
 
@@ -180,6 +185,8 @@ def _scan_xlsx_sheet(zf, part: str, file: str, sheet: str, long_strings: set[int
                 st["has_v"] = True
         elif tag == "f":
             st["in_f"] = False
+            if st["si"] is not None and st["f"].strip() and st["ref"]:
+                masters.setdefault(st["si"], (st["ref"], st["f"]))
         elif tag == "c":
             has_f = st["f"] is not None
             if st["has_v"] or has_f:
@@ -196,7 +203,10 @@ def _scan_xlsx_sheet(zf, part: str, file: str, sheet: str, long_strings: set[int
                         except ValueError:
                             pass
                     if has_f and not st["has_v"]:
-                        formulas[(r, c)] = st["f"] or "(shared formula)"
+                        if not st["f"].strip() and st["si"] is not None:
+                            pending[(r, c)] = (st["si"], st["ref"])
+                        else:
+                            formulas[(r, c)] = st["f"] or "(shared formula)"
 
     def chars(data):
         if st["in_v"]:
@@ -222,6 +232,16 @@ def _scan_xlsx_sheet(zf, part: str, file: str, sheet: str, long_strings: set[int
     p.CharacterDataHandler = chars
     with zf.open(part) as fh:
         _stream(p, fh)
+    for rc, (si, ref) in pending.items():
+        # openpyxl keeps only the master's text of a shared formula: translate it to this cell
+        if si in masters:
+            origin, text = masters[si]
+            try:
+                formulas[rc] = Translator("=" + text, origin=origin).translate_formula(ref).lstrip("=")
+            except Exception:  # a formula the translator cannot shift: refused as it stands
+                formulas[rc] = f"{text} (shared from {origin})"
+        else:
+            formulas[rc] = "(shared formula)"
     return formulas
 
 
