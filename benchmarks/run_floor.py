@@ -38,6 +38,8 @@ def floor_once(workdir: Path, n: int) -> float:
     params = nbformat.v4.new_code_cell("data_dir = None\nquarter = None\nlang = 'vi'")
     params.metadata["tags"] = ["parameters"]
     nb.cells = [params, nbformat.v4.new_code_cell("import paranalysis")]
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
+    nb.metadata["language_info"] = {"name": "python"}
     src = workdir / "00-floor.ipynb"
     nbformat.write(nb, src)
     t0 = time.perf_counter()
