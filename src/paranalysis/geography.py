@@ -37,58 +37,6 @@ REORGANISATIONS = (
     ("two_level", pd.Period("2025Q3", freq=QUARTER_FREQ), "area"),
 )
 
-_TEXT = {
-    "vinh_cua_lo": {
-        "vi": ("Từ quý IV/2024 Thị xã Cửa Lò nằm trong Thành phố Vinh (sáp nhập 1/12/2024): trong chuỗi này số liệu "
-               "của Cửa Lò các năm trước được cộng vào Vinh, nên Vinh và Cửa Lò là một đơn vị suốt chuỗi."),
-        "en": ("From 2024Q4 Cửa Lò is part of Vinh (merged 1 Dec 2024): in this series Cửa Lò's earlier figures are "
-               "added to Vinh's, so Vinh and Cửa Lò are one unit throughout."),
-    },
-    "agencies_14": {
-        "vi": ("Từ 1/3/2025 các sở được sắp xếp còn 14: số liệu của một sở cũ được tính cho sở kế thừa."),
-        "en": ("From 1 Mar 2025 the provincial agencies were merged into 14: a former agency's figures count for "
-               "its successor."),
-    },
-    "two_level": {
-        "vi": ("Từ quý III/2025 không còn cấp huyện: số liệu là của {n_new} xã, phường mới, được cộng lại theo "
-               "{n_units} đơn vị cấp huyện cũ để nối tiếp chuỗi. Hai xã nằm trên hai huyện cũ (Vĩnh Tường, Diễn "
-               "Châu) được tính trọn cho huyện cũ góp phần lớn nhất (Anh Sơn, Diễn Châu), nên số của bốn huyện cũ "
-               "liên quan (Anh Sơn, Đô Lương, Diễn Châu, Nghi Lộc) là gần đúng."),
-        "en": ("From 2025Q3 there is no district tier: the figures are those of the {n_new} new communes and wards, "
-               "added up by the {n_units} former district-level units to continue the series. Two communes span two "
-               "former districts (Vĩnh Tường, Diễn Châu) and are counted whole for the one that gave most of them "
-               "(Anh Sơn, Diễn Châu), so the figures of the four former districts concerned (Anh Sơn, Đô Lương, "
-               "Diễn Châu, Nghi Lộc) are approximate."),
-    },
-    "two_level_rows": {
-        "vi": ("Từ quý III/2025 không còn cấp huyện: các dòng số liệu là của {n_new} xã, phường mới và các sở, "
-               "ngành; tổng toàn tỉnh cộng các dòng đó, còn chuỗi của từng huyện cũ dừng ở quý II/2025 và chuỗi "
-               "của từng xã mới bắt đầu từ quý III/2025."),
-        "en": ("From 2025Q3 there is no district tier: the rows are those of the {n_new} new communes and wards and "
-               "of the agencies; the province total adds them up, while each former district's series ends in "
-               "2025Q2 and each new commune's begins in 2025Q3."),
-    },
-    "vinh_cua_lo_rows": {
-        "vi": ("Từ quý IV/2024 Thị xã Cửa Lò nằm trong Thành phố Vinh (sáp nhập 1/12/2024): chuỗi riêng của Cửa "
-               "Lò dừng ở quý III/2024 và số của Vinh từ quý IV/2024 gồm cả Cửa Lò."),
-        "en": ("From 2024Q4 Cửa Lò is part of Vinh (merged 1 Dec 2024): Cửa Lò's own series ends in 2024Q3 and "
-               "Vinh's figures include Cửa Lò from 2024Q4."),
-    },
-    "none": {
-        "vi": "Chuỗi này không đi qua lần sắp xếp lại đơn vị hành chính nào.",
-        "en": "This series crosses no reorganisation of the administrative map.",
-    },
-    "window": {
-        "vi": ("Mô hình dùng {n_units} đơn vị cấp huyện (địa giới ngày 30/6/2025, Vinh gồm cả Cửa Lò) từ {first} đến "
-               "{last}: {n_quarters} quý, không bỏ đơn vị nào."),
-        "en": ("The model uses {n_units} district-level units (the map of 30 June 2025, Vinh including Cửa Lò) from "
-               "{first} to {last}: {n_quarters} quarters, no unit left out."),
-    },
-    "level_commune": {
-        "vi": "Từ quý III/2025 các đơn vị được so sánh là {n} xã, phường mới (không còn cấp huyện).",
-        "en": "From 2025Q3 the units compared are the {n} new communes and wards (there is no district tier).",
-    },
-}
 
 
 def text(key: str, lang: str = "vi", **values) -> str:

@@ -7,12 +7,6 @@ import pandas as pd
 from paranalysis.dataset import Dataset, load_dataset
 from paranalysis.periods import to_period
 
-_BANNER = {
-    "vi": ("DỮ LIỆU MINH HỌA (TỔNG HỢP): các bảng {tables} là dữ liệu giả lập để trình diễn, "
-           "không phải số liệu thật của tỉnh. Không dùng để ra quyết định."),
-    "en": ("SYNTHETIC DEMONSTRATION DATA: the {tables} tables are simulated for demonstration, "
-           "not real figures of the province. Do not use them for decisions."),
-}
 
 
 def setup(data_dir=None, quarter=None, lang: str = "vi") -> tuple[Dataset, pd.Period]:
@@ -46,16 +40,6 @@ def synthetic_banner(ds: Dataset, lang: str = "vi"):
     )
 
 
-_SCOPE = {
-    "vi": "Quý báo cáo: <b>{q}</b> · số liệu giải quyết hồ sơ có từ {first} đến {last} ({n} đơn vị)",
-    "en": "Report quarter: <b>{q}</b> · processing data from {first} to {last} ({n} units)",
-}
-_LEVEL_WORDS = {
-    "vi": {"province": "{n} tỉnh", "district": "{n} đơn vị cấp huyện", "commune": "{n} xã, phường",
-           "agency": "{n} sở, ngành", "department": "{n} sở, ngành"},
-    "en": {"province": "{n} province", "district": "{n} district-level units", "commune": "{n} communes and wards",
-           "agency": "{n} agencies", "department": "{n} agencies"},
-}
 
 
 def _units_phrase(ds: Dataset, lang: str) -> str:

@@ -17,32 +17,6 @@ from paranalysis.errors import DataError
 from paranalysis.schemas import COUNT_COLUMNS
 from paranalysis.style import styled
 
-_L = {
-    "vi": {
-        "table": "Bảng", "rows": "Số dòng", "synthetic_rows": "Dòng giả lập", "units": "Số đơn vị",
-        "first": "Từ", "last": "Đến", "files": "Tệp",
-        "cov_title": "Độ phủ dữ liệu xử lý hồ sơ theo đơn vị và quý",
-        "cov_caption": ("Mỗi ô là một đơn vị trong một quý; màu đậm hơn là nhiều hồ sơ cần giải quyết hơn "
-                        "(thang log). Ô trắng: không có dòng dữ liệu. {n_cells} ô có dữ liệu trên {n_units} đơn vị "
-                        "× {n_q} quý ({first}–{last}).{synthetic}"),
-        "cov_synth": " Dữ liệu này là GIẢ LẬP (tỉnh minh họa).",
-        "quarter": "Quý", "unit": "Đơn vị", "records": "Hồ sơ cần giải quyết (thang log)",
-        "file": "Tệp", "sheet": "Trang tính", "row": "Dòng Excel", "column": "Cột (tiêu đề trong tệp)",
-        "value": "Giá trị tìm thấy", "expected": "Cần có",
-    },
-    "en": {
-        "table": "Table", "rows": "Rows", "synthetic_rows": "Synthetic rows", "units": "Units",
-        "first": "From", "last": "To", "files": "Files",
-        "cov_title": "Coverage of processing data by unit and quarter",
-        "cov_caption": ("Each cell is one unit in one quarter; darker means more records to handle (log scale). "
-                        "White: no row. {n_cells} cells hold data for {n_units} units × {n_q} quarters "
-                        "({first}–{last}).{synthetic}"),
-        "cov_synth": " These data are SYNTHETIC (demonstration province).",
-        "quarter": "Quarter", "unit": "Unit", "records": "Records to handle (log scale)",
-        "file": "File", "sheet": "Sheet", "row": "Excel row", "column": "Column (header in the file)",
-        "value": "Value found", "expected": "Expected",
-    },
-}
 
 
 def _l(lang: str) -> dict:

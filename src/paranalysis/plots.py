@@ -28,71 +28,7 @@ from paranalysis.funnel import FunnelResult
 from paranalysis.indicators import DefinitionBreak, definition_breaks, indicator, unit_names
 from paranalysis.style import styled
 
-LABELS = {
-    "vi": {
-        "quarter": "Quý", "year": "Năm", "percent": "%", "records": "số hồ sơ", "log": "thang log",
-        "province": "Toàn tỉnh", "target": "Tỷ lệ toàn tỉnh", "limit95": "Giới hạn 95 %",
-        "limit998": "Giới hạn 99,8 %", "ci": "khoảng tin cậy 95 %", "fact": "Số liệu báo chí",
-        "trend_title": "{label}: diễn biến theo đơn vị",
-        "trend_caption": ("Mỗi ô là một đơn vị: đường màu là {label} {grain}, vùng nhạt là khoảng tin cậy 95 %, "
-                          "đường xám là toàn tỉnh. Đường chấm dọc: các mốc thay đổi định nghĩa ({breaks})."),
-        "funnel_title": "{label}: so sánh công bằng giữa các đơn vị ({period})",
-        "funnel_caption": ("Biểu đồ phễu: mỗi điểm là một đơn vị, trục ngang là số hồ sơ (mẫu số), trục dọc là "
-                           "{label}. Đường ngang là tỷ lệ toàn tỉnh {target}. Đường đứt là giới hạn 95 %, đường liền "
-                           "là giới hạn 99,8 %; {adjust}. Đơn vị nằm ngoài giới hạn: {outside}."),
-        "adjust_none": "không cần hiệu chỉnh phân tán quá mức",
-        "adjust_additive": "giới hạn đã nới rộng vì các đơn vị khác nhau nhiều hơn mức ngẫu nhiên (tau², phi = {phi})",
-        "adjust_multiplicative": "giới hạn đã nhân với căn phi = {phi} (phân tán quá mức)",
-        "none": "không có",
-        "league_title": "{label}: xếp hạng đơn vị ({period})",
-        "league_caption": ("Các đơn vị xếp theo {label}, tốt nhất ở trên. Thanh ngang là khoảng tin cậy 95 %; số trong "
-                           "ngoặc là khoảng thứ hạng mà số liệu cho phép. Màu đỏ/xanh: nằm ngoài giới hạn phễu."),
-        "online_title": "Tỷ lệ hồ sơ trực tuyến theo quý",
-        "online_caption": ("Tỷ lệ hồ sơ nộp trực tuyến trên hồ sơ tiếp nhận mới, {who}, {first}–{last}, vùng nhạt là "
-                           "khoảng tin cậy 95 %. Đường đứt dọc đánh dấu các mốc làm thay đổi ý nghĩa của số liệu: "
-                           "{breaks}. Từ {start} đến {end} tỷ lệ đi từ {v0} lên {v1}.{facts}"),
-        "facts_caption": " Dấu đỏ: {n} số liệu báo chí cùng đơn vị và thời kỳ.",
-        "rank": "thứ hạng",
-        "rolling": "cộng dồn bốn quý liền kề kết thúc ở mỗi quý",
-    },
-    "en": {
-        "quarter": "Quarter", "year": "Year", "percent": "%", "records": "records", "log": "log scale",
-        "province": "Province", "target": "Province rate", "limit95": "95 % limits",
-        "limit998": "99.8 % limits", "ci": "95 % confidence interval", "fact": "Reported in the press",
-        "trend_title": "{label}: trend by unit",
-        "trend_caption": ("One panel per unit: the coloured line is the {label} {grain}, the band its 95 % "
-                          "confidence interval, the grey line the province. Dotted vertical lines: definition "
-                          "breaks ({breaks})."),
-        "funnel_title": "{label}: fair comparison of units ({period})",
-        "funnel_caption": ("Funnel plot: each dot is a unit, placed by its number of records (denominator, across) "
-                           "and its {label} (up). The horizontal line is the province rate {target}. Dashed lines: "
-                           "95 % limits; solid lines: 99.8 % limits; {adjust}. Units outside the limits: {outside}."),
-        "adjust_none": "no over-dispersion adjustment was needed",
-        "adjust_additive": ("limits widened because units differ by more than chance (additive tau², "
-                            "phi = {phi})"),
-        "adjust_multiplicative": "limits multiplied by the square root of phi = {phi} (over-dispersion)",
-        "none": "none",
-        "league_title": "{label}: units ranked ({period})",
-        "league_caption": ("Units ordered by {label}, best at the top. Bars are 95 % confidence intervals; the "
-                           "numbers in brackets are the range of ranks the data allow. Red/green: outside the "
-                           "funnel limits."),
-        "online_title": "Online share of new records by quarter",
-        "online_caption": ("Share of newly received records submitted online, {who}, {first}–{last}; the band is "
-                           "the 95 % confidence interval. Dashed vertical lines mark dates that changed what the "
-                           "figures mean: {breaks}. From {start} to {end} the share went from {v0} to {v1}.{facts}"),
-        "facts_caption": " Red marks: {n} figure(s) reported in the press for the same unit and period.",
-        "rank": "rank",
-        "rolling": "over the four quarters ending with each quarter",
-    },
-}
 
-DENOMINATOR_LABELS = {
-    "resolved": {"vi": "Số hồ sơ đã giải quyết", "en": "Records resolved"},
-    "handled": {"vi": "Số hồ sơ cần giải quyết (kỳ trước + mới)", "en": "Records handled (carried over + new)"},
-    "received": {"vi": "Số hồ sơ tiếp nhận mới", "en": "Records newly received"},
-    "pending": {"vi": "Số hồ sơ đang giải quyết", "en": "Records in progress"},
-    "ratings": {"vi": "Số lượt đánh giá", "en": "Ratings given"},
-}
 _DENOMINATOR_OF = {
     "on_time_resolved_basis": "resolved", "late_rate_resolved_basis": "resolved", "early_share": "resolved",
     "on_time_workload_basis": "handled", "on_time_766_basis": "handled", "late_rate_workload_basis": "handled",

@@ -24,18 +24,6 @@ from paranalysis.models.did import Aggregate, staggered_did
 from paranalysis.models.panel import panel_fe
 from paranalysis.style import styled
 
-_TXT = {
-    "vi": {"twfe": "Hồi quy hiệu ứng cố định hai chiều (TWFE)", "cs_simple": "Callaway–Sant'Anna: trung bình chung",
-           "cs_dynamic": "Callaway–Sant'Anna: trung bình theo thời gian kể từ khi đầu tư",
-           "event_x": "Số quý kể từ khi đưa vào sử dụng (0 = quý đầu tiên)", "pre": "trước đầu tư", "post": "sau đầu tư",
-           "truth": "hiệu ứng cài đặt (dữ liệu minh họa)", "band": "dải đồng thời 95 % (sup-t)",
-           "ref": "quý gốc (−1, bằng 0 theo định nghĩa)"},
-    "en": {"twfe": "Two-way fixed effects (TWFE)", "cs_simple": "Callaway-Sant'Anna: overall average",
-           "cs_dynamic": "Callaway-Sant'Anna: average over time since adoption",
-           "event_x": "Quarters since first in operation (0 = first quarter)", "pre": "before", "post": "after",
-           "truth": "planted effect (demo data)", "band": "95 % simultaneous band (sup-t)",
-           "ref": "base quarter (−1, zero by definition)"},
-}
 
 
 def compare_estimators(panel: pd.DataFrame, outcome: str, *, unit: str = "unit_code", time: str = "period",

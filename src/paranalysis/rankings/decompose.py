@@ -20,15 +20,6 @@ PCI_WEIGHTS = {
     "entry": 0.05, "land": 0.05, "transparency": 0.20, "time": 0.05, "informal": 0.10,
     "bias": 0.05, "proactive": 0.05, "support": 0.20, "labor": 0.20, "legal": 0.05,
 }
-PCI_SUBINDEX_LABELS = {
-    "vi": {"entry": "Gia nhập thị trường", "land": "Tiếp cận đất đai", "transparency": "Tính minh bạch",
-           "time": "Chi phí thời gian", "informal": "Chi phí không chính thức", "bias": "Cạnh tranh bình đẳng",
-           "proactive": "Tính năng động", "support": "Hỗ trợ doanh nghiệp", "labor": "Đào tạo lao động",
-           "legal": "Thiết chế pháp lý"},
-    "en": {"entry": "Entry costs", "land": "Land access", "transparency": "Transparency", "time": "Time costs",
-           "informal": "Informal charges", "bias": "Equal competition (policy bias)", "proactive": "Proactivity",
-           "support": "Business support", "labor": "Labour training", "legal": "Legal institutions"},
-}
 #: Column names of the PCI sub-indices in the published datasets the project reads in tests.
 #: vietnamdata (mdtrinh): pci_<name>. Provincial panel (letrinhan): PCI1..PCI10, order found by
 #: matching its 2013-2016 values to vietnamdata (PCI6-PCI9 = proactive, support, labor, legal;

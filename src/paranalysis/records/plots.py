@@ -8,39 +8,6 @@ import pandas as pd
 
 from paranalysis.style import PALETTE, SYNTHETIC_COLOR, finish, styled
 
-_T = {
-    "unit_title": {"vi": "Thời gian giải quyết theo đơn vị, {period}",
-                   "en": "Waiting time by unit, {period}"},
-    "unit_caption": {"vi": ("Ngày làm việc từ sau ngày tiếp nhận đến hết ngày trả kết quả (không tính thứ Bảy, Chủ nhật, "
-                            "ngày lễ, Tết). Hộp: 25–75 % hồ sơ; vạch: trung vị; râu: 10–90 %. {n} hồ sơ đã giải quyết."),
-                     "en": ("Working days after the day of receipt up to and including the day of resolution (weekends, "
-                            "public holidays and Tết excluded). Box: middle 50 % of dossiers; line: median; whiskers: "
-                            "10th-90th percentile. {n} resolved dossiers.")},
-    "working_days": {"vi": "Ngày làm việc", "en": "Working days"},
-    "quarter": {"vi": "Quý tiếp nhận", "en": "Quarter of receipt"},
-    "channel_title": {"vi": "Trực tuyến và trực tiếp: số ngày làm việc trung bình",
-                      "en": "Online and in person: mean waiting time"},
-    "channel_caption": {"vi": ("Số ngày làm việc trung bình của hồ sơ đã giải quyết, theo năm tiếp nhận và kênh nộp "
-                               "(năm có ít hơn 30 hồ sơ của một kênh không vẽ). Hai kênh phục vụ những thủ tục khác nhau, "
-                               "nên xem thêm bảng so sánh trong cùng thủ tục."),
-                        "en": ("Mean working days of resolved dossiers by year of receipt and channel (years with fewer "
-                               "than 30 dossiers of a channel are not drawn). The channels serve different procedures: "
-                               "see the within-procedure table as well.")},
-    "year": {"vi": "Năm tiếp nhận", "en": "Year of receipt"},
-    "online": {"vi": "Trực tuyến", "en": "Online"},
-    "direct": {"vi": "Trực tiếp", "en": "In person"},
-    "postal": {"vi": "Bưu chính", "en": "Postal"},
-    "ba_title": {"vi": "Trước và sau khi nâng cấp Bộ phận Một cửa",
-                 "en": "Before and after the one-stop facility upgrade"},
-    "ba_caption": {"vi": ("Số ngày làm việc trung bình trong {k} quý trước (○) và {k} quý sau (●) quý đưa vào sử dụng; "
-                          "vạch xám: thay đổi của các đơn vị chưa nâng cấp trong cùng các quý. So sánh mô tả, "
-                          "không phải ước lượng nhân quả."),
-                   "en": ("Mean working days in the {k} quarters before (○) and after (●) the quarter it went into "
-                          "operation; grey tick: the change in units without an upgrade over the same quarters. "
-                          "A descriptive comparison, not a causal estimate.")},
-    "change": {"vi": "Số ngày làm việc trung bình", "en": "Mean working days"},
-    "no_data": {"vi": "Không có đơn vị nào có đủ bốn quý trước và sau", "en": "No unit has four quarters before and after"},
-}
 
 
 def _t(key: str, lang: str, **kw) -> str:

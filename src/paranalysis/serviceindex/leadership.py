@@ -22,31 +22,6 @@ from paranalysis.serviceindex import scorecard as C
 from paranalysis.serviceindex.schema import GROUPS, component_label
 from paranalysis.style import styled
 
-#: portal labels of the sub-indicators (the reporting API's ``name`` fields), and English
-SUB_LABELS = {
-    "vi": {"PUBLISH_ON_TIME": "TTHC công bố đúng hạn", "PUBLIC_UPDATE_ON_TIME": "TTHC cập nhật, công khai đúng hạn",
-           "PUBLIC_CONTENT_FULL": "TTHC công khai đầy đủ nội dung", "DOSSIER_SYNC": "hồ sơ đồng bộ lên Cổng DVCQG",
-           "ORIGINAL_RESULT_AVAILABLE": "hồ sơ có kết quả giải quyết điện tử",
-           "SO_HOA_GIAY_TO_GIAI_QUYET": "hồ sơ thực hiện số hóa", "REUSED_DIGITIZED_DATA": "hồ sơ sử dụng lại dữ liệu số hóa",
-           "SYNCED_WITH_DVCQG_PERSONAL_STORAGE": "hồ sơ số hóa kết nối, chia sẻ để tái sử dụng",
-           "CITIZEN_DATA_CONNECTED_DOSSIER": "hồ sơ sử dụng dữ liệu dân cư",
-           "CITIZEN_DATA_CONNECTED_FORMALITY": "TTHC kết nối dữ liệu dân cư",
-           "ELECTRONIC_CERTIFIED_COPY": "chứng thực bản sao điện tử",
-           "DOSSIER_RECEIVING_SATISFACTION": "hài lòng trong tiếp nhận, giải quyết TTHC",
-           "PETITION_PROCESSING_ON_TIME": "phản ánh, kiến nghị xử lý đúng hạn",
-           "PETITION_HANDLING_SATISFACTION": "hài lòng trong xử lý phản ánh, kiến nghị"},
-    "en": {"PUBLISH_ON_TIME": "procedures published on time", "PUBLIC_UPDATE_ON_TIME": "procedures updated on time",
-           "PUBLIC_CONTENT_FULL": "procedures published in full", "DOSSIER_SYNC": "records synced to the national portal",
-           "ORIGINAL_RESULT_AVAILABLE": "records with an electronic result",
-           "SO_HOA_GIAY_TO_GIAI_QUYET": "records digitised", "REUSED_DIGITIZED_DATA": "records reusing digitised data",
-           "SYNCED_WITH_DVCQG_PERSONAL_STORAGE": "digitised records shared for reuse",
-           "CITIZEN_DATA_CONNECTED_DOSSIER": "records using population data",
-           "CITIZEN_DATA_CONNECTED_FORMALITY": "procedures connected to population data",
-           "ELECTRONIC_CERTIFIED_COPY": "electronic certified copies",
-           "DOSSIER_RECEIVING_SATISFACTION": "satisfaction with procedure handling",
-           "PETITION_PROCESSING_ON_TIME": "feedback handled on time",
-           "PETITION_HANDLING_SATISFACTION": "satisfaction with feedback handling"},
-}
 
 TEXT = {
     "vi": {

@@ -31,38 +31,6 @@ from paranalysis.errors import DataError, Problem
 #: Differences (percentage points) treated as agreement up to rounding of published ratios.
 AGREE_PP = 0.5
 
-EXPLAIN = {
-    "vi": {
-        "basis_received": "mẫu số của Cổng (số hồ sơ {p}) khớp số hồ sơ tiếp nhận mới của biểu ({f})",
-        "basis_handled": "mẫu số của Cổng ({p}) khớp tổng số hồ sơ phải giải quyết (kỳ trước chuyển sang + mới: {f})",
-        "basis_neither": "mẫu số của Cổng ({p}) khác cả số tiếp nhận mới ({r}) lẫn tổng phải giải quyết ({h}): "
-                         "có thể do hồ sơ chưa đồng bộ lên Cổng DVCQG hoặc khác kỳ",
-        "agree_c": "tỷ lệ đúng hạn của Cổng ({p}) khớp định nghĩa C của biểu ({c}) trong phạm vi làm tròn",
-        "differ_c": "tỷ lệ đúng hạn của Cổng ({p}) lệch định nghĩa C của biểu ({c}) {d} điểm %: quy tắc chỉ tính được "
-                    "từ dữ liệu từng hồ sơ (trừ thời gian chờ bổ sung, yêu cầu bổ sung lần hai tính trễ, hồ sơ trả "
-                    "lại/rút tính là kết thúc)",
-        "vs_a": "tỷ lệ theo định nghĩa A (chỉ tính hồ sơ đã giải quyết) là {a}, khác {d} điểm %: A không tính hồ sơ "
-                "đang giải quyết",
-        "months": "điểm quý tính từ {n} tháng của Cổng (cộng số hồ sơ rồi chia)",
-        "no_form": "không có số liệu biểu mẫu cho kỳ này",
-        "no_counts": "Cổng không công bố số hồ sơ cho kỳ này; chỉ so được điểm ({s}) với 20 × tỷ lệ C",
-    },
-    "en": {
-        "basis_received": "the portal's denominator ({p} records) matches the form's new records ({f})",
-        "basis_handled": "the portal's denominator ({p}) matches the form's workload (carried over + new: {f})",
-        "basis_neither": "the portal's denominator ({p}) matches neither new records ({r}) nor the workload ({h}): "
-                         "records not synced to the national portal, or a different period",
-        "agree_c": "the portal's on-time ratio ({p}) matches the form's definition C ({c}) up to rounding",
-        "differ_c": "the portal's on-time ratio ({p}) differs from the form's definition C ({c}) by {d} pp: rules only "
-                    "record-level data reproduce (supplement waiting time deducted, a second supplement request "
-                    "counted late, returned/withdrawn records counted as ended)",
-        "vs_a": "the definition-A rate (resolved records only) is {a}, {d} pp apart: A ignores records in progress",
-        "months": "quarter computed from {n} portal months (counts added, then divided)",
-        "no_form": "no form counts for this period",
-        "no_counts": "the portal gives no record counts for this period; only its score ({s}) can be set beside "
-                     "20 × the definition-C rate",
-    },
-}
 
 
 def _pct(x, lang: str = "en") -> str:

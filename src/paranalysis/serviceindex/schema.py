@@ -50,14 +50,6 @@ COMPONENTS = GROUPS + ("total",)
 LEVELS = ("province", "agency", "commune")
 PERIOD_TYPES = ("month", "quarter", "year", "ytd", "unknown")
 
-COMPONENT_LABELS = {
-    "vi": {"transparency": "Công khai, minh bạch", "progress": "Tiến độ giải quyết",
-           "online_service": "Dịch vụ công trực tuyến", "online_payment": "Thanh toán trực tuyến",
-           "digitisation": "Số hóa hồ sơ", "satisfaction": "Mức độ hài lòng", "total": "Tổng điểm"},
-    "en": {"transparency": "Transparency", "progress": "Processing progress",
-           "online_service": "Online public services", "online_payment": "Online payment",
-           "digitisation": "Digitisation", "satisfaction": "Satisfaction", "total": "Total"},
-}
 
 #: Scoring bases the loaders know. A version names the system and year whose formula produced
 #: the scores; two versions are not assumed to be comparable unless shown to be.
