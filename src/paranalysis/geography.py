@@ -22,6 +22,7 @@ from functools import lru_cache
 
 import pandas as pd
 
+from paranalysis.i18n import DEFAULT_LANG, display_table, quarter_label, t, t_or
 from paranalysis.periods import QUARTER_FREQ, to_period
 
 #: the geography the investment models use: district-level units valid on this date
@@ -39,10 +40,9 @@ REORGANISATIONS = (
 
 
 
-def text(key: str, lang: str = "vi", **values) -> str:
-    """A sentence of this module in ``lang`` (Vietnamese or English)."""
-    entry = _TEXT[key]
-    return entry.get(lang, entry["en"]).format(**values)
+def text(key: str, lang: str = DEFAULT_LANG, **values) -> str:
+    """A sentence of this module in ``lang`` (catalogue key ``geo.<key>``)."""
+    return t(f"geo.{key}", lang, **values)
 
 
 # ------------------------------------------------------------------------------------
@@ -197,10 +197,8 @@ def panel_window(panel: pd.DataFrame) -> dict:
             "balanced": balanced}
 
 
-def window_line(panel: pd.DataFrame, lang: str = "vi") -> str:
+def window_line(panel: pd.DataFrame, lang: str = DEFAULT_LANG) -> str:
     """The DiD window in plain words (units, first and last quarter)."""
-    from paranalysis.i18n import quarter_label
-
     w = panel_window(panel)
     if not w["n_units"]:
         return ""
@@ -220,7 +218,7 @@ def crossings(first, last, scope: str = "area") -> list[str]:
     return [key for key, start, sc in REORGANISATIONS if sc == scope and a < start <= b]
 
 
-def crossing_lines(first, last, lang: str = "vi", *, scope: str = "area", n_units: int = 20,
+def crossing_lines(first, last, lang: str = DEFAULT_LANG, *, scope: str = "area", n_units: int = 20,
                    n_new: int = 130, harmonized: bool = True) -> list[str]:
     """One plain sentence per reorganisation a series from ``first`` to ``last`` crosses
     (or one saying it crosses none). ``harmonized``: the series is on one map
@@ -265,21 +263,19 @@ def level_view(ds, level: str):
     return dataclasses.replace(ds, processing=p.reset_index(drop=True))
 
 
-def level_summary(ds, lang: str = "vi") -> pd.DataFrame:
+def level_summary(ds, lang: str = DEFAULT_LANG) -> pd.DataFrame:
     """One row per administrative level with rows in the processing table: how many
     units, from which quarter to which, and how many unit-quarters."""
     lv = ds.units.drop_duplicates("unit_code").set_index("unit_code")["level"]
     p = ds.processing.assign(level=ds.processing["unit_code"].map(lv).fillna("?"))
     g = p.groupby("level").agg(units=("unit_code", "nunique"), first=("period", "min"), last=("period", "max"),
                                rows=("period", "size")).reset_index()
-    g["first"], g["last"] = g["first"].astype(str), g["last"].astype(str)
-    names = {"vi": {"level": "cấp", "units": "số đơn vị", "first": "từ quý", "last": "đến quý", "rows": "số dòng",
-                    "district": "huyện", "commune": "xã, phường", "agency": "sở, ngành", "department": "sở, ngành",
-                    "province": "tỉnh"},
-             "en": {"level": "level", "units": "units", "first": "from", "last": "to", "rows": "rows"}}
-    lab = names.get(lang, names["en"])
-    g["level"] = g["level"].map(lambda x: lab.get(x, x))
-    return g.sort_values("first").rename(columns={k: lab.get(k, k) for k in g.columns}).reset_index(drop=True)
+    g = g.sort_values("first").reset_index(drop=True)
+    g["first"] = [quarter_label(q, lang) for q in g["first"]]
+    g["last"] = [quarter_label(q, lang) for q in g["last"]]
+    g["level"] = [t_or(f"level.{x}", lang, x) for x in g["level"]]
+    return display_table(g.rename(columns={"first": "from_quarter", "last": "to_quarter", "units": "n_units",
+                                           "rows": "n_rows"}), lang)
 
 
 def gaps_within_span(processing: pd.DataFrame) -> pd.Series:

@@ -194,19 +194,27 @@ def fmt_cell(x, lang: str = DEFAULT_LANG, decimals: int = 2) -> str:
     return str(x)
 
 
+#: columns written as they are, without thousands separators (years, codes)
+PLAIN_COLUMNS = ("year", "prev_year", "unit_code", "code", "unit_id")
+
+
 def display_table(df: pd.DataFrame, lang: str = DEFAULT_LANG, *, decimals: int | dict = 2,
-                  translated: tuple = ()) -> pd.DataFrame:
+                  translated: tuple = (), plain: tuple = PLAIN_COLUMNS) -> pd.DataFrame:
     """The table ``df`` as a reader sees it, every cell a string: headers (and the index
     name) from the catalogue (:func:`column_label`), numbers written in ``lang``
     (``decimals`` for all numeric columns or per column), missing values as "—".
     Columns named in ``translated`` already carry a reader's header (e.g. a unit's name)
-    and are kept. A column without a catalogue entry raises :class:`UntranslatedError`."""
+    and are kept; columns in ``plain`` (years, codes) are written without separators. A
+    column without a catalogue entry raises :class:`UntranslatedError`."""
     _check_lang(lang)
     out = pd.DataFrame(index=df.index)
     for col in df.columns:
         d = decimals.get(col, 2) if isinstance(decimals, dict) else decimals
         header = col if col in translated else column_label(col, lang)
-        out[header] = [fmt_cell(v, lang, d) for v in df[col].tolist()]
+        if col in plain:
+            out[header] = [MISSING if isna(v) else str(v) for v in df[col].tolist()]
+        else:
+            out[header] = [fmt_cell(v, lang, d) for v in df[col].tolist()]
     if df.index.name is not None:
         out.index = pd.Index([fmt_cell(v, lang, 0) for v in df.index], name=column_label(df.index.name, lang))
     return out

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 
 from paranalysis.dataset import Dataset, load_dataset
+from paranalysis.i18n import DEFAULT_LANG, MISSING, quarter_label, t
 from paranalysis.periods import to_period
 
 
-
-def setup(data_dir=None, quarter=None, lang: str = "vi") -> tuple[Dataset, pd.Period]:
+def setup(data_dir=None, quarter=None, lang: str = DEFAULT_LANG) -> tuple[Dataset, pd.Period]:
     """Load the dataset named by the notebook parameters and resolve the quarter
     (default: the latest quarter with processing data)."""
     ds = load_dataset(data_dir)
@@ -20,14 +20,14 @@ def setup(data_dir=None, quarter=None, lang: str = "vi") -> tuple[Dataset, pd.Pe
     return ds, q
 
 
-def banner_text(ds: Dataset, lang: str = "vi") -> str | None:
+def banner_text(ds: Dataset, lang: str = DEFAULT_LANG) -> str | None:
     tables = ds.synthetic_tables()
     if not tables:
         return None
-    return _BANNER.get(lang, _BANNER["en"]).format(tables=", ".join(tables))
+    return t("nb.banner", lang, tables=", ".join(tables))
 
 
-def synthetic_banner(ds: Dataset, lang: str = "vi"):
+def synthetic_banner(ds: Dataset, lang: str = DEFAULT_LANG):
     """An HTML banner (for notebook output) whenever any table holds synthetic rows."""
     from IPython.display import HTML
 
@@ -53,28 +53,25 @@ def _units_phrase(ds: Dataset, lang: str) -> str:
     counts = level.value_counts()
     if len(counts) <= 1 or level.isna().any():
         return str(len(codes))
-    words = _LEVEL_WORDS.get(lang, _LEVEL_WORDS["en"])
     order = ["province", "district", "commune", "agency", "department"]
-    parts = [words[lv].format(n=int(counts[lv])) for lv in order if lv in counts.index]
+    parts = [t(f"nb.level.{lv}", lang, n=int(counts[lv])) for lv in order if lv in counts.index]
     return ", ".join(parts)
 
 
-def scope_text(ds: Dataset, quarter, lang: str = "vi") -> str:
+def scope_text(ds: Dataset, quarter, lang: str = DEFAULT_LANG) -> str:
     """One line saying which quarter the report is for and which quarters the data covers."""
     p = ds.processing
     if p.empty:
-        first = last = "—"
+        first = last = MISSING
     else:
-        first, last = str(p["period"].min()), str(p["period"].max())
-    text = _SCOPE.get(lang, _SCOPE["en"]).format(q=quarter if quarter is not None else "—", first=first, last=last,
-                                                n=p["unit_code"].nunique())
+        first, last = quarter_label(p["period"].min(), lang), quarter_label(p["period"].max(), lang)
     phrase = _units_phrase(ds, lang)
-    if not phrase.isdigit():   # several levels: say how many of each, not one sum
-        text = text.replace(f"({p['unit_code'].nunique()} " + ("đơn vị)" if lang == "vi" else "units)"), f"({phrase})")
-    return text
+    if phrase.isdigit():   # one level: one sum; several levels: how many of each
+        phrase = t("nb.units_n", lang, n=int(phrase))
+    return t("nb.scope", lang, q=quarter_label(quarter, lang) if quarter is not None else MISSING, first=first, last=last, units=phrase)
 
 
-def scope(ds: Dataset, quarter, lang: str = "vi"):
+def scope(ds: Dataset, quarter, lang: str = DEFAULT_LANG):
     """The scope line as notebook output (HTML)."""
     from IPython.display import HTML
 

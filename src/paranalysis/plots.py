@@ -8,7 +8,8 @@
   ``paranalysis.indicators.DEFINITION_BREAKS`` marked and labelled.
 - :func:`overlay_facts`: figures reported in the press drawn over any time plot.
 
-Every function takes ``lang="vi"`` (default) or ``"en"`` for its labels, and returns a
+Every function takes ``lang`` (default :data:`paranalysis.i18n.DEFAULT_LANG`) for its labels,
+all from the catalogue (``paranalysis.i18n``), and returns a
 matplotlib Figure with a title, axis labels with units, and a caption usable as alt text
 (``fig.paranalysis_caption``).
 """
@@ -25,6 +26,7 @@ from matplotlib.ticker import FuncFormatter
 
 from paranalysis import style
 from paranalysis.funnel import FunnelResult
+from paranalysis.i18n import DEFAULT_LANG, fmt_pct, isna, t
 from paranalysis.indicators import DefinitionBreak, definition_breaks, indicator, unit_names
 from paranalysis.style import styled
 
@@ -38,10 +40,10 @@ _DENOMINATOR_OF = {
 }
 
 
-def denominator_label(key: str, lang: str = "vi") -> str:
+def denominator_label(key: str, lang: str = DEFAULT_LANG) -> str:
     """What the denominator of indicator ``key`` counts, for an axis label."""
     d = _DENOMINATOR_OF.get(key)
-    return DENOMINATOR_LABELS[d][lang if lang in ("vi", "en") else "en"] if d else _t(lang, "records")
+    return t(f"plot.denominator.{d}", lang) if d else _t(lang, "records")
 
 
 FLAG_COLORS = {"within": style.PALETTE[0], "better": style.PALETTE[2], "worse": style.PALETTE[1],
@@ -49,15 +51,12 @@ FLAG_COLORS = {"within": style.PALETTE[0], "better": style.PALETTE[2], "worse": 
 
 
 def _t(lang: str, key: str, **kw) -> str:
-    table = LABELS.get(lang, LABELS["en"])
-    return table[key].format(**kw) if kw else table[key]
+    return t(f"plot.{key}", lang, **kw)
 
 
-def _pct(v, lang: str = "vi", decimals: int = 1) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "–"
-    s = f"{100 * v:.{decimals}f} %"
-    return s.replace(".", ",") if lang == "vi" else s
+def _pct(v, lang: str = DEFAULT_LANG, decimals: int = 1) -> str:
+    """A share (0-1) as a percentage written in ``lang``; missing gives "—"."""
+    return fmt_pct(None if isna(v) else 100 * v, lang, decimals)
 
 
 def _mid(periods) -> pd.DatetimeIndex:
@@ -119,7 +118,7 @@ def _one(rate_table: pd.DataFrame, key: str | None) -> tuple[pd.DataFrame, str]:
 # --------------------------------------------------------------------------------------
 
 
-def overlay_facts(ax, fact_rates: pd.DataFrame | None, key: str, *, unit_code=None, lang: str = "vi",
+def overlay_facts(ax, fact_rates: pd.DataFrame | None, key: str, *, unit_code=None, lang: str = DEFAULT_LANG,
                   label: bool = True) -> int:
     """Draw the press figures of indicator ``key`` (rows of
     :func:`paranalysis.indicators.fact_rates`; for one unit if ``unit_code`` is given)
@@ -150,7 +149,7 @@ def overlay_facts(ax, fact_rates: pd.DataFrame | None, key: str, *, unit_code=No
 
 @styled
 def trend_small_multiples(rate_table: pd.DataFrame, key: str | None = None, *, units: pd.DataFrame | None = None,
-                          reference: pd.DataFrame | None = None, lang: str = "vi", ncols: int = 5,
+                          reference: pd.DataFrame | None = None, lang: str = DEFAULT_LANG, ncols: int = 5,
                           breaks: bool = True, fact_rates: pd.DataFrame | None = None, percent_decimals: int = 0,
                           title: str | None = None):
     """One panel per unit with the rate of indicator ``key`` over time and its 95 %
@@ -191,8 +190,8 @@ def trend_small_multiples(rate_table: pd.DataFrame, key: str | None = None, *, u
     label = spec.label(lang)
     grain = _grain(tab["period"], lang)
     rolling = "n_quarters" in tab.columns and grain == _t(lang, "quarter").lower() and (tab["n_quarters"] > 1).any()
-    per = ("theo " if lang == "vi" else "per ") + grain
-    in_text = label if lang == "vi" else label[:1].lower() + label[1:]
+    per = _t(lang, "per_grain", grain=grain)
+    in_text = label[:1].lower() + label[1:]  # mid-sentence
     caption = _t(lang, "trend_caption", label=in_text, grain=_t(lang, "rolling") if rolling else per,
                  breaks=_breaks_text(brks, lang) or _t(lang, "none"))
     if n_facts:
@@ -209,7 +208,7 @@ def trend_small_multiples(rate_table: pd.DataFrame, key: str | None = None, *, u
 
 
 @styled
-def funnel_plot(result: FunnelResult, *, units: pd.DataFrame | None = None, lang: str = "vi",
+def funnel_plot(result: FunnelResult, *, units: pd.DataFrame | None = None, lang: str = DEFAULT_LANG,
                 period: str | None = None, label_units: str = "outside", unit: str = "unit_code",
                 percent_decimals: int = 1, title: str | None = None):
     """The funnel plot of a :func:`paranalysis.funnel.funnel` result: rate against the
@@ -256,7 +255,7 @@ def funnel_plot(result: FunnelResult, *, units: pd.DataFrame | None = None, lang
 
 
 @styled
-def league_plot(league: pd.DataFrame, key: str, *, lang: str = "vi", period: str | None = None,
+def league_plot(league: pd.DataFrame, key: str, *, lang: str = DEFAULT_LANG, period: str | None = None,
                 percent_decimals: int = 1, title: str | None = None):
     """Dot-and-interval chart of a :func:`paranalysis.funnel.league_table`, best unit at
     the top, each label carrying the unit's rank interval."""
@@ -286,7 +285,7 @@ def league_plot(league: pd.DataFrame, key: str, *, lang: str = "vi", period: str
 
 @styled
 def online_share_plot(total_rates: pd.DataFrame, *, unit_rates: pd.DataFrame | None = None,
-                      fact_rates: pd.DataFrame | None = None, fact_units=None, lang: str = "vi",
+                      fact_rates: pd.DataFrame | None = None, fact_units=None, lang: str = DEFAULT_LANG,
                       who: str | None = None, title: str | None = None):
     """The online share over time for the province total (``total_rates``: a rate table
     of one series, e.g. ``rates(combine(counts), ["online_share"])``), with each unit in

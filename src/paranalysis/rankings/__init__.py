@@ -24,7 +24,6 @@ sub-index), ``tables`` (published tables), ``districts`` (district-level statist
 from __future__ import annotations
 
 from paranalysis.rankings.labels import (  # noqa: F401
-    INDEX_LABELS,
     index_label,
 )
 from paranalysis.rankings.ranks import (  # noqa: F401
@@ -45,7 +44,6 @@ from paranalysis.rankings.breaks import (  # noqa: F401
 from paranalysis.rankings.decompose import (  # noqa: F401
     PCI_COLUMNS_PANEL,
     PCI_COLUMNS_VIETNAMDATA,
-    PCI_SUBINDEX_LABELS,
     PCI_WEIGHTS,
     decompose_change,
     decompose_table_change,
@@ -73,7 +71,6 @@ from paranalysis.rankings.plots import (  # noqa: F401
 )
 
 __all__ = [
-    "INDEX_LABELS",
     "index_label",
     "competition_rank",
     "equivalent_rank",
@@ -88,7 +85,6 @@ __all__ = [
     "rank_changes",
     "PCI_COLUMNS_PANEL",
     "PCI_COLUMNS_VIETNAMDATA",
-    "PCI_SUBINDEX_LABELS",
     "PCI_WEIGHTS",
     "decompose_change",
     "decompose_table_change",

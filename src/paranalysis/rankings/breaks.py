@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from paranalysis.i18n import DEFAULT_LANG, MISSING, _check_lang, display_table, t
 from paranalysis.rankings.labels import index_label
 from paranalysis.rankings.ranks import rank_to_percentile
 
@@ -49,7 +50,7 @@ def method_breaks(index: str | Iterable[str] | None = None) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def rank_changes(rankings: pd.DataFrame, *, breaks: pd.DataFrame | None = None, lang: str = "en") -> pd.DataFrame:
+def rank_changes(rankings: pd.DataFrame, *, breaks: pd.DataFrame | None = None, lang: str = DEFAULT_LANG) -> pd.DataFrame:
     """Year-to-year changes of rank, percentile and score for every (index, unit), each
     change flagged where it crosses a break.
 
@@ -62,7 +63,7 @@ def rank_changes(rankings: pd.DataFrame, *, breaks: pd.DataFrame | None = None, 
     (descriptions in ``lang``). A row's previous value is the unit's latest earlier year in
     the table (a gap of several years is possible: see ``prev_year``)."""
     br = method_breaks() if breaks is None else breaks
-    desc = "description_vi" if lang == "vi" else "description_en"
+    desc = f"description_{_check_lang(lang)}"
     df = rankings.sort_values(["index", "unit_code", "year"]).reset_index(drop=True)
     g = df.groupby(["index", "unit_code"], sort=False)
     out = pd.DataFrame({
@@ -118,7 +119,7 @@ def rank_changes(rankings: pd.DataFrame, *, breaks: pd.DataFrame | None = None, 
     return out[cols]
 
 
-def history_table(rankings: pd.DataFrame, unit_code: str = "40", *, lang: str = "vi",
+def history_table(rankings: pd.DataFrame, unit_code: str = "40", *, lang: str = DEFAULT_LANG,
                   indices: Iterable[str] | None = None) -> pd.DataFrame:
     """A readable rank history of one unit: one row per index and year with "rank/n",
     score, places gained, relative position (%), whether the rank is derived, and the
@@ -128,19 +129,16 @@ def history_table(rankings: pd.DataFrame, unit_code: str = "40", *, lang: str = 
         order = {ix: i for i, ix in enumerate(indices)}
         ch = ch[ch["index"].isin(list(indices))]
         ch = ch.assign(_o=ch["index"].map(order)).sort_values(["_o", "year"], kind="stable").drop(columns="_o")
-    vi = lang == "vi"
-    yes, no = ("có", "") if vi else ("yes", "")
     out = pd.DataFrame({
-        ("Chỉ số" if vi else "Index"): ch["index"].map(lambda i: index_label(i, lang)),
-        ("Năm" if vi else "Year"): ch["year"],
-        ("Hạng/số đơn vị" if vi else "Rank/n"): [f"{r}/{n}" if not pd.isna(r) else "" for r, n in
-                                                 zip(ch["rank"], ch["n_ranked"])],
-        ("Điểm" if vi else "Score"): ch["score"].round(2),
-        ("Thang" if vi else "Scale"): ch["scale"],
-        ("Điểm tăng/giảm" if vi else "Score change"): ch["score_change"].round(2),
-        ("Tăng (+)/giảm (−) bậc" if vi else "Places gained"): ch["places_gained"],
-        ("Vị trí tương đối (%)" if vi else "Relative position (%)"): (100 * ch["percentile"]).round(1),
-        ("Hạng suy ra" if vi else "Derived rank"): ch["rank_derived"].map({True: yes, False: no}),
-        ("Lưu ý so sánh" if vi else "Comparability"): ch["breaks"].map(lambda t: f"⚠ {t}" if t else ""),
-    })
-    return out.reset_index(drop=True)
+        "index": ch["index"].map(lambda i: index_label(i, lang)),
+        "year": ch["year"],
+        "rank_of_n": [f"{r}/{n}" if not pd.isna(r) else MISSING for r, n in zip(ch["rank"], ch["n_ranked"])],
+        "score": ch["score"].round(2),
+        "scale": ch["scale"],
+        "score_change": ch["score_change"].round(2),
+        "places_gained": ch["places_gained"],
+        "percentile_pct": (100 * ch["percentile"]).round(1),
+        "rank_derived": ch["rank_derived"].map(lambda d: t("value.yes", lang) if d else ""),
+        "comparability": ch["breaks"].map(lambda b: f"⚠ {b}" if b else ""),
+    }).reset_index(drop=True)
+    return display_table(out, lang, decimals={"score": 2, "score_change": 2, "percentile_pct": 1})

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from paranalysis.i18n import DEFAULT_LANG, fmt_number, t
 from paranalysis.rankings.breaks import rank_changes
 from paranalysis.rankings.districts import rank_correlation
 from paranalysis.rankings.labels import _t, index_label
@@ -50,7 +51,7 @@ def _draw_trajectory(ax, rankings: pd.DataFrame, unit_code: str, indices, lang: 
 
 @styled
 def plot_trajectory(rankings: pd.DataFrame, unit_code: str = "40", *, indices: Iterable[str] | None = None,
-                    lang: str = "vi", unit_name: str | None = None, title: str | None = None):
+                    lang: str = DEFAULT_LANG, unit_name: str | None = None, title: str | None = None):
     """Percentile (relative position) of one unit across indices and years. Lines are cut
     at method / scale / number-of-units breaks (marked ◇); derived ranks are hollow."""
     import matplotlib.pyplot as plt
@@ -101,7 +102,7 @@ def units_with_investment(investments: pd.DataFrame, years: Iterable[int],
 
 @styled
 def plot_province_timeline(rankings: pd.DataFrame, facts: pd.DataFrame | None, investments: pd.DataFrame, *,
-                           unit_code: str = "40", indices: Iterable[str] | None = None, lang: str = "vi",
+                           unit_code: str = "40", indices: Iterable[str] | None = None, lang: str = DEFAULT_LANG,
                            unit_name: str | None = None, since: int = 2016):
     """Three stacked panels on one time axis: the province's rank percentiles (top), the
     online share and on-time rate published in the press (middle) and the number of
@@ -150,18 +151,18 @@ def plot_province_timeline(rankings: pd.DataFrame, facts: pd.DataFrame | None, i
 
 
 def _p_method_text(p_method: str, lang: str) -> str:
-    if lang != "vi":
-        return p_method
+    """How the p-value was computed (``rank_correlation``'s ``p_method``), in ``lang``."""
     if p_method == "exact":
-        return "chính xác"
+        return _t(lang, "p_exact")
     if p_method == "exact permutation":
-        return "hoán vị, chính xác"
+        return _t(lang, "p_exact_permutation")
     m = re.match(r"permutation \(([\d,]+) resamples\)", p_method)
-    return f"hoán vị ngẫu nhiên, {m.group(1).replace(',', '.')} lần" if m else p_method
+    return t("rankings.p_permutation", lang, n=fmt_number(int(m.group(1).replace(",", "")), lang)) if m \
+        else p_method
 
 
 @styled
-def plot_labelled_scatter(df: pd.DataFrame, x: str, y: str, *, label: str = "name", lang: str = "vi",
+def plot_labelled_scatter(df: pd.DataFrame, x: str, y: str, *, label: str = "name", lang: str = DEFAULT_LANG,
                           title: str, xlabel: str, ylabel: str, highlight: str | None = None,
                           highlight_label: str | None = None, seed: int = 20240601):
     """Scatter of one point per unit with its name, and the Spearman correlation (with its
@@ -177,7 +178,7 @@ def plot_labelled_scatter(df: pd.DataFrame, x: str, y: str, *, label: str = "nam
     ax.scatter(df[x].astype(float), df[y].astype(float), c=colors, s=36, zorder=3)
     if highlight:
         ax.scatter([], [], c=PALETTE[1], s=36, label=highlight_label or highlight)
-        ax.scatter([], [], c=PALETTE[0], s=36, label=("các đơn vị khác" if lang == "vi" else "other units"))
+        ax.scatter([], [], c=PALETTE[0], s=36, label=_t(lang, "other_units"))
         ax.legend(fontsize=8, loc="best")
     for xv, yv, lab in zip(df[x].astype(float), df[y].astype(float), df[label]):
         if not (pd.isna(xv) or pd.isna(yv)):
@@ -191,7 +192,7 @@ def plot_labelled_scatter(df: pd.DataFrame, x: str, y: str, *, label: str = "nam
 
 
 @styled
-def plot_points_to_gain(gain: pd.DataFrame, *, unit: str, index: str, year: int, lang: str = "vi"):
+def plot_points_to_gain(gain: pd.DataFrame, *, unit: str, index: str, year: int, lang: str = DEFAULT_LANG):
     """Bar chart of ``points_to_gain`` output: points needed for 1, 2, 3, ... places."""
     import matplotlib.pyplot as plt
 
