@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from paranalysis.i18n import DEFAULT_LANG, t, t_or
 from paranalysis.rankings.ranks import _locate
 
 # ---------------------------------------------------------------------------------------
@@ -31,7 +32,7 @@ PCI_COLUMNS_PANEL = {"PCI1": "entry", "PCI2": "land", "PCI3": "transparency", "P
 
 def decompose_change(before: Mapping | pd.Series, after: Mapping | pd.Series, weights: Mapping[str, float], *,
                      multiplier: float = 10.0, composite_before: float | None = None,
-                     composite_after: float | None = None, lang: str = "en",
+                     composite_after: float | None = None, lang: str = DEFAULT_LANG,
                      labels: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Split a composite score change into sub-index contributions:
     contribution_i = multiplier x weight_i x (after_i - before_i).
@@ -47,7 +48,7 @@ def decompose_change(before: Mapping | pd.Series, after: Mapping | pd.Series, we
     rows = []
     for k, w in weights.items():
         b, a = before.get(k, float("nan")), after.get(k, float("nan"))
-        rows.append({"sub_index": k, "label": (labels or {}).get(k, PCI_SUBINDEX_LABELS.get(lang, {}).get(k, k)),
+        rows.append({"sub_index": k, "label": (labels or {}).get(k, t_or(f"pci.{k}", lang, k)),
                      "weight": float(w), "before": b, "after": a, "change": a - b,
                      "contribution": multiplier * float(w) * (a - b)})
     out = pd.DataFrame(rows)
@@ -55,7 +56,7 @@ def decompose_change(before: Mapping | pd.Series, after: Mapping | pd.Series, we
     if composite_before is not None and composite_after is not None:
         published = float(composite_after) - float(composite_before)
         out = pd.concat([out, pd.DataFrame([{
-            "sub_index": "residual", "label": "residual" if lang != "vi" else "phần dư",
+            "sub_index": "residual", "label": t("pci.residual", lang),
             "weight": float("nan"), "before": float(composite_before), "after": float(composite_after),
             "change": published, "contribution": published - total}])], ignore_index=True)
         total = published
@@ -65,7 +66,7 @@ def decompose_change(before: Mapping | pd.Series, after: Mapping | pd.Series, we
 
 def decompose_table_change(table: pd.DataFrame, unit, year_before: int, year_after: int,
                            columns: Mapping[str, str], weights: Mapping[str, float] = PCI_WEIGHTS, *,
-                           multiplier: float = 10.0, lang: str = "en") -> pd.DataFrame:
+                           multiplier: float = 10.0, lang: str = DEFAULT_LANG) -> pd.DataFrame:
     """``decompose_change`` for one unit between two years of a full table loaded with its
     sub-index columns (``load_ranking_table(..., keep_columns=list(columns))``); ``columns``
     maps the table's column names to the weights' keys (e.g. ``PCI_COLUMNS_PANEL``). The

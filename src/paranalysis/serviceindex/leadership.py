@@ -16,108 +16,25 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from paranalysis.i18n import fmt_change, fmt_number
+from paranalysis.i18n import DEFAULT_LANG, MISSING, display_table, fmt_change, fmt_date, fmt_number, t, t_or
 from paranalysis.markup import esc
 from paranalysis.serviceindex import scorecard as C
 from paranalysis.serviceindex.schema import GROUPS, component_label
 from paranalysis.style import styled
 
 
-TEXT = {
-    "vi": {
-        "heading": "Bộ chỉ số 766 (phục vụ người dân, doanh nghiệp): {month}",
-        "synthetic": "Điểm của tỉnh và các xã, phường trong phần này là DỮ LIỆU MINH HỌA (giả lập), không phải điểm thật.",
-        "none": "Thư mục dữ liệu chưa có bảng điểm Bộ chỉ số 766. Lấy bảng điểm bằng lệnh "
-                "`paranalysis fetch-service-index --province ... --period ... --data ...`.",
-        "province": "{month}, tỉnh đạt {score}/100 điểm ({band}).",
-        "province_missing": "{month}: chưa đủ điểm sáu nhóm của tỉnh nên không có tổng điểm (thiếu không phải là 0).",
-        "change": "So với {prev}: {change} điểm.",
-        "not_comparable": "Không so sánh với {prev}: công thức tính điểm đã thay đổi ({a} → {b}); "
-                          "chênh lệch điểm lúc này không phản ánh kết quả làm việc.",
-        "loses": "Tỉnh mất nhiều điểm nhất ở: {items}.",
-        "loss_item": "{group} (mất {lost}/{max} điểm)",
-        "sub": "Trong nhóm {group}, chỉ tiêu mất nhiều điểm nhất: {items}.",
-        "sub_item": "{name} (mất {lost}/{max})",
-        "bands": "{n} xã, phường được chấm: {low} dưới {c1} điểm, {mid} từ {c1} đến dưới {c2}, {high} từ {c2} trở lên.",
-        "fell": "Tụt xuống dưới {cut} điểm trong tháng: {items}.",
-        "fell_none": "Không xã, phường nào tụt xuống dưới ngưỡng trong tháng.",
-        "rose": "Lên nhóm điểm cao hơn: {items}.",
-        "move_item": "{name} ({a} → {b})",
-        "below": "Dưới {cut} điểm: {items}.",
-        "commune_loses": "Các xã, phường mất nhiều điểm nhất ở nhóm {group} (trung bình mất {lost}/{max} điểm mỗi xã).",
-        "movers": "Thay đổi lớn nhất so với {prev}: tăng {up}; giảm {down}.",
-        "movers_nc": "Không so sánh điểm các xã với {prev}: công thức tính điểm đã thay đổi.",
-        "published": "Số liệu thật đã công bố gần nhất của tỉnh: {score} điểm, hạng {rank}/{n} ({period}{open}).",
-        "open": ", kỳ chưa kết thúc khi xuất số liệu",
-        "band_low": "dưới {c1} điểm", "band_mid": "từ {c1} đến dưới {c2} điểm", "band_high": "từ {c2} điểm trở lên",
-        "col_group": "Nhóm chỉ số", "col_score": "Điểm", "col_max": "Tối đa", "col_lost": "Điểm bị mất",
-        "col_unit": "Xã, phường", "col_total": "Tổng điểm", "col_worst": "Mất nhiều nhất ở", "col_prev": "Tháng trước",
-        "fig_title": "Điểm bị mất theo nhóm chỉ số, {month}",
-        "fig_caption": "Mỗi thanh là số điểm tỉnh bị mất so với điểm tối đa của nhóm (tổng 100 điểm).{synthetic}",
-        "fig_synth": " Dữ liệu minh họa, không phải điểm thật.",
-        "fig_xlabel": "Điểm bị mất",
-        "reconcile": "Điểm tiến độ {quarter} khớp số liệu biểu mẫu (định nghĩa C: đúng hạn cộng đang trong hạn) ở "
-                     "{ok}/{n} xã, phường trong phạm vi làm tròn; chênh lệch lớn nhất {max} điểm %.",
-        "month": "tháng {m}/{y}",
-    },
-    "en": {
-        "heading": "Decision 766 service index: {month}",
-        "synthetic": "The province's and the communes' scores in this section are SYNTHETIC demonstration data, "
-                     "not real scores.",
-        "none": "The data folder holds no Decision 766 scorecard. Fetch one with "
-                "`paranalysis fetch-service-index --province ... --period ... --data ...`.",
-        "province": "In {month} the province scored {score}/100 ({band}).",
-        "province_missing": "{month}: not all six group scores of the province are present, so there is no total "
-                            "(missing is not zero).",
-        "change": "Since {prev}: {change} points.",
-        "not_comparable": "Not compared with {prev}: the scoring formula changed ({a} → {b}); a score difference now "
-                          "says nothing about performance.",
-        "loses": "The province loses most points in: {items}.",
-        "loss_item": "{group} ({lost} of {max} points lost)",
-        "sub": "Within {group}, the sub-indicators losing most: {items}.",
-        "sub_item": "{name} ({lost} of {max} lost)",
-        "bands": "{n} communes and wards scored: {low} below {c1}, {mid} from {c1} to under {c2}, {high} at {c2} or "
-                 "above.",
-        "fell": "Fell below {cut} points this month: {items}.",
-        "fell_none": "No commune or ward fell below a threshold this month.",
-        "rose": "Moved up a band: {items}.",
-        "move_item": "{name} ({a} → {b})",
-        "below": "Below {cut} points: {items}.",
-        "commune_loses": "Communes lose most points in {group} (on average {lost} of {max} points each).",
-        "movers": "Largest changes since {prev}: up {up}; down {down}.",
-        "movers_nc": "Commune scores are not compared with {prev}: the scoring formula changed.",
-        "published": "Latest real published figure for the province: {score} points, ranked {rank} of {n} "
-                     "({period}{open}).",
-        "open": ", period still open when exported",
-        "band_low": "below {c1}", "band_mid": "{c1} to under {c2}", "band_high": "{c2} or above",
-        "col_group": "Group", "col_score": "Score", "col_max": "Maximum", "col_lost": "Points lost",
-        "col_unit": "Commune / ward", "col_total": "Total", "col_worst": "Loses most in", "col_prev": "Last month",
-        "fig_title": "Points lost by group, {month}",
-        "fig_caption": "Each bar is the points the province lost against the group's maximum (100 in all).{synthetic}",
-        "fig_synth": " Synthetic demonstration data, not real scores.",
-        "fig_xlabel": "Points lost",
-        "reconcile": "The progress score of {quarter} matches the form's counts (definition C: on time plus still "
-                     "within the deadline) for {ok} of {n} communes up to rounding; largest difference {max} pp.",
-        "month": "{mname} {y}",
-    },
-}
-_MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-              "November", "December"]
-
-
 def _t(lang: str, key: str, **kw) -> str:
-    return TEXT.get(lang, TEXT["en"])[key].format(**kw)
+    return t(f"si.{key}", lang, **kw)
 
 
-def month_label(period: str, lang: str = "vi") -> str:
+def month_label(period: str, lang: str = DEFAULT_LANG) -> str:
     """"tháng 10/2026" / "October 2026"; other periods as given ("2025-YTD" → "2025, lũy kế")."""
     m = re.fullmatch(r"(\d{4})-(\d{2})", str(period))
     if not m:
         if str(period).endswith("-YTD"):
-            return f"{esc(str(period)[:4])}, " + ("lũy kế từ đầu năm" if lang == "vi" else "year to date")
+            return _t(lang, "year_to_date", year=esc(str(period)[:4]))
         return esc(period)
-    y, mm = int(m.group(1)), int(m.group(2))
-    return _t(lang, "month", m=mm, y=y, mname=_MONTHS_EN[mm - 1])
+    return fmt_date(f"{m.group(1)}-{m.group(2)}-01", lang, style="date.month_pattern")
 
 
 def _n(x, lang, d=2) -> str:
@@ -250,10 +167,10 @@ def _band_words(band: str | None, cuts, lang) -> str:
 
 
 def _sub_label(code: str, lang: str) -> str:
-    return SUB_LABELS.get(lang, SUB_LABELS["en"]).get(code, code)
+    return t_or(f"si.sub.{code}", lang, code)
 
 
-def section_lines(info: dict, lang: str = "vi") -> list[str]:
+def section_lines(info: dict, lang: str = DEFAULT_LANG) -> list[str]:
     """The section in sentences (Markdown, names escaped)."""
     mon = month_label(info["month"], lang)
     prev = month_label(info["previous"], lang) if info["previous"] else None
@@ -337,33 +254,32 @@ def section_lines(info: dict, lang: str = "vi") -> list[str]:
     return lines
 
 
-def province_table(info: dict, lang: str = "vi") -> pd.DataFrame:
+def province_table(info: dict, lang: str = DEFAULT_LANG) -> pd.DataFrame:
     """The province's six groups: score, maximum and points lost, largest loss first."""
     pl = info["province_losses"]
     if not len(pl):
         return pd.DataFrame()
     g = pl[pl["is_group"]].sort_values("points_lost", ascending=False)
-    return pd.DataFrame({_t(lang, "col_group"): [component_label(c, lang) for c in g["component"]],
-                         _t(lang, "col_score"): [_n(v, lang) for v in g["score"]],
-                         _t(lang, "col_max"): [_n(v, lang, 0) for v in g["max_score"]],
-                         _t(lang, "col_lost"): [_n(v, lang) for v in g["points_lost"]]})
+    return display_table(pd.DataFrame({"group": [component_label(c, lang) for c in g["component"]],
+                                       "score": g["score"].to_numpy(), "max_score": g["max_score"].to_numpy(),
+                                       "points_lost": g["points_lost"].to_numpy()}),
+                         lang, decimals={"score": 2, "max_score": 0, "points_lost": 2})
 
 
-def communes_table(info: dict, lang: str = "vi", n: int = 10) -> pd.DataFrame:
+def communes_table(info: dict, lang: str = DEFAULT_LANG, n: int = 10) -> pd.DataFrame:
     """The ``n`` lowest communes: total, last month's total and the group where each loses most."""
     ml = info["main_losses"].head(n)
     if not len(ml):
         return pd.DataFrame()
     prev = info["commune_changes"].set_index("unit_id")["prev_score"] if len(info["commune_changes"]) else {}
-    return pd.DataFrame({_t(lang, "col_unit"): ml["unit_name"].astype(str),
-                         _t(lang, "col_total"): [_n(v, lang) for v in ml["total"]],
-                         _t(lang, "col_prev"): [_n(prev.get(u, np.nan), lang) if len(prev) else "—"
-                                                for u in ml["unit_id"]],
-                         _t(lang, "col_worst"): [component_label(c, lang) for c in ml["worst_group"]]})
+    return display_table(pd.DataFrame({
+        "commune": ml["unit_name"].astype(str).to_numpy(), "total": ml["total"].to_numpy(),
+        "prev_total": [prev.get(u, np.nan) if len(prev) else np.nan for u in ml["unit_id"]],
+        "worst_group": [component_label(c, lang) for c in ml["worst_group"]]}), lang)
 
 
 @styled
-def losses_figure(info: dict, lang: str = "vi"):
+def losses_figure(info: dict, lang: str = DEFAULT_LANG):
     """Horizontal bars: the province's points lost by group in the month."""
     import matplotlib.pyplot as plt
 
@@ -385,7 +301,7 @@ def losses_figure(info: dict, lang: str = "vi"):
     return fig
 
 
-def show_section(ds, quarter=None, lang: str = "vi", *, data_dir=None):
+def show_section(ds, quarter=None, lang: str = DEFAULT_LANG, *, data_dir=None):
     """Display the section in a notebook (heading, sentences, tables, figure): the one call
     notebooks 05 and 07 make. ``ds`` is the report's dataset (its folder, or the bundled data)."""
     from paranalysis.leadership import heading, say, show, table
@@ -409,7 +325,7 @@ def show_section(ds, quarter=None, lang: str = "vi", *, data_dir=None):
 # notebook 07 helpers
 # --------------------------------------------------------------------------------------
 
-def published_table(published: pd.DataFrame | None, lang: str = "vi") -> pd.DataFrame:
+def published_table(published: pd.DataFrame | None, lang: str = DEFAULT_LANG) -> pd.DataFrame:
     """The bundled real figures of the province: one row per period, six groups and the total
     with rank, and the source."""
     if published is None or not len(published):
@@ -418,14 +334,15 @@ def published_table(published: pd.DataFrame | None, lang: str = "vi") -> pd.Data
     for per, part in published.groupby("period", sort=False):
         s = part.set_index("component")["score"]
         tot = part[part["component"] == "total"].iloc[0]
-        row = {("Kỳ" if lang == "vi" else "Period"): month_label(per, lang)}
+        row = {"period": month_label(per, lang)}
         for g in GROUPS:
-            row[component_label(g, lang)] = _n(s.get(g, np.nan), lang)
-        row[component_label("total", lang)] = _n(tot["score"], lang)
-        row["Hạng" if lang == "vi" else "Rank"] = f"{int(tot['rank'])}/{int(tot['n_ranked'])}" \
-            if not pd.isna(tot["rank"]) else "—"
+            row[component_label(g, lang)] = s.get(g, np.nan)
+        row[component_label("total", lang)] = tot["score"]
+        row["rank_of_n"] = f"{int(tot['rank'])}/{int(tot['n_ranked'])}" if not pd.isna(tot["rank"]) else MISSING
         rows.append(row)
-    return pd.DataFrame(rows)
+    # the group names are already the reader's words (component_label)
+    return display_table(pd.DataFrame(rows), lang,
+                         translated=tuple(component_label(g, lang) for g in (*GROUPS, "total")))
 
 
 def bands_by_month(scorecard: pd.DataFrame, cuts=C.DEFAULT_CUTS, level: str = "commune") -> pd.DataFrame:
@@ -441,7 +358,7 @@ def bands_by_month(scorecard: pd.DataFrame, cuts=C.DEFAULT_CUTS, level: str = "c
 
 
 @styled
-def trend_figure(scorecard: pd.DataFrame, unit_id: str = "H41", lang: str = "vi"):
+def trend_figure(scorecard: pd.DataFrame, unit_id: str = "H41", lang: str = DEFAULT_LANG):
     """The unit's monthly total and group scores (as % of their maxima), with the line cut
     and marked where the formula version changes."""
     import matplotlib.pyplot as plt
@@ -461,38 +378,39 @@ def trend_figure(scorecard: pd.DataFrame, unit_id: str = "H41", lang: str = "vi"
     for r in fc.itertuples():
         x = pd.Period(r.period, freq="M").start_time
         ax.axvline(x, color="#555555", ls="--", lw=1)
-        ax.annotate("công thức mới" if lang == "vi" else "new formula", (x, 101), fontsize=8, ha="left", va="bottom")
+        ax.annotate(_t(lang, "trend_new_formula"), (x, 101), fontsize=8, ha="left", va="bottom")
     ax.set_ylim(40, 105)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     synth = bool(scorecard["synthetic"].any())
-    cap = ("Điểm mỗi nhóm tính theo % điểm tối đa của nhóm. Đường bị ngắt ở tháng công thức tính điểm thay đổi: "
-           "không so sánh qua điểm ngắt." if lang == "vi" else
-           "Each group's score as % of its maximum. Lines are cut where the scoring formula changed: do not compare "
-           "across the cut.") + ((" Dữ liệu minh họa." if lang == "vi" else " Synthetic data.") if synth else "")
-    finish(fig, title=("Bộ chỉ số 766 theo tháng" if lang == "vi" else "Decision 766 index by month"), caption=cap,
-           ylabel="% điểm tối đa" if lang == "vi" else "% of maximum", ax=ax)
+    cap = _t(lang, "trend_caption") + (_t(lang, "trend_synthetic") if synth else "")
+    finish(fig, title=_t(lang, "trend_title"), caption=cap, ylabel=_t(lang, "trend_ylabel"), ax=ax)
     return fig
 
 
-def reconciliation_rows(rec: pd.DataFrame, n: int = 5) -> pd.DataFrame:
-    """The first ``n`` reconciled rows with counts, for display (rates in %)."""
+def reconciliation_rows(rec: pd.DataFrame, n: int = 5, lang: str = DEFAULT_LANG) -> pd.DataFrame:
+    """The first ``n`` reconciled rows with counts, for display (rates in %, headers and
+    numbers in ``lang``)."""
     if rec is None or not len(rec):
         return pd.DataFrame()
     r = rec[rec["diff_c_pp"].notna()].head(n)
-    return pd.DataFrame({"unit_id": r["unit_id"], "quarter": r["quarter"].astype(str),
-                         "portal_pct": (100 * r["portal_ratio"]).round(2), "form_c_pct": (100 * r["form_rate_c"]).round(2),
-                         "form_a_pct": (100 * r["form_rate_a"]).round(2), "diff_c_pp": r["diff_c_pp"],
-                         "explanation": r["explanation"]})
+    return display_table(pd.DataFrame({
+        "unit_id": r["unit_id"], "quarter": r["quarter"], "portal_pct": (100 * r["portal_ratio"]).round(2),
+        "form_c_pct": (100 * r["form_rate_c"]).round(2), "form_a_pct": (100 * r["form_rate_a"]).round(2),
+        "diff_c_pp": r["diff_c_pp"], "explanation": r["explanation"]}).reset_index(drop=True), lang)
 
 
-def rank_moves_table(moves: pd.DataFrame, n: int = 5) -> pd.DataFrame:
-    """The ``n`` largest falls in relative position, for display."""
+def rank_moves_table(moves: pd.DataFrame, n: int = 5, lang: str = DEFAULT_LANG) -> pd.DataFrame:
+    """The ``n`` largest falls in relative position, for display (headers, months and
+    numbers in ``lang``)."""
     if moves is None or not len(moves):
         return pd.DataFrame()
     m = moves.sort_values("percentile_change").head(n)
-    return pd.DataFrame({"unit_name": m["unit_name"].astype(str), "previous": m["previous"], "prev_rank": m["prev_rank"],
-                         "period": m["period"], "rank": m["rank"], "n_ranked": m["n_ranked"],
-                         "places_gained": m["places_gained"], "percentile_change": (100 * m["percentile_change"]).round(1)})
+    return display_table(pd.DataFrame({
+        "unit_name": m["unit_name"].astype(str), "previous": [month_label(p, lang) for p in m["previous"]],
+        "prev_rank": m["prev_rank"], "period": [month_label(p, lang) for p in m["period"]], "rank": m["rank"],
+        "n_ranked": m["n_ranked"], "places_gained": m["places_gained"],
+        "percentile_change": (100 * m["percentile_change"]).round(1)}).reset_index(drop=True), lang,
+        decimals={"percentile_change": 1})
 
 
 def reconciliation_summary(rec: pd.DataFrame) -> pd.DataFrame:
@@ -521,7 +439,7 @@ def load_reference_2025(path) -> pd.DataFrame:
                               retrieved_at="2025-10-16")
 
 
-def province_vs_median(index: pd.DataFrame, period: str, unit_id: str = "H41", lang: str = "vi") -> pd.DataFrame:
+def province_vs_median(index: pd.DataFrame, period: str, unit_id: str = "H41", lang: str = DEFAULT_LANG) -> pd.DataFrame:
     """One province's score and points lost per group beside the median of the provinces
     scored in the same period (same level: peers)."""
     d = index[(index["period"] == period) & (index["level"] == "province") & index["component"].isin(GROUPS + ("total",))]
@@ -529,11 +447,12 @@ def province_vs_median(index: pd.DataFrame, period: str, unit_id: str = "H41", l
     own = d[d["unit_id"] == unit_id].set_index("component")["score"]
     n = d.loc[d["component"] == "total", "unit_id"].nunique()
     comps = list(GROUPS) + ["total"]
-    return pd.DataFrame({
-        ("Nhóm chỉ số" if lang == "vi" else "Group"): [component_label(c, lang) for c in comps],
-        ("Nghệ An" if unit_id == "H41" else unit_id): [_n(own.get(c, np.nan), lang) for c in comps],
-        (f"Trung vị {n} tỉnh" if lang == "vi" else f"Median of {n} provinces"): [_n(med.get(c, np.nan), lang)
-                                                                                for c in comps],
-        ("Chênh lệch" if lang == "vi" else "Difference"): [fmt_change(own.get(c, np.nan) - med.get(c, np.nan), lang, 2)
-                                                         for c in comps],
+    own_col = t("unit.nghe_an", lang) if unit_id == "H41" else unit_id
+    median_col = _t(lang, "median_of", n=n)
+    out = pd.DataFrame({
+        "group": [component_label(c, lang) for c in comps],
+        own_col: [own.get(c, np.nan) for c in comps],
+        median_col: [med.get(c, np.nan) for c in comps],
+        "difference": [fmt_change(own.get(c, np.nan) - med.get(c, np.nan), lang, 2) for c in comps],
     })
+    return display_table(out, lang, translated=(own_col, median_col))

@@ -27,25 +27,26 @@ import numpy as np
 import pandas as pd
 
 from paranalysis.errors import DataError, Problem
+from paranalysis.i18n import DEFAULT_LANG
 
 #: Differences (percentage points) treated as agreement up to rounding of published ratios.
 AGREE_PP = 0.5
 
 
 
-def _pct(x, lang: str = "en") -> str:
+def _pct(x, lang: str = DEFAULT_LANG) -> str:
     from paranalysis.i18n import fmt_pct
 
-    return "–" if x is None or pd.isna(x) else fmt_pct(100 * float(x), lang)
+    return fmt_pct(None if x is None or pd.isna(x) else 100 * float(x), lang)
 
 
-def _int(x, lang: str = "en") -> str:
+def _int(x, lang: str = DEFAULT_LANG) -> str:
     from paranalysis.i18n import fmt_number
 
     return fmt_number(int(x), lang, 0)
 
 
-def _chg(x, lang: str = "en") -> str:
+def _chg(x, lang: str = DEFAULT_LANG) -> str:
     from paranalysis.i18n import fmt_change
 
     return fmt_change(float(x), lang, 2)
@@ -85,14 +86,18 @@ def portal_quarters(index: pd.DataFrame) -> pd.DataFrame:
     return res.sort_values(["unit_code", "quarter"]).reset_index(drop=True)
 
 
-def reconcile_progress(index: pd.DataFrame, processing: pd.DataFrame, *, lang: str = "vi") -> pd.DataFrame:
+def reconcile_progress(index: pd.DataFrame, processing: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
     """One row per unit and quarter present in the service index (progress group, with a
     ``unit_code``): the portal's counts, ratio and score beside the form's counts and its
     definition-C and definition-A on-time rates, the differences in percentage points, which
     form count the portal's denominator matches, and the explanation in words (``lang``)."""
     from paranalysis.indicators import on_time_766_basis, on_time_resolved_basis, with_totals
 
-    T = EXPLAIN.get(lang, EXPLAIN["en"])
+    from paranalysis.i18n import t as _t
+
+    T = {k: _t(f"si.reconcile.{k}", lang) for k in ("months", "no_form", "no_counts", "basis_received",
+                                                     "basis_handled", "basis_neither", "agree_c", "differ_c",
+                                                     "vs_a")}
     pq = portal_quarters(index)
     if pq.empty:
         raise DataError([Problem(column="component", value="progress",

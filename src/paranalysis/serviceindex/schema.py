@@ -34,6 +34,7 @@ from __future__ import annotations
 import pandas as pd
 
 from paranalysis.errors import DataError, Problem
+from paranalysis.i18n import DEFAULT_LANG
 
 #: The six groups and the total, with their maxima (Decision 766; 2026 METRICS sheet).
 MAX_SCORES = {
@@ -75,9 +76,11 @@ KEY = ["unit_key", "period", "component", "formula_version"]
 SUM_TOLERANCE = 0.015
 
 
-def component_label(component: str, lang: str = "vi") -> str:
+def component_label(component: str, lang: str = DEFAULT_LANG) -> str:
     """Display name of a group (Vietnamese by default); sub-indicators keep their code."""
-    return COMPONENT_LABELS.get(lang, COMPONENT_LABELS["en"]).get(component, component)
+    from paranalysis.i18n import t_or
+
+    return t_or(f"si.component.{component}", lang, component)
 
 
 def unit_key(df: pd.DataFrame) -> pd.Series:
