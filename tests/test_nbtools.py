@@ -9,9 +9,11 @@ from paranalysis import nbtools
 def test_scope_line_names_quarter_and_coverage():
     ds = paranalysis.load_dataset()
     assert nbtools.scope_text(ds, pd.Period("2024Q2", freq="Q-DEC"), "en") == (
-        "Report quarter: <b>2024Q2</b> · processing data from 2017Q1 to 2026Q3 "
+        "Report quarter: <b>Q2 2024</b> · processing data from Q1 2017 to Q3 2026 "
         "(21 district-level units, 130 communes and wards, 14 agencies)")
-    assert "Quý báo cáo: <b>2024Q2</b>" in nbtools.scope_text(ds, "2024Q2", "vi")
+    assert nbtools.scope_text(ds, "2024Q2", "vi") == (
+        "Quý báo cáo: <b>Quý II/2024</b> · số liệu giải quyết hồ sơ có từ Quý I/2017 đến Quý III/2026 "
+        "(21 đơn vị cấp huyện, 130 xã, phường, 14 sở, ngành)")
 
 
 def test_banner_only_when_synthetic(tmp_path):

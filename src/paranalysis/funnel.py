@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from paranalysis.i18n import DEFAULT_LANG, fmt_number, fmt_pct, t
 from paranalysis.indicators import _ci, compute, indicator, unit_names
 
 LEVELS = (0.95, 0.998)
@@ -119,18 +120,17 @@ class FunnelResult:
         """The units outside the limits of ``level``."""
         return self.units[np.abs(self.units["z"]) > _z(level)]
 
-    def summary(self, lang: str = "en") -> str:
+    def summary(self, lang: str = DEFAULT_LANG) -> str:
         """One sentence on the target, the dispersion and the adjustment used."""
-        n_out = len(self.outside(0.998))
-        if lang == "vi":
-            adj = {"none": "không hiệu chỉnh", "additive": "hiệu chỉnh cộng (tau²)",
-                   "multiplicative": "hiệu chỉnh nhân (phi)"}[self.adjustment]
-            return (f"Tỷ lệ toàn tỉnh {100 * self.target:.2f} %; {self.n_units} đơn vị; phi = {self.phi:.2f} "
-                    f"(p = {self.chi2_p_value:.3g}); {adj}; {n_out} đơn vị ngoài giới hạn 99,8 %.")
-        adj = {"none": "no adjustment", "additive": "additive (tau²) adjustment",
-               "multiplicative": "multiplicative (phi) adjustment"}[self.adjustment]
-        return (f"Province rate {100 * self.target:.2f} %; {self.n_units} units; phi = {self.phi:.2f} "
-                f"(p = {self.chi2_p_value:.3g}); {adj}; {n_out} unit(s) outside the 99.8 % limits.")
+        return t("funnel.summary", lang, rate=fmt_pct(100 * self.target, lang, 2), n=self.n_units,
+                 phi=fmt_number(self.phi, lang, 2), p=_g3(self.chi2_p_value, lang),
+                 adj=t(f"funnel.adjust_{self.adjustment}", lang), n_out=len(self.outside(0.998)))
+
+
+def _g3(x: float, lang: str) -> str:
+    """``x`` with three significant digits ("%.3g"), the decimal mark of ``lang``."""
+    s = f"{x:.3g}"
+    return s if "e" in s else fmt_number(float(s), lang, max(0, len(s.split(".")[1]) if "." in s else 0))
 
 
 def _tag(level: float) -> str:
@@ -270,7 +270,7 @@ def rank_intervals(numerator, denominator, *, higher_is_better: bool = True, n_s
 
 
 def league_table(data: pd.DataFrame, key: str | None = None, *, unit: str = "unit_code",
-                 units: pd.DataFrame | None = None, lang: str = "vi", overdispersion: str = "auto",
+                 units: pd.DataFrame | None = None, lang: str = DEFAULT_LANG, overdispersion: str = "auto",
                  conf: float = 0.95, n_sim: int = 4000, seed: int = 2024) -> pd.DataFrame:
     """Units ranked on one indicator for one period, best first, each with its rate and
     confidence interval, a rank interval (:func:`rank_intervals`) and the funnel flag.

@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from paranalysis.i18n import DEFAULT_LANG, display_table, quarter_label, t, t_or
+from paranalysis.i18n import DEFAULT_LANG, display_table, has, quarter_label, t, t_or
 from paranalysis.periods import QUARTER_FREQ, to_period
 
 #: the geography the investment models use: district-level units valid on this date
@@ -228,7 +228,7 @@ def crossing_lines(first, last, lang: str = DEFAULT_LANG, *, scope: str = "area"
     if not keys:
         return [text("none", lang)]
     suffix = "" if harmonized else "_rows"
-    return [text(k + suffix if k + suffix in _TEXT else k, lang, n_units=n_units, n_new=n_new) for k in keys]
+    return [text(k + suffix if has(f"geo.{k}{suffix}") else k, lang, n_units=n_units, n_new=n_new) for k in keys]
 
 
 # ------------------------------------------------------------------------------------

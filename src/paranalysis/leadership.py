@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from paranalysis.dataset import Dataset
-from paranalysis.i18n import fmt_change, fmt_number, fmt_pct, quarter_label, t
+from paranalysis.i18n import DEFAULT_LANG, display_table, fmt_change, fmt_number, fmt_pct, quarter_label, t
 from paranalysis.markup import esc
 from paranalysis.periods import to_period
 from paranalysis.style import styled
@@ -129,7 +129,7 @@ def headline(ds: Dataset, quarter) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def headline_notes(ds: Dataset, quarter, lang: str = "vi") -> list[str]:
+def headline_notes(ds: Dataset, quarter, lang: str = DEFAULT_LANG) -> list[str]:
     """Plain sentences saying which units the headline adds up in ``quarter`` and which
     reorganisation the comparison with the previous quarter and the same quarter a year
     earlier crosses (none, once both are in the new map)."""
@@ -144,7 +144,7 @@ def headline_notes(ds: Dataset, quarter, lang: str = "vi") -> list[str]:
     return lines
 
 
-def headline_table(h: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
+def headline_table(h: pd.DataFrame, lang: str = DEFAULT_LANG) -> pd.DataFrame:
     """The headline frame written for readers: labels and numbers in ``lang``."""
     rows = []
     for r in h.itertuples(index=False):
@@ -155,9 +155,8 @@ def headline_table(h: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
             vals = [fmt_pct(x, lang) for x in (r.now, r.prev_q, r.prev_y)]
             ch = [fmt_change(x, lang, 2, t("unit.pp", lang)) for x in (r.change_q, r.change_y)]
         rows.append([t(_I18N_KEY[r.key], lang), *vals, *ch])
-    cols = [t(k, lang) for k in ("head.indicator", "head.this_quarter", "head.prev_quarter", "head.prev_year",
-                                 "head.change_q", "head.change_y")]
-    return pd.DataFrame(rows, columns=cols)
+    cols = ["indicator", "this_quarter", "prev_quarter", "prev_year_quarter", "change_q", "change_y"]
+    return display_table(pd.DataFrame(rows, columns=cols), lang)
 
 
 # ------------------------------------------------------------------------------------
@@ -174,7 +173,7 @@ def standout(ds: Dataset, quarter, key: str = "late_rate_resolved_basis"):
     return funnel(rows.reset_index(drop=True), key)
 
 
-def standout_lines(result, ds: Dataset, lang: str = "vi") -> list[str]:
+def standout_lines(result, ds: Dataset, lang: str = DEFAULT_LANG) -> list[str]:
     """Plain sentences naming the units outside the 99.8 % limits (high and low)."""
     from paranalysis.indicators import unit_names
 
@@ -192,7 +191,7 @@ def standout_lines(result, ds: Dataset, lang: str = "vi") -> list[str]:
     return lines
 
 
-def standout_figure(result, ds: Dataset, quarter, lang: str = "vi"):
+def standout_figure(result, ds: Dataset, quarter, lang: str = DEFAULT_LANG):
     from paranalysis.plots import funnel_plot
 
     return funnel_plot(result, units=ds.units, lang=lang,
@@ -264,7 +263,7 @@ def investment_summary(ds: Dataset, quarter) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def investment_lines(summary: pd.DataFrame, lang: str = "vi") -> list[str]:
+def investment_lines(summary: pd.DataFrame, lang: str = DEFAULT_LANG) -> list[str]:
     if summary["units"].sum() == 0:
         return [t("inv.none", lang)]
     return [t("inv.summary", lang, category=t(f"cat.{r.category}", lang), n=r.units, n_units=r.n_units,
@@ -272,7 +271,7 @@ def investment_lines(summary: pd.DataFrame, lang: str = "vi") -> list[str]:
 
 
 @styled
-def investment_figure(progress: pd.DataFrame, quarter, lang: str = "vi"):
+def investment_figure(progress: pd.DataFrame, quarter, lang: str = DEFAULT_LANG):
     """Step chart: units with each investment in operation, by quarter."""
     import matplotlib.pyplot as plt
 
@@ -310,7 +309,7 @@ def outcome_panel(ds: Dataset, quarter, outcomes=EFFECT_OUTCOMES) -> pd.DataFram
     return panel
 
 
-def effect_window_lines(ds: Dataset, quarter, lang: str = "vi") -> list[str]:
+def effect_window_lines(ds: Dataset, quarter, lang: str = DEFAULT_LANG) -> list[str]:
     """Which units and quarters the investment models use, and the reorganisations that
     window crosses, in plain words."""
     from paranalysis.geography import crossing_lines, panel_window, window_line
@@ -399,7 +398,7 @@ def _checks(r, lang: str) -> str:
     return text[:1].upper() + text[1:] + "."
 
 
-def effect_table(effects: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
+def effect_table(effects: pd.DataFrame, lang: str = DEFAULT_LANG) -> pd.DataFrame:
     """The model estimates written for readers: one row per investment and indicator, the
     estimate and its 95 % interval in percentage points, the Holm-adjusted p-value, whether
     the change is statistically distinguishable from zero (words that do not claim cause),
@@ -414,12 +413,11 @@ def effect_table(effects: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
                      fmt_number(r.p_holm, lang, 3),
                      t("model.reading_clear" if _significant(r) else "model.reading_unclear", lang),
                      _checks(r, lang)])
-    cols = [t(k, lang) for k in ("model.col_investment", "model.col_outcome", "model.col_estimate",
-                                 "model.col_interval", "model.col_p", "model.col_reading", "model.col_checks")]
-    return pd.DataFrame(rows, columns=cols)
+    cols = ["investment", "outcome", "estimate", "interval", "p_holm", "reading", "checks"]
+    return display_table(pd.DataFrame(rows, columns=cols), lang)
 
 
-def effect_weight_lines(effects: pd.DataFrame, lang: str = "vi") -> list[str]:
+def effect_weight_lines(effects: pd.DataFrame, lang: str = DEFAULT_LANG) -> list[str]:
     """Per investment: the share of the headline ("simple") effect each adoption cohort
     carries, and a warning for cohorts of a single unit."""
     from paranalysis.i18n import quarter_label
@@ -441,7 +439,7 @@ def effect_weight_lines(effects: pd.DataFrame, lang: str = "vi") -> list[str]:
     return lines
 
 
-def effect_note(effects: pd.DataFrame, lang: str = "vi") -> str:
+def effect_note(effects: pd.DataFrame, lang: str = DEFAULT_LANG) -> str:
     """The caveat that goes with the estimates (or why there are none): what the numbers
     can mean, the weights behind the headline effect, small-cohort warnings."""
     ok = effects[effects["ok"]]
@@ -450,7 +448,7 @@ def effect_note(effects: pd.DataFrame, lang: str = "vi") -> str:
     return " ".join([t("model.caveat", lang, n_units=int(ok["n_units"].max())), *effect_weight_lines(effects, lang)])
 
 
-def effect_lines(effects: pd.DataFrame, lang: str = "vi") -> list[str]:
+def effect_lines(effects: pd.DataFrame, lang: str = DEFAULT_LANG) -> list[str]:
     """One sentence per estimate (statistically distinguishable from zero or not, with its
     checks), then the weights and the caveat."""
     ok = effects[effects["ok"]]
@@ -495,7 +493,7 @@ def ranking_latest(ds: Dataset, unit_code: str = PROVINCE, indices=LEADERSHIP_IN
     return last[cols].sort_values("index").reset_index(drop=True)
 
 
-def ranking_lines(latest: pd.DataFrame, lang: str = "vi") -> list[str]:
+def ranking_lines(latest: pd.DataFrame, lang: str = DEFAULT_LANG) -> list[str]:
     if latest.empty:
         return [t("rank.none", lang)]
     from paranalysis.rankings import index_label
@@ -512,7 +510,7 @@ def ranking_lines(latest: pd.DataFrame, lang: str = "vi") -> list[str]:
     return lines
 
 
-def ranking_figure(ds: Dataset, lang: str = "vi", unit_code: str = PROVINCE,
+def ranking_figure(ds: Dataset, lang: str = DEFAULT_LANG, unit_code: str = PROVINCE,
                    indices=("PAR_INDEX", "SIPAS", "PCI", "PAPI"), since: int = 2015):
     """The unit's relative position over the years in the main national indices."""
     from paranalysis.rankings import plot_trajectory
@@ -553,7 +551,7 @@ def what_changed(ds: Dataset, quarter) -> dict:
     return info
 
 
-def what_changed_lines(info: dict, lang: str = "vi") -> list[str]:
+def what_changed_lines(info: dict, lang: str = DEFAULT_LANG) -> list[str]:
     lines = [t("chg.new_quarter", lang, quarter=quarter_label(info["quarter"], lang), n=info["n_units"],
                n_prev=info["n_units_prev"])]
     log = info["log"]

@@ -14,39 +14,41 @@ import pandas as pd
 from paranalysis import style
 from paranalysis.dataset import Dataset
 from paranalysis.errors import DataError
+from paranalysis.i18n import DEFAULT_LANG, MISSING, display_table, fmt_date, quarter_label, t
 from paranalysis.schemas import COUNT_COLUMNS
 from paranalysis.style import styled
 
 
 
 def _l(lang: str) -> dict:
-    return _L.get(lang, _L["en"])
+    """The texts of the coverage figure (catalogue keys ``overview.*``)."""
+    return {k: t(f"overview.{k}", lang) for k in ("cov_title", "cov_caption", "cov_synth", "quarter", "unit",
+                                                  "records")}
 
 
-def table_summary(ds: Dataset, lang: str = "vi") -> pd.DataFrame:
+def table_summary(ds: Dataset, lang: str = DEFAULT_LANG) -> pd.DataFrame:
     """One line per table: rows, synthetic rows, units, first and last period, files."""
-    L = _l(lang)
     out = []
     for name in ("units", "processing", "investments", "rankings", "facts"):
         df = getattr(ds, name)
         first = last = None
         if name == "processing" and len(df):
-            first, last = str(df["period"].min()), str(df["period"].max())
+            first, last = quarter_label(df["period"].min(), lang), quarter_label(df["period"].max(), lang)
         elif name == "investments" and len(df):
-            first, last = str(df["date_in_operation"].min().date()), str(df["date_in_operation"].max().date())
+            first, last = fmt_date(df["date_in_operation"].min(), lang), fmt_date(df["date_in_operation"].max(), lang)
         elif name == "rankings" and len(df):
             first, last = str(df["year"].min()), str(df["year"].max())
         elif name == "facts" and len(df):
             d = pd.concat([df["period_start"], df["period_end"]]).dropna()
-            first, last = (str(d.min().date()), str(d.max().date())) if len(d) else (None, None)
+            first, last = (fmt_date(d.min(), lang), fmt_date(d.max(), lang)) if len(d) else (None, None)
         out.append({
-            L["table"]: name, L["rows"]: len(df),
-            L["synthetic_rows"]: int(df["synthetic"].sum()) if "synthetic" in df.columns else 0,
-            L["units"]: df["unit_code"].nunique() if "unit_code" in df.columns else None,
-            L["first"]: first, L["last"]: last,
-            L["files"]: ", ".join(str(p.relative_to(ds.path)) for p in ds.files.get(name, [])) or "—",
+            "table": t(f"table.{name}", lang), "rows": len(df),
+            "synthetic_rows": int(df["synthetic"].sum()) if "synthetic" in df.columns else 0,
+            "units": df["unit_code"].nunique() if "unit_code" in df.columns else None,
+            "first": first, "last": last,
+            "files": ", ".join(str(p.relative_to(ds.path)) for p in ds.files.get(name, [])) or MISSING,
         })
-    return pd.DataFrame(out)
+    return display_table(pd.DataFrame(out), lang)
 
 
 def coverage(processing: pd.DataFrame) -> pd.DataFrame:
@@ -63,7 +65,7 @@ def coverage(processing: pd.DataFrame) -> pd.DataFrame:
 
 
 @styled
-def plot_coverage(ds: Dataset, lang: str = "vi"):
+def plot_coverage(ds: Dataset, lang: str = DEFAULT_LANG):
     """Heatmap of :func:`coverage`, units by name, quarters along the bottom."""
     L = _l(lang)
     cov = coverage(ds.processing)
@@ -93,13 +95,14 @@ def plot_coverage(ds: Dataset, lang: str = "vi"):
     return fig
 
 
-def problems_table(err: DataError, lang: str = "vi") -> pd.DataFrame:
+def problems_table(err: DataError, lang: str = DEFAULT_LANG) -> pd.DataFrame:
     """The problems of a DataError, one row each (file name only, never a full path)."""
-    L = _l(lang)
-    return pd.DataFrame([{
-        L["file"]: Path(p.file).name if p.file else None, L["sheet"]: p.sheet, L["row"]: p.row,
-        L["column"]: p.column, L["value"]: p.value, L["expected"]: p.expected,
-    } for p in err.problems])
+    cols = ["file", "sheet", "excel_row", "column", "value", "expected"]
+    df = pd.DataFrame([{
+        "file": Path(p.file).name if p.file else None, "sheet": p.sheet, "excel_row": p.row,
+        "column": p.column, "value": None if p.value is None else str(p.value), "expected": p.expected,
+    } for p in err.problems], columns=cols)
+    return display_table(df, lang, plain=("excel_row",))
 
 
 def broken_form_example(rows: pd.DataFrame, folder, *, period) -> tuple[Path, Path, list[str]]:

@@ -20,18 +20,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from paranalysis.i18n import DEFAULT_LANG, TRANSLATIONS, t
 from paranalysis.models.did import Aggregate, staggered_did
 from paranalysis.models.panel import panel_fe
 from paranalysis.style import styled
 
 
+def _texts(lang: str) -> dict[str, str]:
+    """The texts of this module's tables and figures (catalogue keys ``diag.*``)."""
+    return {k[len("diag."):]: t(k, lang) for k in TRANSLATIONS if k.startswith("diag.")}
+
 
 def compare_estimators(panel: pd.DataFrame, outcome: str, *, unit: str = "unit_code", time: str = "period",
                        first_treated: str = "first_treated", treated: str = "treated",
-                       control_group: str = "never_treated", n_boot: int = 9999, lang: str = "en") -> pd.DataFrame:
+                       control_group: str = "never_treated", n_boot: int = 9999, lang: str = DEFAULT_LANG) -> pd.DataFrame:
     """TWFE coefficient on the treated dummy next to the Callaway-Sant'Anna overall and
     event-time averages, each with its interval and how it was computed."""
-    L = _TXT.get(lang, _TXT["en"])
+    L = _texts(lang)
     fe = panel_fe(panel, f"{outcome} ~ {treated}", unit=unit, time=time, n_boot=n_boot)
     cs = staggered_did(panel, outcome=outcome, unit=unit, time=time, first_treated=first_treated,
                        control_group=control_group)
@@ -94,7 +99,7 @@ def leave_one_out(panel: pd.DataFrame, outcome: str, *, unit: str = "unit_code",
 
 @styled
 def plot_event_study(agg: Aggregate, *, title: str, ylabel: str, caption: str | None = None,
-                     truth: float | None = None, lang: str = "vi", ax=None, window: tuple[int, int] | None = None):
+                     truth: float | None = None, lang: str = DEFAULT_LANG, ax=None, window: tuple[int, int] | None = None):
     """Event-study figure: difference by quarters since adoption, each against the quarter
     before adoption (universal base, the hollow dot at -1), with 95 % pointwise intervals
     (bars) and the simultaneous sup-t band (shaded: holds for all quarters at once).
@@ -106,7 +111,7 @@ def plot_event_study(agg: Aggregate, *, title: str, ylabel: str, caption: str | 
 
     if agg.kind != "dynamic":
         raise ValueError("plot_event_study needs aggregate('dynamic')")
-    L = _TXT.get(lang, _TXT["en"])
+    L = _texts(lang)
     t = agg.table
     if window is not None:
         t = t[(t["event_time"] >= window[0]) & (t["event_time"] <= window[1])]
@@ -194,7 +199,7 @@ def truth_coverage(panels: dict, truth: dict, *, inferences=("hetero_t", "pooled
 
 @styled
 def plot_leave_one_out(loo: pd.DataFrame, *, full: float, title: str, ylabel: str, caption: str = "",
-                       lang: str = "vi"):
+                       lang: str = DEFAULT_LANG):
     """Each dot: the overall effect estimated without one unit (with its interval); the
     line: the estimate with all units."""
     import matplotlib.pyplot as plt
@@ -209,7 +214,7 @@ def plot_leave_one_out(loo: pd.DataFrame, *, full: float, title: str, ylabel: st
     ax.axhline(0, color="black", lw=0.8)
     ax.set_xticks(np.arange(len(d)))
     ax.set_xticklabels(d["name"], rotation=60, ha="right", fontsize=8)
-    xl = "Đơn vị bị bỏ ra" if lang == "vi" else "Unit left out"
+    xl = t("diag.unit_left_out", lang)
     return style.finish(fig, title=title, caption=caption, xlabel=xl, ylabel=ylabel, ax=ax)
 
 

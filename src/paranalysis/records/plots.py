@@ -6,12 +6,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from paranalysis.i18n import DEFAULT_LANG, fmt_number, t
 from paranalysis.style import PALETTE, SYNTHETIC_COLOR, finish, styled
 
 
 
 def _t(key: str, lang: str, **kw) -> str:
-    return _T[key].get(lang, _T[key]["en"]).format(**kw)
+    return t(f"records.{key}", lang, **kw)
 
 
 def _names(units: pd.DataFrame | None, codes) -> list[str]:
@@ -22,14 +23,12 @@ def _names(units: pd.DataFrame | None, codes) -> list[str]:
 
 
 def _fmt(n: int, lang: str) -> str:
-    from paranalysis.i18n import fmt_number
-
     return fmt_number(int(n), lang)
 
 
 @styled
 def plot_unit_distribution(dist: pd.DataFrame, *, units: pd.DataFrame | None = None, period: str = "",
-                           lang: str = "vi"):
+                           lang: str = DEFAULT_LANG):
     """Box-like chart per unit from quantiles (10, 25, 50, 75, 90 %), sorted by median."""
     d = dist.dropna(subset=["median_working_days"]).sort_values(["median_working_days", "mean_working_days"],
                                                                  ascending=False)
@@ -46,7 +45,7 @@ def plot_unit_distribution(dist: pd.DataFrame, *, units: pd.DataFrame | None = N
 
 
 @styled
-def plot_channel_trend(by_year_channel: pd.DataFrame, *, lang: str = "vi", channels=("online", "direct")):
+def plot_channel_trend(by_year_channel: pd.DataFrame, *, lang: str = DEFAULT_LANG, channels=("online", "direct")):
     """Mean working days per year of receipt, one line per channel."""
     fig, ax = plt.subplots(figsize=(8, 3.6))
     for i, ch in enumerate(channels):
@@ -59,7 +58,7 @@ def plot_channel_trend(by_year_channel: pd.DataFrame, *, lang: str = "vi", chann
 
 
 @styled
-def plot_before_after(ba: pd.DataFrame, *, units: pd.DataFrame | None = None, quarters: int = 4, lang: str = "vi"):
+def plot_before_after(ba: pd.DataFrame, *, units: pd.DataFrame | None = None, quarters: int = 4, lang: str = DEFAULT_LANG):
     """Dumbbells: mean working days before -> after per unit, with the comparison units' change."""
     d = ba.sort_values("in_operation").reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(8, 0.38 * len(d) + 1.5))
