@@ -82,7 +82,7 @@ def test_rank_changes_by_hand_with_breaks():
         ["PCI", 2024, "40", 44, 63, None, "0-100", False],
         ["PCI", 2025, "40", 20, 34, None, "0-100", True],
     ])
-    ch = R.rank_changes(df).set_index(["index", "year"])
+    ch = R.rank_changes(df, lang="en").set_index(["index", "year"])
     a = ch.loc[("PAPI", 2017)]
     assert a["places_gained"] == -8                          # 36 -> 44
     assert a["score_change"] == pytest.approx(0.20)
@@ -107,7 +107,7 @@ def test_rank_changes_flags_unlisted_changes_found_in_the_data():
         ["X", 2020, "1", 3, 10, 50.0, "0-100", False],
         ["X", 2021, "1", 2, 9, 51.0, "0-10", False],
     ])
-    row = R.rank_changes(df).iloc[1]
+    row = R.rank_changes(df, lang="en").iloc[1]
     assert row["break_units"] and row["break_scale"] and not row["break_method"]
     assert "n_ranked 10 -> 9" in row["breaks"] and "scale 0-100 -> 0-10" in row["breaks"]
 
@@ -125,7 +125,7 @@ def test_breaks_are_one_table_with_the_known_breaks():
 
 def test_bundled_changes_match_the_press_statements_of_change():
     ds = paranalysis.load_dataset()
-    ch = R.rank_changes(ds.rankings[ds.rankings["unit_code"] == "40"]).set_index(["index", "year"])
+    ch = R.rank_changes(ds.rankings[ds.rankings["unit_code"] == "40"], lang="en").set_index(["index", "year"])
     # "65,72 diem, xep thu 44, giam 0,88 diem va 21 bac so voi 2022"
     assert ch.loc[("PCI", 2023), "places_gained"] == -21
     assert ch.loc[("PCI", 2023), "score_change"] == pytest.approx(-0.88)
