@@ -200,7 +200,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--data", default=None, metavar="DIR", help="dataset folder (default: the bundled data)")
     r.add_argument("--quarter", default=None, help="quarter such as 2024Q2 (default: latest in the data)")
     r.add_argument("--out", default=None, metavar="DIR", help="output folder (default: reports/<quarter>/)")
-    r.add_argument("--lang", choices=["vi", "en"], default="vi", help="report language (default: vi)")
+    from paranalysis.i18n import DEFAULT_LANG, LANGS
+
+    r.add_argument("--lang", choices=list(LANGS), default=DEFAULT_LANG,
+                   help=f"report language (default: {DEFAULT_LANG})")
     r.add_argument("--notebook", action="append", metavar="NAME",
                    help="run only notebooks whose file name contains NAME (repeatable)")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")

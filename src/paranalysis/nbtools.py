@@ -76,3 +76,21 @@ def scope(ds: Dataset, quarter, lang: str = DEFAULT_LANG):
     from IPython.display import HTML
 
     return HTML(f'<p class="paranalysis-scope">{scope_text(ds, quarter, lang)}</p>')
+
+
+def md(key: str, lang: str = DEFAULT_LANG, **values):
+    """A notebook's narrative text (catalogue key ``key``, Markdown) as output in ``lang``:
+    the story of a notebook is written once per language in the catalogue, so a report is
+    in one language throughout. ``values`` fill the text's placeholders (escape text taken
+    from data with :func:`paranalysis.markup.esc`)."""
+    from IPython.display import Markdown
+
+    return Markdown(t(key, lang, **values))
+
+
+def table(df, lang: str = DEFAULT_LANG, **kw):
+    """A table of the library or the data as a reader sees it (:func:`paranalysis.i18n.display_table`:
+    headers from the catalogue, numbers in ``lang``, missing values as "—")."""
+    from paranalysis.i18n import display_table
+
+    return display_table(df, lang, **kw)
