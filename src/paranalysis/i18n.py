@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
 from functools import lru_cache
 from importlib import resources
 
@@ -164,11 +165,14 @@ def column_label(col, lang: str = DEFAULT_LANG) -> str:
     return t(key, lang)
 
 
+_QUARTER_CODE = re.compile(r"\d{4}Q[1-4]")
+
+
 def fmt_cell(x, lang: str = DEFAULT_LANG, decimals: int = 2) -> str:
     """One cell as shown: missing -> "—", integers without decimals, other numbers with
     ``decimals``, quarters as :func:`quarter_label`, dates as :func:`fmt_date`, text as is."""
     if isinstance(x, str):
-        return x
+        return quarter_label(x, lang) if _QUARTER_CODE.fullmatch(x) else x
     if isna(x):
         return MISSING
     if isinstance(x, bool):
