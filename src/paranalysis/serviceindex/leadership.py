@@ -413,10 +413,9 @@ def rank_moves_table(moves: pd.DataFrame, n: int = 5, lang: str = DEFAULT_LANG) 
         decimals={"percentile_change": 1})
 
 
-def reconciliation_summary(rec: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
+def reconciliation_summary(rec: pd.DataFrame) -> pd.DataFrame:
     """Per quarter: units reconciled, which form count the portal's denominator matches, and
-    the largest differences from definitions C and A (percentage points). With ``lang``: the
-    table as a reader sees it (headers, bases and numbers in that language)."""
+    the largest differences from definitions C and A (percentage points)."""
     if rec is None or not len(rec):
         return pd.DataFrame()
     r = rec.copy()
@@ -427,7 +426,13 @@ def reconciliation_summary(rec: pd.DataFrame, lang: str | None = None) -> pd.Dat
                 matches_new_records=("denominator_basis", lambda s: int((s == "received").sum())),
                 max_abs_diff_c_pp=("diff_c_pp", lambda s: float(s.abs().max()) if s.notna().any() else np.nan),
                 mean_diff_a_pp=("diff_a_pp", "mean")).reset_index()
-    if lang is None:
+    return out
+
+
+def reconciliation_summary_table(rec: pd.DataFrame, lang: str = DEFAULT_LANG) -> pd.DataFrame:
+    """:func:`reconciliation_summary` as a reader sees it (headers, bases and numbers in ``lang``)."""
+    out = reconciliation_summary(rec)
+    if not len(out):
         return out
     out["basis"] = [t_or(f"si.basis.{b}", lang, b) for b in out["basis"]]
     return display_table(out, lang)
