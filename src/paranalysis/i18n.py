@@ -47,6 +47,95 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
     "report.status_ok": {"vi": "hoàn thành", "en": "complete"},
     "report.status_failed": {"vi": "LỖI: báo cáo chưa hoàn thành", "en": "FAILED: report incomplete"},
     "report.language": {"vi": "Ngôn ngữ", "en": "Language"},
+    # --- what a data folder holds (paranalysis.availability) ----------------------------------
+    "avail.skipped": {"vi": "Phần này được bỏ qua.", "en": "This section is skipped."},
+    "avail.processing": {
+        "vi": "Thư mục dữ liệu {folder} chưa có số liệu giải quyết hồ sơ. Nạp báo cáo quý (biểu mẫu chính thức) bằng lệnh "
+              "`paranalysis ingest bao_cao_quy.xlsx --data <thư mục dữ liệu>` (docs/quarterly-cycle.md).",
+        "en": "The data folder {folder} holds no processing counts. Add a quarter's official report form with "
+              "`paranalysis ingest bao_cao_quy.xlsx --data <data folder>` (docs/quarterly-cycle.md).",
+    },
+    "avail.whole_years": {
+        "vi": "Chưa có năm nào đủ bốn quý số liệu (số liệu hiện có từ {first} đến {last}), nên chưa có bảng theo năm. "
+              "Bảng này sẽ có khi thư mục dữ liệu có đủ bốn quý của một năm: nạp thêm các quý bằng `paranalysis ingest`.",
+        "en": "No calendar year has all four quarters yet (the data run from {first} to {last}), so there is no "
+              "yearly table. It appears once the data folder holds the four quarters of a year: add quarters with "
+              "`paranalysis ingest`.",
+    },
+    "avail.investments": {
+        "vi": "Chưa có khoản đầu tư nào được đăng ký: thư mục dữ liệu {folder} không có sổ đầu tư (tệp `investments*.csv`), "
+              "nên chưa thể xem đầu tư đi cùng tốc độ giải quyết hồ sơ ra sao. Cách bổ sung: đặt vào thư mục dữ liệu một "
+              "tệp `investments.csv`, mỗi dòng một khoản đầu tư đã đưa vào vận hành, với các cột `unit_code`, "
+              "`date_in_operation`, `category` (`one_stop_facility`, `online_meeting_system` hoặc `other`), `amount_vnd`, "
+              "`endpoints`, `description`, `source`, `synthetic` (docs/data.md, mục 1); kiểm tra bằng "
+              "`paranalysis validate <thư mục dữ liệu>`, rồi chạy lại `paranalysis run`.",
+        "en": "No investments registered: the data folder {folder} has no investment register (file "
+              "`investments*.csv`), so how investment goes with processing speed cannot be shown. To add it: put an "
+              "`investments.csv` in the data folder, one row per investment put into operation, with the columns "
+              "`unit_code`, `date_in_operation`, `category` (`one_stop_facility`, `online_meeting_system` or `other`), "
+              "`amount_vnd`, `endpoints`, `description`, `source`, `synthetic` (docs/data.md, section 1); check it with "
+              "`paranalysis validate <data folder>`, then run `paranalysis run` again.",
+    },
+    "avail.investment_effects": {
+        "vi": "Sổ đầu tư chưa đủ để ước lượng tác động của {categories}: mô hình cần ít nhất {n} đơn vị đưa đầu tư vào "
+              "vận hành sau quý đầu tiên của số liệu và đến quý báo cáo (để có các quý trước khi đầu tư), và ít nhất {n} "
+              "đơn vị chưa đầu tư để so sánh. Bổ sung các khoản đầu tư còn thiếu vào `investments*.csv`, hoặc nạp thêm "
+              "các quý trước đó bằng `paranalysis ingest`.",
+        "en": "The investment register is not enough to estimate the effect of {categories}: the model needs at least "
+              "{n} units that put an investment into operation after the first quarter of the data and by the report "
+              "quarter (so they have quarters before it) and at least {n} units that never invested, for comparison. "
+              "Add the missing investments to `investments*.csv`, or add earlier quarters with `paranalysis ingest`.",
+    },
+    "avail.cat.one_stop_facility": {"vi": "Bộ phận Một cửa nâng cấp", "en": "the upgraded one-stop facility"},
+    "avail.cat.online_meeting_system": {"vi": "hệ thống họp trực tuyến", "en": "the online meeting system"},
+    "avail.rankings": {
+        "vi": "Chưa có số liệu xếp hạng của tỉnh: thư mục dữ liệu {folder} không có tệp `rankings*.csv`. Cách bổ sung: "
+              "chép thư mục `data/rankings/` đi kèm gói (thứ hạng công bố của Nghệ An, mỗi dòng có nguồn) vào thư mục dữ "
+              "liệu (docs/quarterly-cycle.md, mục 0; docs/rankings.md), rồi chạy lại `paranalysis run`.",
+        "en": "No rankings of the province: the data folder {folder} has no `rankings*.csv` file. To add them: copy "
+              "the package's `data/rankings/` folder (Nghe An's published ranks, each row with its source) into the "
+              "data folder (docs/quarterly-cycle.md, section 0; docs/rankings.md), then run `paranalysis run` again.",
+    },
+    "avail.district_rankings": {
+        "vi": "Thư mục dữ liệu {folder} chưa có bảng xếp hạng các đơn vị cấp huyện (ví dụ DDCI). Nếu tỉnh có bảng "
+              "này, thêm các dòng (mỗi đơn vị một dòng mỗi năm) vào một tệp `rankings*.csv` (docs/rankings.md).",
+        "en": "The data folder {folder} holds no ranking of district-level units (such as a DDCI). If the province has "
+              "one, add its rows (one per unit and year) to a `rankings*.csv` file (docs/rankings.md).",
+    },
+    "avail.facts": {
+        "vi": "Thư mục dữ liệu {folder} chưa có số liệu báo chí (tệp `facts*.csv`). Số liệu báo chí thật đi kèm gói nằm "
+              "trong `data/facts/`: chép thư mục này vào thư mục dữ liệu để đặt chúng cạnh số liệu (docs/data.md, mục 5).",
+        "en": "The data folder {folder} holds no press figures (file `facts*.csv`). The real press figures shipped "
+              "with the package are in `data/facts/`: copy that folder into the data folder to set them beside the "
+              "data (docs/data.md, section 5).",
+    },
+    "avail.service_index": {
+        "vi": "Thư mục dữ liệu {folder} chưa có bảng điểm Bộ chỉ số 766 (thư mục `service_index/`). Lấy bảng điểm bằng "
+              "lệnh `paranalysis fetch-service-index` (docs/service-index.md).",
+        "en": "The data folder {folder} holds no Decision 766 scorecard (folder `service_index/`). Fetch it with "
+              "`paranalysis fetch-service-index` (docs/service-index.md).",
+    },
+    "avail.records": {
+        "vi": "Thư mục dữ liệu {folder} chưa có tệp xuất hồ sơ (`records*.csv` hoặc `records*.parquet`); phần thời gian "
+              "chờ dùng hồ sơ minh họa (docs/records.md).",
+        "en": "The data folder {folder} holds no record-level export (`records*.csv` or `records*.parquet`); the "
+              "waiting-time notebook uses synthetic dossiers (docs/records.md).",
+    },
+    "avail.col_part": {"vi": "Phần dữ liệu", "en": "Part of the data"},
+    "avail.col_present": {"vi": "Có trong thư mục", "en": "In the folder"},
+    "avail.col_todo": {"vi": "Còn thiếu và cách bổ sung", "en": "What is missing and how to add it"},
+    "avail.yes": {"vi": "có", "en": "yes"},
+    "avail.no": {"vi": "chưa có", "en": "missing"},
+    "avail.part.processing": {"vi": "Số liệu giải quyết hồ sơ theo quý", "en": "Quarterly processing counts"},
+    "avail.part.whole_years": {"vi": "Năm đủ bốn quý", "en": "Whole years (four quarters)"},
+    "avail.part.investments": {"vi": "Sổ đầu tư", "en": "Investment register"},
+    "avail.part.investment_effects": {"vi": "Đủ số liệu để ước lượng tác động đầu tư",
+                                      "en": "Enough data to estimate investment effects"},
+    "avail.part.rankings": {"vi": "Xếp hạng của tỉnh", "en": "Rankings of the province"},
+    "avail.part.district_rankings": {"vi": "Xếp hạng cấp huyện", "en": "District-level rankings"},
+    "avail.part.facts": {"vi": "Số liệu báo chí", "en": "Press figures"},
+    "avail.part.service_index": {"vi": "Bảng điểm Bộ chỉ số 766", "en": "Decision 766 scorecard"},
+    "avail.part.records": {"vi": "Tệp xuất hồ sơ", "en": "Record-level exports"},
     # --- provenance footer ----------------------------------------------------------
     "prov.heading": {"vi": "Nguồn gốc báo cáo", "en": "Provenance of this report"},
     "prov.data": {"vi": "Thư mục dữ liệu", "en": "Data folder"},
