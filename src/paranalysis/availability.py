@@ -97,8 +97,8 @@ def _effects_part(ds: Dataset, q) -> Part:
             short.append(cat)
             continue
         first = panel["period"].min()
-        ft = panel.groupby("unit_code")["first_treated"].first()
-        adopters = int(((ft > first) & (ft <= q)).sum())
+        ft = panel.groupby("unit_code")["first_treated"].first()  # all-NaT columns may come as datetimes
+        adopters = sum(1 for x in ft.dropna() if first < pd.Period(x, freq=first.freq) <= q)
         never = int(ft.isna().sum())
         if adopters < MIN_UNITS or never < MIN_UNITS:
             short.append(cat)

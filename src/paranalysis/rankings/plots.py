@@ -106,12 +106,18 @@ def plot_province_timeline(rankings: pd.DataFrame, facts: pd.DataFrame | None, i
     """Three stacked panels on one time axis: the province's rank percentiles (top), the
     online share and on-time rate published in the press (middle) and the number of
     district-level units with each investment in operation (bottom, marked synthetic when
-    it is), from the year ``since``. Description of one province over time, not inference."""
+    it is), from the year ``since``. Description of one province over time, not inference.
+    A rankings table without a rank of ``unit_code`` from ``since`` is a DataError saying so."""
     import matplotlib.pyplot as plt
 
+    from paranalysis.errors import DataError, Problem
     from paranalysis.style import PALETTE, SYNTHETIC_COLOR, finish
 
     rankings = rankings[(rankings["unit_code"] == unit_code) & (rankings["year"] >= since)]
+    if rankings.empty or rankings["year"].isna().all():
+        raise DataError([Problem(file="rankings table", column="unit_code", value=unit_code,
+                                 expected=f"at least one rank of unit {unit_code} from {since} (rankings*.csv; "
+                                          "see paranalysis.availability.require(ds, 'rankings'))")])
     fig, axes = plt.subplots(3, 1, figsize=(11.5, 9.5), sharex=True, height_ratios=[3, 2, 1.6])
     _draw_trajectory(axes[0], rankings, unit_code, indices, lang)
     axes[0].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, frameon=False)
