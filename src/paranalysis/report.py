@@ -41,6 +41,7 @@ from paranalysis.dataset import Dataset, bundled_data_dir, load_dataset
 from paranalysis.errors import DataError
 from paranalysis.i18n import LANGS, quarter_label, t
 from paranalysis.nbtools import banner_text
+from paranalysis.markup import publishable_notebook  # published .ipynb: one-line errors, no traceback frames
 from paranalysis.periods import to_period
 
 NOTEBOOK_PARAMETERS = ("data_dir", "quarter", "lang")
@@ -561,7 +562,7 @@ def run_notebooks(*, data=None, quarter=None, out=None, lang: str = "vi", notebo
         ipynb = out / _html_name(nb_path.stem, lang, ".ipynb")
         html_path = out / _html_name(nb_path.stem, lang, ".html")
         if ipynb.exists():  # the published notebook names no folder of this machine
-            ipynb.write_text(scrub_paths(ipynb.read_text(encoding="utf-8"), (data_path, vintage["folder"]),
+            ipynb.write_text(scrub_paths(publishable_notebook(ipynb.read_text(encoding="utf-8")), (data_path, vintage["folder"]),
                                          (nb_path.parent.resolve(), "notebooks"), (out.resolve(), "out")),
                              encoding="utf-8")
         nb = nbformat.read(ipynb, as_version=4) if ipynb.exists() else nbformat.read(nb_path, as_version=4)
