@@ -561,6 +561,8 @@ def run_notebooks(*, data=None, quarter=None, out=None, lang: str = "vi", notebo
     def publish(nb_path: Path, error: str | None, seconds: float) -> NotebookReport:
         ipynb = out / _html_name(nb_path.stem, lang, ".ipynb")
         html_path = out / _html_name(nb_path.stem, lang, ".html")
+        error = error and scrub_paths(error, (data_path, vintage["folder"]), (nb_path.parent.resolve(), "notebooks"),
+                                      (out.resolve(), "out"))  # the page, the index and run-*.json show it
         if ipynb.exists():  # the published notebook names no folder of this machine
             ipynb.write_text(scrub_paths(publishable_notebook(ipynb.read_text(encoding="utf-8")), (data_path, vintage["folder"]),
                                          (nb_path.parent.resolve(), "notebooks"), (out.resolve(), "out")),
