@@ -175,7 +175,7 @@ def test_run_refuses_a_notebook_with_other_parameters(tmp_path, monkeypatch, cap
     folder.mkdir()
     _notebook(folder / "01-a.ipynb", 'data_dir = None\nquarter = None\nlang = "vi"', "print(1)")
     _notebook(folder / "02-b.ipynb", 'data_dir = None\nquartre = None\nlang = "vi"', "print(2)")
-    monkeypatch.setattr("paranalysis.report.notebooks_dir", lambda: folder)
+    monkeypatch.setattr("paranalysis.reporting.notebooks.notebooks_dir", lambda: folder)
     code, _, err = run(["run", "--out", str(tmp_path / "out")], capsys)
     assert code == 1
     assert "02-b.ipynb" in err and "missing quarter" in err and "unknown quartre" in err
@@ -188,7 +188,7 @@ def test_run_reports_a_failing_notebook_and_runs_the_others(tmp_path, monkeypatc
     params = 'data_dir = None\nquarter = None\nlang = "vi"'
     _notebook(folder / "01-fails.ipynb", params, "raise ValueError('the figures do not add up')")
     _notebook(folder / "02-works.ipynb", params, "from IPython.display import Markdown\nMarkdown('# Works ' + quarter)")
-    monkeypatch.setattr("paranalysis.report.notebooks_dir", lambda: folder)
+    monkeypatch.setattr("paranalysis.reporting.notebooks.notebooks_dir", lambda: folder)
     out = tmp_path / "out"
     code, stdout, err = run(["run", "--out", str(out), "--quarter", "2024Q4", "--no-progress"], capsys)
     assert code == 1

@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 
 import paranalysis
 from paranalysis import leadership as L
-from paranalysis import report
+from paranalysis import reporting as report
 from paranalysis.errors import RunError, UnsafeReportError
 from paranalysis.ingest import ingest
 from paranalysis.markup import esc

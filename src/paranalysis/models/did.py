@@ -345,8 +345,7 @@ class StaggeredDiD:
 
     def _aggregate(self, kind: str, min_e: float, max_e: float) -> Aggregate:
         ok = np.isfinite(self._att)
-        g, t, att = self._g, self._t, self._att
-        n = self._inf.shape[0]
+        g, t = self._g, self._t
         pg_group = {gg: np.mean(self._unit_g == gg) for gg in np.unique(g)}
         pg = np.array([pg_group[x] for x in g])
         rows, infs, wrows = [], [], []

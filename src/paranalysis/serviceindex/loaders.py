@@ -35,7 +35,7 @@ from paranalysis.errors import DataError, Problem
 from paranalysis.limits import (MAX_COUNT, MAX_FILE_BYTES, MAX_JSON_BYTES, MAX_PROBLEMS, MAX_SHEET_COLS,
                                MAX_SHEET_ROWS)
 from paranalysis.serviceindex import periods as P
-from paranalysis.serviceindex.schema import (COUNT_FIELDS, MAX_SCORES, SUM_TOLERANCE, coerce, empty_frame,
+from paranalysis.serviceindex.schema import (MAX_SCORES, SUM_TOLERANCE, coerce, empty_frame,
                                              unit_key, validate)
 
 #: 2025 export columns -> group (meaning from the truongquangphuc/new-766 code, see README)
