@@ -26,8 +26,9 @@ def data_line(hist: pd.DataFrame, columns: dict, quarter, *, is_demo: bool, lang
     from paranalysis import geography
 
     first = hist["period"].min() if len(hist) else None
+    span = f"{esc(first) if first is not None else '—'}–{esc(quarter)}"
     head = (f"**{fmt_number(hist['records'].sum(), lang)}** hồ sơ / dossiers"
-            f"{' (MINH HỌA / SYNTHETIC)' if is_demo else ''}, {esc(first) if first is not None else '—'}–{esc(quarter)}. "
+            f"{' (MINH HỌA / SYNTHETIC)' if is_demo else ''}, {span}. "
             f"Cột được đọc / columns read: {_names(columns.get('kept', []))}. "
             f"Cột bị loại khi quét / dropped at scan: **{len(columns.get('dropped', []))}** "
             f"({_names(columns.get('dropped', []))}).")
@@ -44,13 +45,14 @@ def before_after_line(ba: pd.DataFrame, lang: str = "vi") -> str:
     comparison = _names(ba.attrs.get("comparison_units", []))
     if ba.empty:
         return ("Không đơn vị nào có đủ số quý trước và sau khi đưa đầu tư vào vận hành trong các hồ sơ này / "
-                f"no unit has the quarters needed before and after its investment came into operation "
+                "no unit has the quarters needed before and after its investment came into operation "
                 f"(nhóm so sánh / comparison: {comparison}).")
     mean = ba["change_vs_comparison"].mean()
     shown = fmt_number(mean, lang, 2) if not math.isnan(mean) else "—"
     sign = "+" if not math.isnan(mean) and mean > 0 else ""
-    return (f"{len(ba)} đơn vị / units; thay đổi trung bình so với nhóm so sánh / mean change against the comparison "
-            f"units: **{sign}{shown}** ngày làm việc / working days (nhóm so sánh / comparison: {comparison}).")
+    return (f"{len(ba)} đơn vị / units; thay đổi trung bình so với nhóm so sánh / mean change against the "
+            f"comparison units: **{sign}{shown}** ngày làm việc / working days "
+            f"(nhóm so sánh / comparison: {comparison}).")
 
 
 __all__ = ["before_after_line", "data_line"]

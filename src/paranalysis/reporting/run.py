@@ -105,7 +105,8 @@ def run_notebooks(*, data=None, quarter=None, out=None, lang: str = "vi", notebo
         error = error and scrub_paths(error, (data_path, vintage["folder"]), (nb_path.parent.resolve(), "notebooks"),
                                       (out.resolve(), "out"))  # the page, the index and run-*.json show it
         if ipynb.exists():  # the published notebook names no folder of this machine
-            ipynb.write_text(scrub_paths(publishable_notebook(ipynb.read_text(encoding="utf-8")), (data_path, vintage["folder"]),
+            text = publishable_notebook(ipynb.read_text(encoding="utf-8"))  # errors in one line, no frames
+            ipynb.write_text(scrub_paths(text, (data_path, vintage["folder"]),
                                          (nb_path.parent.resolve(), "notebooks"), (out.resolve(), "out")),
                              encoding="utf-8")
         nb = nbformat.read(ipynb, as_version=4) if ipynb.exists() else nbformat.read(nb_path, as_version=4)
