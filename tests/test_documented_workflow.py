@@ -7,6 +7,7 @@ investment register, no rankings, no press figures) and how to add it."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -30,9 +31,15 @@ def run_on_new_folder(tmp_path_factory):
         book = write_official_form(rows.drop(columns=["synthetic", "source"]), tmp / f"bao_cao_{q}.xlsx", period=q)
         assert cli.main(["ingest", str(book), "--data", str(data)]) == 0
     assert sorted(p.name for p in data.iterdir() if p.is_file() and not p.name.startswith(".")) == ["processing_ingested.csv"]
-    out = tmp / "reports"
-    code = cli.main(["run", "--data", str(data), "--out", str(out), "--no-progress"])
-    return code, out
+    # the documented command, run from the folder that holds du_lieu: the default OUT is reports/<quarter>/,
+    # relative to it (the kernels change the working folder meanwhile; the pages must still land there)
+    here = os.getcwd()
+    os.chdir(tmp)
+    try:
+        code = cli.main(["run", "--data", "du_lieu", "--no-progress"])
+    finally:
+        os.chdir(here)
+    return code, tmp / "reports" / "2024Q2"
 
 
 def test_every_notebook_runs_and_publishes_its_page(run_on_new_folder):

@@ -92,6 +92,9 @@ def run_notebooks(*, data=None, quarter=None, out=None, lang: str = "vi", notebo
     commit = git_commit()
     banner = banner_text(ds, lang)
     result = RunResult(out=out, quarter=q, lang=lang)
+    # papermill runs each kernel in the notebook's folder by changing this process's working folder,
+    # which the other workers share: every path used from here on must not depend on it
+    out, nbs = out.resolve(), [Path(nb).resolve() for nb in nbs]
 
     env_backup = {k: os.environ.get(k) for k in ("MPLBACKEND", "PYDEVD_DISABLE_FILE_VALIDATION")}
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"  # figures must reach the notebook
