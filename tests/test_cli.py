@@ -209,3 +209,12 @@ def test_console_script_is_installed_and_never_shows_a_traceback(bad):
     assert p.returncode == 1 and "FAIL" in p.stdout and "Traceback" not in p.stdout + p.stderr
     p = subprocess.run([str(exe), "--version"], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0 and p.stdout.startswith("paranalysis ")
+
+
+def test_python_dash_m_paranalysis_is_the_command():
+    import paranalysis
+
+    out = subprocess.run([sys.executable, "-m", "paranalysis", "--version"], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert paranalysis.__version__ in out.stdout
