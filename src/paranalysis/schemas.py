@@ -110,8 +110,6 @@ PROCESSING_SCHEMA = pa.DataFrameSchema(
             lambda df: df["satisfied"].isna() | df["ratings"].isna() | (df["satisfied"] <= df["ratings"]),
             error="satisfied ratings cannot exceed ratings",
         ),
-        *[pa.Check(lambda df, c=c, a=a, b=b: df[a].isna() | df[b].isna() | (df[c] == df[a] + df[b]),
-                   error=f"{c} = {a} + {b}") for c, (a, b) in COMBINED_COUNTS.items()],
         *[pa.Check(lambda df, a=a, b=b: df[a].isna() == df[b].isna(),
                    error=f"{a} and {b} both given or both missing (missing: only their sum is known)")
           for a, b in COMBINED_COUNTS.values()],
@@ -255,15 +253,17 @@ def empty_table(name: str) -> pd.DataFrame:
 
 def with_combined(df: pd.DataFrame) -> pd.DataFrame:
     """The combined counts filled in (a copy): ``received_direct_postal`` = direct + postal
-    and ``resolved_early_on_time`` = early + on time where both parts are known; where the
-    form gave only the sum (the parts missing), its figure is kept. A missing column is
-    added. Columns ordered as ``PROCESSING_TABLE_COLUMNS`` when the frame has them all."""
+    and ``resolved_early_on_time`` = early + on time wherever both parts are known (the
+    parts win over a stale sum); where the form gave only the sum (the parts missing), its
+    figure is kept. A missing column is added. Columns ordered as ``PROCESSING_TABLE_COLUMNS``
+    when the frame has them all. (``validate`` reports a given sum that disagrees.)"""
     out = df.copy()
     for c, (a, b) in COMBINED_COUNTS.items():
         if a not in out.columns or b not in out.columns:
             continue
         given = out[c].astype("Int64") if c in out.columns else pd.Series(pd.NA, index=out.index, dtype="Int64")
-        out[c] = given.where(given.notna(), out[a].astype("Int64") + out[b].astype("Int64"))
+        parts = out[a].astype("Int64") + out[b].astype("Int64")
+        out[c] = parts.where(parts.notna(), given)
     if set(PROCESSING_TABLE_COLUMNS) == set(out.columns):
         out = out[PROCESSING_TABLE_COLUMNS]
     return out
@@ -276,6 +276,7 @@ def validate(df: pd.DataFrame, name: str, *, file: str | None = None, rows: pd.S
     line number and file of each row for the message."""
     problems = []
     if name == "processing":
+        problems += _combined_disagrees(df, file, rows, files)
         df = with_combined(df)
         problems += _unknown_parts(df, file, rows, files)
     try:
@@ -318,6 +319,26 @@ def validate(df: pd.DataFrame, name: str, *, file: str | None = None, rows: pd.S
         raise DataError(problems, file=file) from None
 
 
+def _where(idx, file, rows, files):
+    row = int(rows.loc[idx]) if rows is not None and idx in rows.index else (
+        int(idx) + 2 if isinstance(idx, int) or str(idx).isdigit() else None)
+    return (files.loc[idx] if files is not None and idx in files.index else file), row
+
+
+def _combined_disagrees(df, file, rows, files) -> list:
+    """A combined count given beside both its parts that is not their sum."""
+    out = []
+    for c, (a, b) in COMBINED_COUNTS.items():
+        if not {a, b, c} <= set(df.columns):
+            continue
+        x, y, z = (pd.to_numeric(df[k], errors="coerce") for k in (a, b, c))
+        for idx in df.index[(z.notna() & x.notna() & y.notna() & (z != x + y)).astype(bool)]:
+            f, row = _where(idx, file, rows, files)
+            out.append(Problem(file=f, row=row, column=c, value=df.at[idx, c],
+                               expected=f"{c} = {a} + {b} = {int(x[idx] + y[idx])}"))
+    return out
+
+
 def _unknown_parts(df, file, rows, files) -> list:
     """A part of a combined count (received_direct, ...) left empty while the sum is not
     given either: one problem on the empty part."""
@@ -329,9 +350,7 @@ def _unknown_parts(df, file, rows, files) -> list:
             if p not in df.columns:
                 continue
             for idx in df.index[df[p].isna() & df[c].isna()]:
-                row = int(rows.loc[idx]) if rows is not None and idx in rows.index else (
-                    int(idx) + 2 if isinstance(idx, int) or str(idx).isdigit() else None)
-                f = files.loc[idx] if files is not None and idx in files.index else file
+                f, row = _where(idx, file, rows, files)
                 out.append(Problem(file=f, row=row, column=p, value=None,
                                    expected=f"a value (this column may not be empty) unless {c}, the sum "
                                             "some forms give instead of the parts, is given"))
