@@ -211,15 +211,21 @@ def test_a_printed_combined_column_is_checked(tmp_path):
 
 def test_bieu_06_online_of_which_and_direct_plus_postal_in_one_column(tmp_path):
     """Biểu 06: "Tổng số tiếp nhận > Trong đó: Trực tuyến" and one column "Trực tiếp và qua
-    BCCI". The online count is read as an "of which"; the combined column is checked when the
-    two channels are also given, and refused (saying why) when they are not."""
+    BCCI". The online count is read as an "of which" of the received total; the combined column
+    is kept as received_direct_postal (direct and postal then unknown), and checked against
+    direct + postal when the form also gives them. (More in tests/test_forms_bieu06.py.)"""
     b06 = [(("Từ kỳ trước",), F("carried_over")),
            (("Trong kỳ", "Tổng số"), S("received_online", "received_direct", "received_postal")),
            (("Trong kỳ", "Trong đó: Trực tuyến"), F("received_online")),
            (("Trong kỳ", "Trực tiếp và qua BCCI"), S("received_direct", "received_postal"))] + BEN_TRE[4:9]
-    p = build(tmp_path / "b06.xlsx", b06)
-    probs = errors(p).problems
-    assert [x.expected for x in probs] == [of.E_COMBINED_CHANNELS.format(col="F (Trong kỳ > Trực tiếp và qua BCCI)")]
+    df = read(build(tmp_path / "b06.xlsx", b06))
+    known = [c for c in COUNT_COLUMNS if c not in ("received_direct", "received_postal")]
+    same_counts(df, cols=known)
+    got = df.set_index("unit_code").sort_index()
+    exp = ROWS.set_index("unit_code").sort_index()
+    assert got["received_direct_postal"].astype(int).tolist() == (exp["received_direct"]
+                                                                  + exp["received_postal"]).tolist()
+    assert got["received_direct"].isna().all() and got["received_postal"].isna().all()
     full = b06 + [(("Trong kỳ", "Trực tiếp"), F("received_direct")),
                   (("Tiếp nhận qua dịch vụ bưu chính công ích",), F("received_postal"))]
     same_counts(read(build(tmp_path / "b06full.xlsx", full)))
