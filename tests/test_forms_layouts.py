@@ -541,3 +541,47 @@ def test_letter_and_text_section_headings_tell_the_level(tmp_path, headings):
     names = {"D1": "Hưng Nguyên", "D2": "Nam Đàn", "C1": "Hưng Nguyên"}
     p = build(tmp_path / "sec.xlsx", BEN_TRE, rows, names=names, headings=headings)
     same_counts(read(p, units=units), rows)
+
+
+# ----------------------------------------------------------------------------- 7. issue 11 gaps
+@pytest.mark.parametrize("label,decimals,text", [
+    ("Tỷ lệ trước và đúng hạn (%)", 2, False),
+    ("% trước và đúng hạn", 2, True),
+    ("Tỉ lệ đúng hạn", 1, False),
+    ("Tỷ lệ (giải quyết) trước và đúng hạn", 2, False),
+])
+def test_each_on_time_rate_wording_is_recomputed_and_checked(tmp_path, label, decimals, text):
+    """Every rate wording of the issue is read as on_time_rate = (early + on time) / resolved:
+    right values read, a value off by 5 points refused on every row."""
+    rate = P(("resolved_early", "resolved_on_time"), ("resolved_early", "resolved_on_time", "resolved_late"),
+             decimals=decimals, text=text)
+    cols = BEN_TRE[:9] + [((label,), rate)]
+    same_counts(read(build(tmp_path / "ok.xlsx", cols)))
+    off = P(("resolved_early", "resolved_on_time"), ("resolved_early", "resolved_on_time", "resolved_late"),
+            decimals=decimals)
+    bad = BEN_TRE[:9] + [((label,), lambda r: round(off(r) - 5.0, decimals))]
+    probs = errors(build(tmp_path / "bad.xlsx", bad)).problems
+    assert len(probs) == len(ROWS) and {p.expected.split(" = ")[0] for p in probs} == {"on_time_rate"}
+
+
+def test_roman_section_rows_in_the_name_cell_tell_the_level(tmp_path):
+    """Headings written in one cell, "I. Cấp tỉnh", "II. Cấp huyện", "III. Cấp xã"."""
+    names = {c: _display_name(_UNITS.loc[c], "standard") for c in SECTION_ROWS["unit_code"]}
+    p = build(tmp_path / "roman.xlsx", BEN_TRE, SECTION_ROWS, names=names,
+              headings={1: (None, "I. Cấp tỉnh"), 4: (None, "II. Cấp huyện"), 7: (None, "III. Cấp xã")})
+    ws = openpyxl.load_workbook(p).active
+    assert {"I. Cấp tỉnh", "II. Cấp huyện", "III. Cấp xã"} <= {c.value for c in ws["B"]}
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        df = paranalysis.load_processing(p)
+    same_counts(df, SECTION_ROWS)
+    assert "3 section heading(s)" in str(next(x.message for x in w if issubclass(x.category, of.FormWarning)))
+
+
+@pytest.mark.parametrize("name", ["form_2024Q2.xls", "form_2024Q2.ods"])
+def test_xls_and_ods_fixtures_have_merged_headers(name):
+    from paranalysis.forms.workbook import load_sheets
+
+    (sheet,) = load_sheets(DATA / name)
+    assert len(sheet.origin) > 20  # the three-row header is merged (cells shown from their top-left)
+    same_counts(read(DATA / name))
