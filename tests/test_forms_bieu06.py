@@ -214,3 +214,23 @@ def test_bieu06_rows_survive_the_tidy_csv(tmp_path):
 def test_standard_layout_refuses_rows_without_the_parts(tmp_path):
     with pytest.raises(ValueError, match="layout='bieu06'"):
         of.write_official_form(B06, tmp_path / "x.xlsx", period="2024Q2")
+
+
+def test_bieu06_ingest_and_export_form_round_trip(tmp_path):
+    """A Biểu 06 form ingested into a folder, exported again (export_form chooses the Biểu 06
+    layout because the parts are missing), and read back: the same counts."""
+    from paranalysis.ingest import ingest
+
+    data = tmp_path / "data"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ingest(bieu06(tmp_path), data)
+    ds = paranalysis.load_dataset(data)
+    assert ds.processing["received_direct_postal"].sort_values().tolist() == [12, 30, 46, 175]
+    out = of.export_form(data, "2024Q2", tmp_path / "again.xlsx")
+    ws = openpyxl.load_workbook(out).active
+    assert any(c.value == "Trực tiếp và qua dịch vụ bưu chính" for row in ws.iter_rows() for c in row)
+    back = read(out).set_index("unit_code").sort_index()
+    assert back["received_direct_postal"].tolist() == [30, 46, 175, 12]  # 40-SNV, 40-STP, 412, 415
+    assert back["resolved_early_on_time"].tolist() == [140, 90, 440, 17]
+    assert back[PARTS].isna().all().all()
