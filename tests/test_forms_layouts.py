@@ -7,7 +7,6 @@ from it here (a sum of two columns, a printed rate)."""
 
 from __future__ import annotations
 
-import shutil
 import warnings
 from pathlib import Path
 

@@ -26,7 +26,7 @@ import pandas as pd
 from paranalysis import limits
 from paranalysis.errors import DataError, Problem
 from paranalysis.forms.cells import _is_blank, _is_colnum_row, _looks_numeric, _parse_count, _parse_percent
-from paranalysis.forms.mapping import DATA_MAPPING_NAME, HeaderMapping, _norm_text, is_rate_label, load_mapping
+from paranalysis.forms.mapping import HeaderMapping, _norm_text, is_rate_label, load_mapping
 from paranalysis.forms.messages import *  # noqa: F403 - the message constants
 from paranalysis.forms.messages import (E_AMBIGUOUS_HEADER, E_AMBIGUOUS_UNIT, E_BAD_PERIOD_ARG, E_BLANK,
                                         E_CODE_NAME, E_DUPLICATE_COLUMN, E_DUPLICATE_UNIT, E_IDENTITY,
@@ -40,7 +40,7 @@ from paranalysis.forms.workbook import Sheet, _letter, load_sheets
 from paranalysis.periods import QUARTER_FREQ, ReportSpan, to_report_period
 from paranalysis.schemas import (COMBINED_COUNT_COLUMNS, COMBINED_COUNTS, COUNT_COLUMNS, OPTIONAL_COUNT_COLUMNS,
                                  PROCESSING_TABLE_COLUMNS, validate)
-from paranalysis.units import UnitMatcher, match_key, package_units
+from paranalysis.units import UnitMatcher, package_units
 
 MAX_HEADER_SEARCH_ROWS = 40
 MAX_HEADER_DEPTH = 4
@@ -330,7 +330,6 @@ def _read_sheet(sheet: Sheet, path: Path, mapping: HeaderMapping, matcher: UnitM
     name_header = re.sub(r"\s+", " ", str(val(head, unit_col))).strip()
     name_label = f"{_letter(unit_col)} ({name_header})"
     code_label = f"{_letter(code_col)} ({val(head, code_col)})" if code_col else None
-    n_rows = sheet.n_rows
     last_row = max((r for r in by_row if r >= data_start), default=data_start - 1)
     counters["blank"] += sum(1 for r in range(data_start, last_row + 1) if r not in by_row
                              or all(_is_blank(v) for v in by_row[r].values()))
