@@ -584,3 +584,23 @@ def test_xls_and_ods_fixtures_have_merged_headers(name):
     (sheet,) = load_sheets(DATA / name)
     assert len(sheet.origin) > 20  # the three-row header is merged (cells shown from their top-left)
     same_counts(read(DATA / name))
+
+
+def test_load_processing_takes_a_mapping_file_and_merges_the_data_folder_one(tmp_path):
+    """``paranalysis.load_processing(path, mapping=...)`` and a ``form_header_mapping.yaml`` in
+    the data folder (``data_dir=``) both teach a new wording, merged over the package's."""
+    cols = [(("Số lượng hồ sơ xử lý sớm",) if c[0] == ("Hồ sơ đã có kết quả", "Trước hạn") else c[0], c[1])
+            for c in HUE]
+    p = build(tmp_path / "new.xlsx", cols)
+    (prob,) = [x for x in errors(p).problems if x.value == "Số lượng hồ sơ xử lý sớm"]
+    assert "paranalysis/resources/form_header_mapping.yaml" in prob.expected
+    entry = yaml.safe_dump({"counts": {"resolved_early": ["Xử lý sớm"]}}, allow_unicode=True)
+    m = tmp_path / "mine.yaml"
+    m.write_text(entry, encoding="utf-8")
+    same_counts(read(p, mapping=m))
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / of.DATA_MAPPING_NAME).write_text(entry, encoding="utf-8")
+    same_counts(read(p, data_dir=folder))
+    # the package's patterns still apply beside the merged ones: every other column was read
+    assert read(p, mapping=m)["returned_withdrawn"].tolist() == [2] * len(ROWS)
