@@ -11,6 +11,7 @@ import pandas as pd
 from paranalysis.errors import DataError, Problem
 from paranalysis.rankings.breaks import method_breaks
 from paranalysis.rankings.ranks import rank_to_percentile
+from paranalysis.results import TableResult
 
 # ---------------------------------------------------------------------------------------
 # Ranks against investment timing and processing indicators (district-level units)
@@ -112,10 +113,12 @@ def district_indices(rankings: pd.DataFrame, units: pd.DataFrame | None = None) 
 
 def district_rank_changes(rankings: pd.DataFrame, investments: pd.DataFrame, processing: pd.DataFrame | None = None,
                           *, index: str = "DDCI", start: int | None = None, end: int | None = None,
-                          units: pd.DataFrame | None = None) -> pd.DataFrame:
+                          units: pd.DataFrame | None = None) -> TableResult:
     """One row per unit ranked by ``index`` in both ``start`` and ``end`` years (default:
     first and last year of the index): rank, percentile and score change, investment timing
-    and processing change over the same window.
+    and processing change over the same window. Returns a :class:`TableResult`: ``.table``
+    (the rows), ``.settings`` (``index``, ``start``, ``end``: the years used) and
+    ``.meta["not_in_both_years"]`` (units ranked in only one of the two years).
 
     Investment columns, per category (``one_stop_facility``, ``online_meeting_system``):
     ``<cat>_since`` (first date in operation), ``<cat>_new`` (came into operation after the
@@ -170,5 +173,6 @@ def district_rank_changes(rankings: pd.DataFrame, investments: pd.DataFrame, pro
     u = (package_units() if units is None else units).set_index("unit_code")
     out.insert(1, "name", out["unit_code"].map(u["short_name_vi"]).fillna(out["unit_code"]))
     dropped = sorted(set(a.index) ^ set(b.index))
-    out.attrs.update(index=index, start=start, end=end, not_in_both_years=dropped)
-    return out
+    return TableResult(table=out, meta={"not_in_both_years": dropped},
+                       settings={"index": index, "start": start, "end": end},
+                       title=f"{index} rank changes {start}-{end}")
