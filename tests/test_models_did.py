@@ -240,11 +240,14 @@ def test_sensitivity_breakdown_is_where_the_shifted_interval_touches_zero(facili
                       first_treated="first_treated")
     sens = r.sensitivity()
     ev = r.aggregate("dynamic").table.query("event_time >= 0")["event_time"].to_numpy()
-    half = (sens["ci_high"] - sens["ci_low"]) / 2
+    half = (sens.ci_high - sens.ci_low) / 2
     # a trend of breakdown_slope per quarter biases the average by slope * mean(e + 1): the edge reaches 0
-    assert abs(sens["estimate"]) - sens["breakdown_slope"] * np.mean(ev + 1) == pytest.approx(half, rel=1e-9)
-    b = sens["bounds"]
-    assert (b["ci_high"] - b["ci_low"]).is_monotonic_increasing and sens["breakdown_m"] > 0
+    assert abs(sens.estimate) - sens.breakdown_slope * np.mean(ev + 1) == pytest.approx(half, rel=1e-9)
+    b = sens.bounds
+    assert (b["ci_high"] - b["ci_low"]).is_monotonic_increasing and sens.breakdown_m > 0
+    t = sens.tidy()
+    assert list(t["term"]) == ["post_average", "m=0.5", "m=1", "m=2"]
+    assert (t["conf_low"].iloc[1:].to_numpy() == b["ci_low"].to_numpy()).all()
 
 
 def test_holm_families_and_complements():

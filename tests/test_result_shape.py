@@ -148,8 +148,29 @@ def test_pretrend_test_is_a_result(sim):
     assert t.loc[0, "statistic"] == pt.statistic and t.loc[0, "p_value"] == pt.p_value
 
 
+def test_sensitivity_and_effect_checks_are_results(sim):
+    cs = models.staggered_did(sim, outcome="y", unit="u", time="t", first_treated="g")
+    sens = cs.sensitivity()
+    assert isinstance(sens, Result)
+    t = sens.tidy()
+    _broom(t)
+    # the average of the post-adoption event-time effects, computed from the dynamic table
+    dyn = cs.aggregate("dynamic").table
+    assert t.loc[0, "estimate"] == pytest.approx(dyn.loc[dyn["event_time"] >= 0, "estimate"].mean(), abs=1e-12)
+    chk = models.effect_checks(sim, "y", unit="u", time="t", first_treated="g", n_perm=99)
+    assert isinstance(chk, Result)
+    t = chk.tidy()
+    _broom(t)
+    assert list(t["term"]) == ["overall", "not_yet_treated"]
+    assert t.loc[0, "estimate"] == pytest.approx(cs.aggregate("simple").estimate, abs=1e-12)
+    rec = chk.record()
+    assert rec["estimate"] == chk.estimate and rec["n_units"] == 16 and rec["n_treated"] == 8
+    assert "outcome" not in rec and isinstance(rec["notes"], list)
+
+
 def test_every_model_result_class_is_a_result():
-    for cls in (models.PanelFE, models.StaggeredDiD, models.Aggregate, models.PretrendTest):
+    for cls in (models.PanelFE, models.StaggeredDiD, models.Aggregate, models.PretrendTest, models.Sensitivity,
+                models.EffectChecks):
         assert issubclass(cls, Result), cls
         assert "att" not in {f for f in cls.__dataclass_fields__}, cls  # the estimate is called estimate
 

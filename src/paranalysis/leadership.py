@@ -357,7 +357,7 @@ def investment_effects(ds: Dataset, quarter, outcomes=EFFECT_OUTCOMES) -> pd.Dat
 
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    chk = effect_checks(panel, outcome, unit="unit_code", time="period", first_treated=cat)
+                    chk = effect_checks(panel, outcome, unit="unit_code", time="period", first_treated=cat).record()
                 notes = chk.pop("notes")
                 rec.update(chk)
                 rec.update(n_units=int(chk["n_units"]), ok=bool(np.isfinite(chk["estimate"])), note="; ".join(notes))

@@ -9,9 +9,10 @@
   Default inference ``hetero_t`` (unit-specific variances, Satterthwaite-type df); the
   sign-flip pre-trend test, sup-t bands, MDE, randomisation inference and a Rambachan-Roth
   style sensitivity (``.pretrend_test()``, ``.aggregate("dynamic").table``,
-  ``.randomization_p()``, ``.sensitivity()``).
+  ``.randomization_p()``, ``.sensitivity()``: a :class:`Sensitivity`).
 - diagnostics: TWFE vs Callaway-Sant'Anna, placebo adoption dates, leave-one-unit-out,
-  event-study plot, ``effect_checks`` (all checks for one effect), ``estimates_by_investment``
+  event-study plot, ``effect_checks`` (all checks for one effect: an :class:`EffectChecks`,
+  ``.record()`` a flat dict), ``estimates_by_investment``
   (CS and TWFE per investment and outcome, Holm-adjusted). See docs/models.md.
 - multiple: Holm adjustment per family of outcomes, complementary outcomes counted once.
 
@@ -21,14 +22,15 @@ columns ``term, estimate, std_error, statistic, p_value, conf_low, conf_high`` (
 is always called ``estimate`` (the ATT of Callaway-Sant'Anna included).
 """
 
-from paranalysis.models.did import Aggregate, PretrendTest, StaggeredDiD, binomial_variance, staggered_did
+from paranalysis.models.did import (Aggregate, PretrendTest, Sensitivity, StaggeredDiD, binomial_variance,
+                                    staggered_did)
 from paranalysis.models.multiple import COMPLEMENTS, adjust_by_family, drop_complements, holm
 from paranalysis.models.panel import PanelFE, demean_two_way, panel_fe
-from paranalysis.models.diagnostics import (compare_estimators, effect_checks, estimates_by_investment,
+from paranalysis.models.diagnostics import (EffectChecks, compare_estimators, effect_checks, estimates_by_investment,
                                             leave_one_out, placebo_adoption,
                                             plot_event_study, plot_leave_one_out, truth_coverage)
 
-__all__ = ["Aggregate", "PretrendTest", "StaggeredDiD", "staggered_did", "binomial_variance", "COMPLEMENTS",
-           "adjust_by_family", "drop_complements", "holm", "effect_checks", "PanelFE", "demean_two_way", "panel_fe",
-           "compare_estimators", "estimates_by_investment", "leave_one_out", "placebo_adoption", "plot_event_study",
-           "plot_leave_one_out", "truth_coverage"]
+__all__ = ["Aggregate", "EffectChecks", "PretrendTest", "Sensitivity", "StaggeredDiD", "staggered_did",
+           "binomial_variance", "COMPLEMENTS", "adjust_by_family", "drop_complements", "holm", "effect_checks",
+           "PanelFE", "demean_two_way", "panel_fe", "compare_estimators", "estimates_by_investment",
+           "leave_one_out", "placebo_adoption", "plot_event_study", "plot_leave_one_out", "truth_coverage"]

@@ -17,10 +17,13 @@ checks can reveal violations; they cannot prove the assumption.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+
 import numpy as np
 import pandas as pd
 
 from paranalysis.models.did import Aggregate, staggered_did
+from paranalysis.results import Result, tidy_frame
 from paranalysis.models.panel import panel_fe
 from paranalysis.style import styled
 
@@ -226,10 +229,60 @@ def plot_leave_one_out(loo: pd.DataFrame, *, full: float, title: str, ylabel: st
     return style.finish(fig, title=title, caption=caption, xlabel=xl, ylabel=ylabel, ax=ax)
 
 
+@dataclass(repr=False)
+class EffectChecks(Result):
+    """Result of :func:`effect_checks`: one overall effect and every check of it (the
+    fields are listed there). ``record()`` gives them as one flat dict (a row of a report
+    table); ``tidy()`` the default estimate (term ``overall``) and the not-yet-treated one
+    (term ``not_yet_treated``) in broom columns, with ``mde``, ``p_randomization``,
+    ``pretrend_p`` and ``breakdown_slope`` beside them."""
+
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    df: float | None
+    mde: float
+    n_units: int
+    n_treated: int
+    p_randomization: float
+    pretrend_p: float
+    pretrend_detectable: float
+    pretrend_note: str
+    breakdown_slope: float
+    breakdown_m: float
+    cohort_weights: pd.DataFrame
+    notes: list
+    nyt_estimate: float = np.nan
+    nyt_ci_low: float = np.nan
+    nyt_ci_high: float = np.nan
+    nyt_p: float = np.nan
+    loo_min: float = np.nan
+    loo_max: float = np.nan
+    loo_sign_stable: bool = False
+    loo_significance_stable: bool = False
+    outcome: str = ""
+
+    def record(self) -> dict:
+        """Every check as one flat dict (without ``outcome`` and ``settings``)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("outcome", "settings")}
+
+    def tidy(self) -> pd.DataFrame:
+        extra = dict(outcome=self.outcome, n_units=self.n_units, n_treated=self.n_treated, mde=[self.mde, np.nan],
+                     p_randomization=[self.p_randomization, np.nan], pretrend_p=self.pretrend_p,
+                     breakdown_slope=self.breakdown_slope,
+                     method=["callaway_santanna_never_treated", "callaway_santanna_not_yet_treated"])
+        return tidy_frame(["overall", "not_yet_treated"], [self.estimate, self.nyt_estimate], [self.se, np.nan],
+                          [self.p_value, self.nyt_p], [self.ci_low, self.nyt_ci_low], [self.ci_high, self.nyt_ci_high],
+                          **extra)
+
+
 def effect_checks(panel: pd.DataFrame, outcome: str, *, unit: str = "unit_code", time: str = "period",
                   first_treated: str = "first_treated", kind: str = "simple", leads: int = 4,
-                  unit_variance: str | None = None, n_perm: int = 999, seed: int = 0) -> dict:
-    """Everything a reader needs beside one overall effect, as one record:
+                  unit_variance: str | None = None, n_perm: int = 999, seed: int = 0) -> EffectChecks:
+    """Everything a reader needs beside one overall effect, as one :class:`EffectChecks`
+    (``.record()`` is a flat dict):
 
     - the default estimate (``staggered_did``, never-treated comparison, universal base,
       ``hetero_t``) with its interval, p-value, degrees of freedom and minimum detectable
@@ -254,7 +307,7 @@ def effect_checks(panel: pd.DataFrame, outcome: str, *, unit: str = "unit_code",
            "n_treated": int(res.cohorts.loc[res.cohorts["first_treated"].notna(), "n_units"].sum()),
            "p_randomization": res.randomization_p(kind, n_perm=n_perm, seed=seed),
            "pretrend_p": pt.p_value, "pretrend_detectable": pt.detectable_trend, "pretrend_note": pt.note,
-           "breakdown_slope": sens["breakdown_slope"], "breakdown_m": sens["breakdown_m"],
+           "breakdown_slope": sens.breakdown_slope, "breakdown_m": sens.breakdown_m,
            "cohort_weights": agg.cohort_weights, "notes": list(res.notes)}
     try:
         nyt = staggered_did(panel, control_group="not_yet_treated", **common).aggregate(kind)
@@ -276,4 +329,6 @@ def effect_checks(panel: pd.DataFrame, outcome: str, *, unit: str = "unit_code",
                loo_max=float(np.nanmax(ests)) if len(ests) else np.nan,
                loo_sign_stable=bool(len(ests) and (np.all(ests > 0) or np.all(ests < 0))),
                loo_significance_stable=bool(len(sig) and all(s == significant for s in sig)))
-    return rec
+    return EffectChecks(**rec, outcome=outcome,
+                        settings=dict(kind=kind, leads=leads, unit_variance=unit_variance, n_perm=n_perm, seed=seed,
+                                      **res.settings))

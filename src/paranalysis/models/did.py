@@ -228,6 +228,39 @@ class PretrendTest(Result):
 
 
 @dataclass(repr=False)
+class Sensitivity(Result):
+    """Result of :meth:`StaggeredDiD.sensitivity`: the average post-adoption effect
+    (``estimate``, ``se``, ``ci_low``, ``ci_high``), the violations of parallel trends that
+    would overturn it (``breakdown_slope``: a linear differential trend per period;
+    ``breakdown_m``: relative magnitude M), ``max_pre_change`` and the widened intervals
+    ``bounds`` (m, ci_low, ci_high). ``tidy()``: the estimate, then one row per M
+    (term ``m=1.0``, the widened interval as conf_low / conf_high)."""
+
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    breakdown_slope: float
+    breakdown_m: float
+    max_pre_change: float
+    bounds: pd.DataFrame
+    outcome: str = ""
+
+    def tidy(self) -> pd.DataFrame:
+        head = tidy_frame("post_average", [self.estimate], self.se, np.nan, self.ci_low, self.ci_high,
+                          outcome=self.outcome, method="sensitivity")
+        b = self.bounds
+        rows = tidy_frame([f"m={m:g}" for m in b["m"]], np.full(len(b), self.estimate), self.se, np.nan,
+                          b["ci_low"], b["ci_high"], outcome=self.outcome, method="sensitivity_relative_magnitude")
+        return pd.concat([head, rows], ignore_index=True) if len(b) else head
+
+    def summary(self) -> str:
+        return (f"sensitivity: average post-adoption effect {self.estimate:.4g} ({self.ci_low:.4g} to "
+                f"{self.ci_high:.4g}); overturned by a differential trend of {self.breakdown_slope:.3g} per period "
+                f"(breakdown M = {self.breakdown_m:.3g})")
+
+
+@dataclass(repr=False)
 class StaggeredDiD(Result):
     """Result of :func:`staggered_did`. ``att_gt`` (the group-time effects ATT(g, t)) has one
     row per group and period: ``group, time, estimate, se`` (se of the chosen inference),
@@ -675,7 +708,7 @@ class StaggeredDiD(Result):
         lam = brentq(lambda L: stats.ncx2.sf(crit, q, L) - power, 1e-6, 1e4)
         return float(math.sqrt(lam / info))
 
-    def sensitivity(self, *, max_e: int | None = None, leads: int = 4, m_values=(0.5, 1.0, 2.0)) -> dict:
+    def sensitivity(self, *, max_e: int | None = None, leads: int = 4, m_values=(0.5, 1.0, 2.0)) -> "Sensitivity":
         """How large a violation of parallel trends would overturn the average post-adoption
         effect (event times 0..``max_e``), in the spirit of Rambachan and Roth (2023):
 
@@ -712,18 +745,17 @@ class StaggeredDiD(Result):
         pre_path = np.r_[pre["estimate"].to_numpy(), 0.0] if len(pre) else np.array([0.0])
         dmax = float(np.max(np.abs(np.diff(pre_path)))) if len(pre_path) > 1 else math.nan
         margin = abs(est) - crit * se
-        out = {"estimate": est, "se": se, "ci_low": est - crit * se, "ci_high": est + crit * se,
-               "breakdown_slope": max(margin, 0.0) / slope_bias if slope_bias > 0 else math.nan,
-               "max_pre_change": dmax, "bounds": []}
+        bounds, breakdown_m = [], math.nan
         if np.isfinite(dmax) and dmax > 0:
-            out["breakdown_m"] = max(margin, 0.0) / (dmax * slope_bias)
+            breakdown_m = max(margin, 0.0) / (dmax * slope_bias)
             for M in m_values:
                 bias = M * dmax * slope_bias
-                out["bounds"].append({"m": M, "ci_low": est - bias - crit * se, "ci_high": est + bias + crit * se})
-        else:
-            out["breakdown_m"] = math.nan
-        out["bounds"] = pd.DataFrame(out["bounds"], columns=["m", "ci_low", "ci_high"])
-        return out
+                bounds.append({"m": M, "ci_low": est - bias - crit * se, "ci_high": est + bias + crit * se})
+        return Sensitivity(estimate=est, se=se, ci_low=est - crit * se, ci_high=est + crit * se,
+                           breakdown_slope=max(margin, 0.0) / slope_bias if slope_bias > 0 else math.nan,
+                           breakdown_m=breakdown_m, max_pre_change=dmax,
+                           bounds=pd.DataFrame(bounds, columns=["m", "ci_low", "ci_high"]), outcome=self.outcome,
+                           settings={**self.settings, "max_e": max_e, "leads": leads, "m_values": tuple(m_values)})
 
     def summary(self) -> str:
         s = self.aggregate("simple")
