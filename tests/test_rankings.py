@@ -212,24 +212,24 @@ def test_pci_weights_from_the_handbook():
 def test_rank_correlation_exact_p_values_by_hand():
     # n = 4, perfectly monotone: only 2 of the 4! = 24 pairings reach |rho| = 1 -> p = 2/24
     s = R.rank_correlation([1, 2, 3, 4], [10, 20, 30, 40], method="spearman")
-    assert s["statistic"] == pytest.approx(1.0)
-    assert s["p_value"] == pytest.approx(2 / 24)
-    assert s["p_method"] == "exact permutation"
+    assert s.statistic == pytest.approx(1.0)
+    assert s.p_value == pytest.approx(2 / 24)
+    assert s.p_method == "exact permutation"
     k = R.rank_correlation([1, 2, 3, 4], [40, 30, 20, 10], method="kendall")
-    assert k["statistic"] == pytest.approx(-1.0)
-    assert k["p_value"] == pytest.approx(2 / 24)
-    assert k["p_method"] == "exact"
+    assert k.statistic == pytest.approx(-1.0)
+    assert k.p_value == pytest.approx(2 / 24)
+    assert k.p_method == "exact"
     # n = 5: 2 / 120
-    assert R.rank_correlation(range(5), range(5), method="kendall")["p_value"] == pytest.approx(2 / 120)
+    assert R.rank_correlation(range(5), range(5), method="kendall").p_value == pytest.approx(2 / 120)
 
 
 def test_rank_correlation_with_ties_uses_permutations():
     x = [0, 0, 0, 1, 1, 1, 1, 0, 1, 0]
     y = [1, 2, 3, 7, 8, 9, 10, 4, 6, 5]
     k = R.rank_correlation(x, y, method="kendall")
-    assert k["p_method"].startswith("permutation")
-    assert k["statistic"] > 0.7 and k["p_value"] < 0.01
-    assert math.isnan(R.rank_correlation([1, 1, 1], [1, 2, 3])["statistic"])
+    assert k.p_method.startswith("permutation")
+    assert k.statistic > 0.7 and k.p_value < 0.01
+    assert math.isnan(R.rank_correlation([1, 1, 1], [1, 2, 3]).statistic)
 
 
 # --- district rank changes against investment ------------------------------------------------
@@ -327,10 +327,10 @@ def test_permutation_statistics_equal_scipy_tau_b_and_rho_with_ties():
     y = [5.0, 3.0, 4.0, 4.0, 7.0, 6.0, 9.0, 8.0, 8.0, 10.0, 1.0, 2.0]
     k = R.rank_correlation(x, y, method="kendall")
     s = R.rank_correlation(x, y, method="spearman")
-    assert k["statistic"] == pytest.approx(stats.kendalltau(x, y).statistic)
-    assert s["statistic"] == pytest.approx(stats.spearmanr(x, y).statistic)
+    assert k.statistic == pytest.approx(stats.kendalltau(x, y).statistic)
+    assert s.statistic == pytest.approx(stats.spearmanr(x, y).statistic)
     # same seed, same p-value (deterministic notebooks)
-    assert R.rank_correlation(x, y, method="kendall")["p_value"] == k["p_value"]
+    assert R.rank_correlation(x, y, method="kendall").p_value == k.p_value
 
 
 # --- known truth: the demo generator plants score effects of investments ----------------------
@@ -374,10 +374,10 @@ def test_power_and_size_of_the_rank_correlation_test_on_demo_districts():
 
     _, frames = _planted_fit(range(200))
     rng = np.random.default_rng(7)
-    power = np.mean([R.rank_correlation(d["one_stop_facility_new"], d["score_change"], n_resamples=1999)["p_value"]
+    power = np.mean([R.rank_correlation(d["one_stop_facility_new"], d["score_change"], n_resamples=1999).p_value
                      < 0.05 for d in frames])
     size = np.mean([R.rank_correlation(rng.permutation(d["one_stop_facility_new"].to_numpy()), d["score_change"],
-                                       n_resamples=1999)["p_value"] < 0.05 for d in frames])
+                                       n_resamples=1999).p_value < 0.05 for d in frames])
     print(f"power {power:.3f} size {size:.3f}")
     assert 0.2 < power < 0.7
     assert size < 0.10

@@ -194,6 +194,21 @@ def test_table_results_replace_attrs():
     assert "rows" in g.summary() and len(g) == 2
 
 
+def test_rank_correlation_is_a_result():
+    from scipy import stats
+
+    from paranalysis import rankings
+
+    x, y = [1, 2, 3, 4, 5, 6], [2.0, 1.0, 4.0, 3.0, 6.0, 5.0]
+    r = rankings.rank_correlation(x, y, method="kendall")
+    assert isinstance(r, Result)
+    t = r.tidy()
+    assert list(t.columns[:len(TIDY_COLUMNS)]) == list(TIDY_COLUMNS)
+    exact = stats.kendalltau(x, y, method="exact")
+    assert t.loc[0, "term"] == "kendall_tau" and t.loc[0, "estimate"] == pytest.approx(exact.statistic)
+    assert t.loc[0, "p_value"] == pytest.approx(exact.pvalue) and t.loc[0, "n"] == 6
+
+
 def test_each_name_means_one_thing():
     """first_in_operation, outcome_panel and effect_table are each defined once."""
     defs: dict[str, list[str]] = {}
