@@ -234,7 +234,7 @@ class Sensitivity(Result):
     would overturn it (``breakdown_slope``: a linear differential trend per period;
     ``breakdown_m``: relative magnitude M), ``max_pre_change`` and the widened intervals
     ``bounds`` (m, ci_low, ci_high). ``tidy()``: the estimate, then one row per M
-    (term ``m=1.0``, the widened interval as conf_low / conf_high)."""
+    (term ``m=1``, the widened interval as conf_low / conf_high)."""
 
     estimate: float
     se: float
