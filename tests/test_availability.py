@@ -140,6 +140,7 @@ def test_waiting_time_lines_escape_header_names_and_unit_codes(tmp_path):
     from paranalysis import records as rec
     from paranalysis.records import notes
     from paranalysis.records.demo import generate_demo_records
+    from paranalysis.results import TableResult
 
     ds = paranalysis.load_dataset(folder(tmp_path, ["2024Q1", "2024Q2"]))
     demo = generate_demo_records(500, 7, tmp_path / "demo_synthetic.parquet", processing=ds.processing,
@@ -152,12 +153,11 @@ def test_waiting_time_lines_escape_header_names_and_unit_codes(tmp_path):
     line = notes.data_line(hist, columns, pd.Period("2024Q2", "Q"), is_demo=False, lang="vi")
     assert "<iframe" not in line and esc(VECTOR) in line and "&lt;iframe srcdoc=x&gt;" in line
     assert f"**{int(hist['records'].sum()):,}**".replace(",", ".") in line
-    empty = pd.DataFrame(columns=["change_vs_comparison"])
-    empty.attrs["comparison_units"] = [VECTOR, "412"]
+    empty = TableResult(table=pd.DataFrame(columns=["change_vs_comparison"]),
+                        meta={"comparison_units": [VECTOR, "412"]})
     text = notes.before_after_line(empty, "vi")
     assert "<iframe" not in text and "&lt;iframe srcdoc=x&gt;, 412" in text and "Không đơn vị nào" in text
-    ba = pd.DataFrame({"change_vs_comparison": [-1.0, -2.0]})
-    ba.attrs["comparison_units"] = ["415"]
+    ba = TableResult(table=pd.DataFrame({"change_vs_comparison": [-1.0, -2.0]}), meta={"comparison_units": ["415"]})
     assert "**−1,50**" in notes.before_after_line(ba, "vi") or "**-1,50**" in notes.before_after_line(ba, "vi")
 
 

@@ -57,6 +57,7 @@ from paranalysis.rankings.tables import (  # noqa: F401
     table_to_rankings,
 )
 from paranalysis.rankings.districts import (  # noqa: F401
+    RankCorrelation,
     correlation_table,
     district_indices,
     district_rank_changes,
@@ -96,6 +97,7 @@ __all__ = [
     "load_ranking_table",
     "reference_data_dir",
     "table_to_rankings",
+    "RankCorrelation",
     "correlation_table",
     "district_indices",
     "district_rank_changes",

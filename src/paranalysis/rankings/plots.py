@@ -190,8 +190,8 @@ def plot_labelled_scatter(df: pd.DataFrame, x: str, y: str, *, label: str = "nam
             ax.annotate(str(lab), (xv, yv), xytext=(4, 3), textcoords="offset points", fontsize=8)
     ax.axhline(0, color="#999999", lw=0.8)
     res = rank_correlation(df[x], df[y], method="spearman", seed=seed)
-    cap = _t(lang, "scatter_caption").format(rho=f"{res['statistic']:.2f}", p=f"{res['p_value']:.3f}",
-                                             pm=_p_method_text(res["p_method"], lang), n=res["n"])
+    cap = _t(lang, "scatter_caption").format(rho=f"{res.statistic:.2f}", p=f"{res.p_value:.3f}",
+                                             pm=_p_method_text(res.p_method, lang), n=res.n)
     finish(fig, title=title, caption=cap, xlabel=xlabel, ylabel=ylabel, ax=ax)
     return fig
 

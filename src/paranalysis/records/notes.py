@@ -38,11 +38,13 @@ def data_line(hist: pd.DataFrame, columns: dict, quarter, *, is_demo: bool, lang
     return head + "\n\n" + "\n".join(f"- {x}" for x in lines)
 
 
-def before_after_line(ba: pd.DataFrame, lang: str = "vi") -> str:
-    """The summary of :func:`paranalysis.records.analysis.before_after` (Markdown): how many
-    units, their mean change in working days against the comparison units, and which
-    units were compared; says so plainly when no unit has the quarters needed."""
-    comparison = _names(ba.attrs.get("comparison_units", []))
+def before_after_line(result, lang: str = "vi") -> str:
+    """The summary of :func:`paranalysis.records.analysis.before_after` (its TableResult,
+    in Markdown): how many units, their mean change in working days against the
+    comparison units, and which units were compared; says so plainly when no unit has the
+    quarters needed."""
+    ba = result.table
+    comparison = _names(result.meta.get("comparison_units", []))
     if ba.empty:
         return ("Không đơn vị nào có đủ số quý trước và sau khi đưa đầu tư vào vận hành trong các hồ sơ này / "
                 "no unit has the quarters needed before and after its investment came into operation "
