@@ -32,7 +32,7 @@ def floor_once(workdir: Path, n: int) -> float:
     import nbformat
     import papermill as pm
 
-    from paranalysis.report import export_html
+    from paranalysis.reporting import export_html
 
     nb = nbformat.v4.new_notebook()
     params = nbformat.v4.new_code_cell("data_dir = None\nquarter = None\nlang = 'vi'")
@@ -74,7 +74,7 @@ def main() -> int:
     args = ap.parse_args()
 
     os.environ.setdefault("MPLBACKEND", "Agg")
-    from paranalysis.report import list_notebooks, run_workers
+    from paranalysis.reporting import list_notebooks, run_workers
 
     n = len(list_notebooks())
     floors, runs, seq = [], [], []

@@ -117,7 +117,7 @@ def one_replication(args) -> list[dict]:
             for kind in ("simple", "group", "dynamic"):
                 agg = r.aggregate(kind)
                 rows.append(dict(base, what="interval", method=inference, target=kind, truth=truth[kind],
-                                 estimate=agg.att, ci_low=agg.ci_low, ci_high=agg.ci_high, p_value=agg.p_value))
+                                 estimate=agg.estimate, ci_low=agg.ci_low, ci_high=agg.ci_high, p_value=agg.p_value))
                 if kind == "dynamic":
                     t = agg.table[agg.table["event_time"] >= 0]
                     tr = t["event_time"].map(truth["by_e"]).to_numpy()
@@ -136,7 +136,7 @@ def one_replication(args) -> list[dict]:
         if n_boot:
             fe = panel_fe(df, "y ~ treated", unit="unit", time="time", n_boot=n_boot, seed=seed)
             rows.append(dict(base, what="interval", method="twfe_wild", target="simple", truth=truth["simple"],
-                             estimate=fe.coef[0], ci_low=fe.ci_low[0], ci_high=fe.ci_high[0], p_value=fe.p_value[0]))
+                             estimate=fe.estimate[0], ci_low=fe.ci_low[0], ci_high=fe.ci_high[0], p_value=fe.p_value[0]))
     return rows
 
 

@@ -160,7 +160,7 @@ LAYOUT_JS = """({scroll: document.documentElement.scrollWidth, inner: window.inn
 
 @pytest.fixture(scope="module")
 def leadership_html(tmp_path_factory):
-    from paranalysis.report import list_notebooks, run_notebooks
+    from paranalysis.reporting import list_notebooks, run_notebooks
 
     nb = [p for p in list_notebooks() if p.name.startswith("05-")]
     assert nb, "notebook 05 not found"

@@ -175,7 +175,7 @@ def test_run_refuses_a_notebook_with_other_parameters(tmp_path, monkeypatch, cap
     folder.mkdir()
     _notebook(folder / "01-a.ipynb", 'data_dir = None\nquarter = None\nlang = "vi"', "print(1)")
     _notebook(folder / "02-b.ipynb", 'data_dir = None\nquartre = None\nlang = "vi"', "print(2)")
-    monkeypatch.setattr("paranalysis.report.notebooks_dir", lambda: folder)
+    monkeypatch.setattr("paranalysis.reporting.notebooks.notebooks_dir", lambda: folder)
     code, _, err = run(["run", "--out", str(tmp_path / "out")], capsys)
     assert code == 1
     assert "02-b.ipynb" in err and "missing quarter" in err and "unknown quartre" in err
@@ -188,7 +188,7 @@ def test_run_reports_a_failing_notebook_and_runs_the_others(tmp_path, monkeypatc
     params = 'data_dir = None\nquarter = None\nlang = "vi"'
     _notebook(folder / "01-fails.ipynb", params, "raise ValueError('the figures do not add up')")
     _notebook(folder / "02-works.ipynb", params, "from IPython.display import Markdown\nMarkdown('# Works ' + quarter)")
-    monkeypatch.setattr("paranalysis.report.notebooks_dir", lambda: folder)
+    monkeypatch.setattr("paranalysis.reporting.notebooks.notebooks_dir", lambda: folder)
     out = tmp_path / "out"
     code, stdout, err = run(["run", "--out", str(out), "--quarter", "2024Q4", "--no-progress"], capsys)
     assert code == 1
@@ -209,3 +209,12 @@ def test_console_script_is_installed_and_never_shows_a_traceback(bad):
     assert p.returncode == 1 and "FAIL" in p.stdout and "Traceback" not in p.stdout + p.stderr
     p = subprocess.run([str(exe), "--version"], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0 and p.stdout.startswith("paranalysis ")
+
+
+def test_python_dash_m_paranalysis_is_the_command():
+    import paranalysis
+
+    out = subprocess.run([sys.executable, "-m", "paranalysis", "--version"], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert paranalysis.__version__ in out.stdout

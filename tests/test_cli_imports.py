@@ -12,7 +12,7 @@ import paranalysis
 from paranalysis.forms import write_official_form
 
 HEAVY = ("nbformat", "nbconvert", "papermill", "jupyter_client", "IPython", "matplotlib",
-         "statsmodels", "duckdb", "paranalysis.report", "paranalysis.plots")
+         "statsmodels", "duckdb", "paranalysis.reporting", "paranalysis.plots")
 
 PROBE = """
 import json, sys

@@ -211,6 +211,6 @@ def test_commune_investment_effect_recovered_at_commune_level(outcome, key):
     a = r.aggregate("simple")
     truth = demo.COMMUNE_EFFECTS[key]
     assert r.n_units == 130
-    assert a.ci_low <= truth <= a.ci_high, (a.att, a.ci_low, a.ci_high)
+    assert a.ci_low <= truth <= a.ci_high, (a.estimate, a.ci_low, a.ci_high)
     if truth:
         assert a.ci_low > 0   # a clear change, the right sign

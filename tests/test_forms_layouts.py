@@ -7,7 +7,6 @@ from it here (a sum of two columns, a printed rate)."""
 
 from __future__ import annotations
 
-import shutil
 import warnings
 from pathlib import Path
 
@@ -211,15 +210,21 @@ def test_a_printed_combined_column_is_checked(tmp_path):
 
 def test_bieu_06_online_of_which_and_direct_plus_postal_in_one_column(tmp_path):
     """Biểu 06: "Tổng số tiếp nhận > Trong đó: Trực tuyến" and one column "Trực tiếp và qua
-    BCCI". The online count is read as an "of which"; the combined column is checked when the
-    two channels are also given, and refused (saying why) when they are not."""
+    BCCI". The online count is read as an "of which" of the received total; the combined column
+    is kept as received_direct_postal (direct and postal then unknown), and checked against
+    direct + postal when the form also gives them. (More in tests/test_forms_bieu06.py.)"""
     b06 = [(("Từ kỳ trước",), F("carried_over")),
            (("Trong kỳ", "Tổng số"), S("received_online", "received_direct", "received_postal")),
            (("Trong kỳ", "Trong đó: Trực tuyến"), F("received_online")),
            (("Trong kỳ", "Trực tiếp và qua BCCI"), S("received_direct", "received_postal"))] + BEN_TRE[4:9]
-    p = build(tmp_path / "b06.xlsx", b06)
-    probs = errors(p).problems
-    assert [x.expected for x in probs] == [of.E_COMBINED_CHANNELS.format(col="F (Trong kỳ > Trực tiếp và qua BCCI)")]
+    df = read(build(tmp_path / "b06.xlsx", b06))
+    known = [c for c in COUNT_COLUMNS if c not in ("received_direct", "received_postal")]
+    same_counts(df, cols=known)
+    got = df.set_index("unit_code").sort_index()
+    exp = ROWS.set_index("unit_code").sort_index()
+    assert got["received_direct_postal"].astype(int).tolist() == (exp["received_direct"]
+                                                                  + exp["received_postal"]).tolist()
+    assert got["received_direct"].isna().all() and got["received_postal"].isna().all()
     full = b06 + [(("Trong kỳ", "Trực tiếp"), F("received_direct")),
                   (("Tiếp nhận qua dịch vụ bưu chính công ích",), F("received_postal"))]
     same_counts(read(build(tmp_path / "b06full.xlsx", full)))
@@ -535,3 +540,67 @@ def test_letter_and_text_section_headings_tell_the_level(tmp_path, headings):
     names = {"D1": "Hưng Nguyên", "D2": "Nam Đàn", "C1": "Hưng Nguyên"}
     p = build(tmp_path / "sec.xlsx", BEN_TRE, rows, names=names, headings=headings)
     same_counts(read(p, units=units), rows)
+
+
+# ----------------------------------------------------------------------------- 7. issue 11 gaps
+@pytest.mark.parametrize("label,decimals,text", [
+    ("Tỷ lệ trước và đúng hạn (%)", 2, False),
+    ("% trước và đúng hạn", 2, True),
+    ("Tỉ lệ đúng hạn", 1, False),
+    ("Tỷ lệ (giải quyết) trước và đúng hạn", 2, False),
+])
+def test_each_on_time_rate_wording_is_recomputed_and_checked(tmp_path, label, decimals, text):
+    """Every rate wording of the issue is read as on_time_rate = (early + on time) / resolved:
+    right values read, a value off by 5 points refused on every row."""
+    rate = P(("resolved_early", "resolved_on_time"), ("resolved_early", "resolved_on_time", "resolved_late"),
+             decimals=decimals, text=text)
+    cols = BEN_TRE[:9] + [((label,), rate)]
+    same_counts(read(build(tmp_path / "ok.xlsx", cols)))
+    off = P(("resolved_early", "resolved_on_time"), ("resolved_early", "resolved_on_time", "resolved_late"),
+            decimals=decimals)
+    bad = BEN_TRE[:9] + [((label,), lambda r: round(off(r) - 5.0, decimals))]
+    probs = errors(build(tmp_path / "bad.xlsx", bad)).problems
+    assert len(probs) == len(ROWS) and {p.expected.split(" = ")[0] for p in probs} == {"on_time_rate"}
+
+
+def test_roman_section_rows_in_the_name_cell_tell_the_level(tmp_path):
+    """Headings written in one cell, "I. Cấp tỉnh", "II. Cấp huyện", "III. Cấp xã"."""
+    names = {c: _display_name(_UNITS.loc[c], "standard") for c in SECTION_ROWS["unit_code"]}
+    p = build(tmp_path / "roman.xlsx", BEN_TRE, SECTION_ROWS, names=names,
+              headings={1: (None, "I. Cấp tỉnh"), 4: (None, "II. Cấp huyện"), 7: (None, "III. Cấp xã")})
+    ws = openpyxl.load_workbook(p).active
+    assert {"I. Cấp tỉnh", "II. Cấp huyện", "III. Cấp xã"} <= {c.value for c in ws["B"]}
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        df = paranalysis.load_processing(p)
+    same_counts(df, SECTION_ROWS)
+    assert "3 section heading(s)" in str(next(x.message for x in w if issubclass(x.category, of.FormWarning)))
+
+
+@pytest.mark.parametrize("name", ["form_2024Q2.xls", "form_2024Q2.ods"])
+def test_xls_and_ods_fixtures_have_merged_headers(name):
+    from paranalysis.forms.workbook import load_sheets
+
+    (sheet,) = load_sheets(DATA / name)
+    assert len(sheet.origin) > 20  # the three-row header is merged (cells shown from their top-left)
+    same_counts(read(DATA / name))
+
+
+def test_load_processing_takes_a_mapping_file_and_merges_the_data_folder_one(tmp_path):
+    """``paranalysis.load_processing(path, mapping=...)`` and a ``form_header_mapping.yaml`` in
+    the data folder (``data_dir=``) both teach a new wording, merged over the package's."""
+    cols = [(("Số lượng hồ sơ xử lý sớm",) if c[0] == ("Hồ sơ đã có kết quả", "Trước hạn") else c[0], c[1])
+            for c in HUE]
+    p = build(tmp_path / "new.xlsx", cols)
+    (prob,) = [x for x in errors(p).problems if x.value == "Số lượng hồ sơ xử lý sớm"]
+    assert "paranalysis/resources/form_header_mapping.yaml" in prob.expected
+    entry = yaml.safe_dump({"counts": {"resolved_early": ["Xử lý sớm"]}}, allow_unicode=True)
+    m = tmp_path / "mine.yaml"
+    m.write_text(entry, encoding="utf-8")
+    same_counts(read(p, mapping=m))
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / of.DATA_MAPPING_NAME).write_text(entry, encoding="utf-8")
+    same_counts(read(p, data_dir=folder))
+    # the package's patterns still apply beside the merged ones: every other column was read
+    assert read(p, mapping=m)["returned_withdrawn"].tolist() == [2] * len(ROWS)

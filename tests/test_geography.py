@@ -118,7 +118,7 @@ def test_models_on_the_harmonized_map_recover_the_planted_effects(ds, category):
         a = r.aggregate("simple")
         truth = demo.PLANTED_EFFECTS[category][key]
         assert r.n_units == 20
-        assert a.ci_low <= truth <= a.ci_high, (category, outcome, truth, a.att, a.ci_low, a.ci_high)
+        assert a.ci_low <= truth <= a.ci_high, (category, outcome, truth, a.estimate, a.ci_low, a.ci_high)
 
 
 def test_leadership_2026q3_uses_every_unit_and_names_the_window(ds):

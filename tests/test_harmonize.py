@@ -16,9 +16,10 @@ import pytest
 
 import paranalysis
 from paranalysis import DataError, harmonize, load_dataset
+from paranalysis.harmonize import harmonization
 from paranalysis import forms as of
 from paranalysis.ingest import ingest
-from paranalysis.schemas import COUNT_COLUMNS, OPTIONAL_COUNT_COLUMNS, PROCESSING_COLUMNS
+from paranalysis.schemas import COUNT_COLUMNS, OPTIONAL_COUNT_COLUMNS, PROCESSING_COLUMNS, PROCESSING_TABLE_COLUMNS
 from paranalysis.units import package_units
 from paranalysis.units.transcribe import read_reference_csv
 
@@ -72,7 +73,7 @@ def test_one_district_series_across_the_break_with_totals_conserved(folder, cros
     data, d_rows, c_rows = folder
     ds = load_dataset(data)
     h = harmonize(ds.processing, level="district", on="2025-06-30")
-    assert list(h.columns) == PROCESSING_COLUMNS + ["approximation"]
+    assert list(h.columns) == PROCESSING_TABLE_COLUMNS + ["approximation"]  # combined counts re-derived
     by_q = {str(q): sorted(g["unit_code"]) for q, g in h.groupby("period")}
     assert by_q == {"2024Q3": AFTER_CUA_LO, "2025Q3": AFTER_CUA_LO}  # the same 20 units on both sides
     h = h.set_index(["unit_code", h["period"].astype(str)])
@@ -95,9 +96,12 @@ def test_one_district_series_across_the_break_with_totals_conserved(folder, cros
     for c in COUNT_COLUMNS:
         assert h.xs("2025Q3", level=1)[c].sum() == communes[c].sum()
         assert h.xs("2024Q3", level=1)[c].sum() == d_rows[c].sum()
-    left = pd.DataFrame(harmonize(ds.processing, level="district", on="2025-06-30").attrs["left_out"])
+    res = harmonization(ds.processing, level="district", on="2025-06-30")
+    left = res.left_out
     assert sorted(left["unit_code"]) == ["40-SNV-2025", "40-SYT"] and set(left["period"]) == {"2025Q3"}
-    # the result combines with other frames like any table (its attrs hold no DataFrame)
+    assert res.settings == {"level": "district", "on": "2025-06-30"}
+    pd.testing.assert_frame_equal(res.table, harmonize(ds.processing, level="district", on="2025-06-30"))
+    # the result combines with other frames like any table (no DataFrame.attrs)
     both = pd.concat([h.reset_index(drop=True), h.reset_index(drop=True)])
     assert len(both.astype({"source": str})) == 2 * len(h)
 

@@ -113,7 +113,7 @@ def test_model_intervals_cover_the_planted_demo_effects(demo_effects):
     for r in eff.itertuples(index=False):
         truth = PLANTED_EFFECTS[r.category][names[r.outcome]]
         assert r.ci_low <= truth <= r.ci_high, (r.category, r.outcome, truth, r.ci_low, r.ci_high)
-    table = L.effect_table(eff, "en")
+    table = L.effect_display_table(eff, "en")
     assert len(table) == 6
     reading = set(zip(table["Investment"], table["Indicator"], table["Reading"]))
     assert ("Modernised one-stop facility", "The late rate", "statistically distinguishable from zero") in reading

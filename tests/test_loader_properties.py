@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import shutil
 import warnings
 from pathlib import Path
 
@@ -23,7 +22,7 @@ import openpyxl
 from openpyxl.cell.cell import MergedCell
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import paranalysis

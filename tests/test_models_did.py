@@ -38,11 +38,11 @@ def test_pooled_t_equals_student_two_sample_t_in_the_2x2_case():
     treated = df.groupby("u")["g"].first() > 0
     tt = stats.ttest_ind(dy[treated], dy[~treated], equal_var=True)
     cell = r.att_gt[r.att_gt["post"]].iloc[0]
-    assert cell["att"] == pytest.approx(dy[treated].mean() - dy[~treated].mean(), abs=1e-12)
-    assert cell["att"] / cell["se"] == pytest.approx(tt.statistic, rel=1e-10)
+    assert cell["estimate"] == pytest.approx(dy[treated].mean() - dy[~treated].mean(), abs=1e-12)
+    assert cell["estimate"] / cell["se"] == pytest.approx(tt.statistic, rel=1e-10)
     assert cell["p_value"] == pytest.approx(tt.pvalue, rel=1e-9)
     assert r.aggregate("simple").df == len(dy) - 2
-    ci = stats.t.interval(0.95, len(dy) - 2, loc=cell["att"], scale=cell["se"])
+    ci = stats.t.interval(0.95, len(dy) - 2, loc=cell["estimate"], scale=cell["se"])
     assert (cell["ci_low"], cell["ci_high"]) == pytest.approx(ci, rel=1e-10)
 
 
@@ -99,7 +99,7 @@ def test_demo_planted_effects_inside_intervals():
             for kind in ("simple", "dynamic", "group", "calendar"):
                 a = r.aggregate(kind)
                 if not a.ci_low <= truth <= a.ci_high:
-                    misses.append((treatment, outcome, kind, a.att, a.ci_low, a.ci_high))
+                    misses.append((treatment, outcome, kind, a.estimate, a.ci_low, a.ci_high))
                     assert kind != "simple", misses[-1]
     assert len(misses) <= 4, misses
 
@@ -204,12 +204,13 @@ def test_sup_t_band_and_mde_against_closed_forms():
 def test_dynamic_table_has_pointwise_and_simultaneous_bands(facility_panel):
     r = staggered_did(facility_panel, outcome="late_rate_resolved_basis", unit="unit_code", time="period",
                       first_treated="first_treated")
-    t = r.aggregate("dynamic").table
-    assert (t.loc[t["event_time"] == -1, "att"] == 0).all()  # universal base period
+    agg_dyn = r.aggregate("dynamic")
+    t = agg_dyn.table
+    assert (t.loc[t["event_time"] == -1, "estimate"] == 0).all()  # universal base period
     ok = t["cb_low"].notna()
     assert (t.loc[ok, "cb_low"] <= t.loc[ok, "ci_low"] + 1e-12).all()
     assert (t.loc[ok, "cb_high"] >= t.loc[ok, "ci_high"] - 1e-12).all()
-    assert t.attrs["sup_t_critical"] > stats.t.ppf(0.975, t["df"].max())
+    assert agg_dyn.sup_t_critical > stats.t.ppf(0.975, t["df"].max())
 
 
 def test_randomization_p_matches_refitting_on_reassigned_dates():
@@ -217,7 +218,7 @@ def test_randomization_p_matches_refitting_on_reassigned_dates():
     rng = np.random.default_rng(5)
     df = _sim_panel(rng, effect=0.0)
     r = staggered_did(df, outcome="y", unit="u", time="t", first_treated="g")
-    obs = r.aggregate("simple").att
+    obs = r.aggregate("simple").estimate
     perm_rng = np.random.default_rng(11)
     idx = r._cohort_idx
     first = r._unit_g
@@ -226,7 +227,7 @@ def test_randomization_p_matches_refitting_on_reassigned_dates():
         g_new = r._cohort_vals[perm]
         d2 = df.copy()
         d2["g"] = g_new[d2["u"].to_numpy()]
-        refit = staggered_did(d2, outcome="y", unit="u", time="t", first_treated="g").aggregate("simple").att
+        refit = staggered_did(d2, outcome="y", unit="u", time="t", first_treated="g").aggregate("simple").estimate
         B = np.tensordot(r.aggregate("simple")._row, r._W0, axes=(0, 0))
         assert np.sum(B[perm] * r._Y) == pytest.approx(refit, rel=1e-10)
     assert first.shape == idx.shape and np.isfinite(obs)
@@ -239,11 +240,14 @@ def test_sensitivity_breakdown_is_where_the_shifted_interval_touches_zero(facili
                       first_treated="first_treated")
     sens = r.sensitivity()
     ev = r.aggregate("dynamic").table.query("event_time >= 0")["event_time"].to_numpy()
-    half = (sens["ci_high"] - sens["ci_low"]) / 2
+    half = (sens.ci_high - sens.ci_low) / 2
     # a trend of breakdown_slope per quarter biases the average by slope * mean(e + 1): the edge reaches 0
-    assert abs(sens["estimate"]) - sens["breakdown_slope"] * np.mean(ev + 1) == pytest.approx(half, rel=1e-9)
-    b = sens["bounds"]
-    assert (b["ci_high"] - b["ci_low"]).is_monotonic_increasing and sens["breakdown_m"] > 0
+    assert abs(sens.estimate) - sens.breakdown_slope * np.mean(ev + 1) == pytest.approx(half, rel=1e-9)
+    b = sens.bounds
+    assert (b["ci_high"] - b["ci_low"]).is_monotonic_increasing and sens.breakdown_m > 0
+    t = sens.tidy()
+    assert list(t["term"]) == ["post_average", "m=0.5", "m=1", "m=2"]
+    assert (t["conf_low"].iloc[1:].to_numpy() == b["ci_low"].to_numpy()).all()
 
 
 def test_holm_families_and_complements():

@@ -61,7 +61,7 @@ def test_att_gt_table_matches_r(fits, scenario):
     ref = _ref("r_did_attgt_mpdta.csv").query("scenario == @scenario").reset_index(drop=True)
     got = fits[scenario].att_gt
     assert list(got["group"]) == list(ref["group"]) and list(got["time"]) == list(ref["t"])
-    np.testing.assert_allclose(got["att"], ref["att"], rtol=0, atol=ATOL)
+    np.testing.assert_allclose(got["estimate"], ref["att"], rtol=0, atol=ATOL)
     np.testing.assert_allclose(got["se_analytic"], ref["se"], rtol=0, atol=ATOL)
     # with inference="analytic" the reported se is R's
     np.testing.assert_allclose(got["se"], ref["se"], rtol=0, atol=ATOL)
@@ -72,12 +72,12 @@ def test_att_gt_table_matches_r(fits, scenario):
 def test_aggregations_match_r(fits, scenario, kind):
     ref = _ref("r_did_aggte_mpdta.csv").query("scenario == @scenario and type == @kind").reset_index(drop=True)
     agg = fits[scenario].aggregate(kind)
-    assert abs(agg.att - ref["overall_att"].iloc[0]) < ATOL
+    assert abs(agg.estimate - ref["overall_att"].iloc[0]) < ATOL
     assert abs(agg.se - ref["overall_se"].iloc[0]) < ATOL
     if kind != "simple":
         key = {"group": "group", "dynamic": "event_time", "calendar": "time"}[kind]
         assert list(agg.table[key]) == list(ref["egt"].astype(int))
-        np.testing.assert_allclose(agg.table["att"], ref["att_egt"], rtol=0, atol=ATOL)
+        np.testing.assert_allclose(agg.table["estimate"], ref["att_egt"], rtol=0, atol=ATOL)
         np.testing.assert_allclose(agg.table["se_analytic"], ref["se_egt"], rtol=0, atol=ATOL)
 
 
@@ -97,14 +97,14 @@ def test_largest_difference_is_tiny(fits):
     aggs = _ref("r_did_aggte_mpdta.csv")
     for s, fit in fits.items():
         c = cells.query("scenario == @s")
-        diffs += list(np.abs(fit.att_gt["att"].to_numpy() - c["att"].to_numpy()))
+        diffs += list(np.abs(fit.att_gt["estimate"].to_numpy() - c["att"].to_numpy()))
         diffs += list(np.abs(fit.att_gt["se_analytic"].to_numpy() - c["se"].to_numpy()))
         for kind in ("simple", "group", "dynamic", "calendar"):
             a = aggs.query("scenario == @s and type == @kind")
             agg = fit.aggregate(kind)
-            diffs += [abs(agg.att - a["overall_att"].iloc[0]), abs(agg.se - a["overall_se"].iloc[0])]
+            diffs += [abs(agg.estimate - a["overall_att"].iloc[0]), abs(agg.se - a["overall_se"].iloc[0])]
             if kind != "simple":
-                diffs += list(np.abs(agg.table["att"].to_numpy() - a["att_egt"].to_numpy()))
+                diffs += list(np.abs(agg.table["estimate"].to_numpy() - a["att_egt"].to_numpy()))
                 diffs += list(np.abs(agg.table["se_analytic"].to_numpy() - a["se_egt"].to_numpy()))
     assert len(diffs) == 2 * (24 + 2 * 4 + 2 * (3 + 7 + 4))
     print(f"\nlargest absolute difference from R did over {len(diffs)} numbers: {max(diffs):.2g}")
@@ -124,5 +124,5 @@ def test_missing_first_treated_means_never_treated(mpdta):
     a = staggered_did(d, outcome="lemp", unit="countyreal", time="year", first_treated="ft", inference="analytic")
     b = staggered_did(d, outcome="lemp", unit="countyreal", time="year", first_treated="first.treat",
                       inference="analytic")
-    np.testing.assert_allclose(a.att_gt["att"], b.att_gt["att"], atol=0)
+    np.testing.assert_allclose(a.att_gt["estimate"], b.att_gt["estimate"], atol=0)
     assert a.aggregate("simple").se == b.aggregate("simple").se

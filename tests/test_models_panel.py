@@ -45,11 +45,13 @@ def test_coefficients_and_cr1_match_dummy_regression(drop):
     r = panel_fe(df, "y ~ d + x", unit="u", time="t", inference="cr1")
     groups = pd.factorize(df["u"])[0]
     m = smf.ols("y ~ d + x + C(u) + C(t)", df).fit(cov_type="cluster", cov_kwds={"groups": groups})
-    np.testing.assert_allclose(r.coef, m.params[["d", "x"]].to_numpy(), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(r.estimate, m.params[["d", "x"]].to_numpy(), rtol=0, atol=1e-9)
     ratio = _cr1_ratio(len(df), len(m.params), 2, df["t"].nunique() - 1)
     np.testing.assert_allclose(r.se, m.bse[["d", "x"]].to_numpy() * ratio, rtol=1e-9)
     t = r.tidy()
-    assert list(t.columns) == ["term", "estimate", "se", "ci_low", "ci_high", "p_value"]
+    assert list(t.columns)[:7] == ["term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"]
+    np.testing.assert_allclose(t["estimate"], m.params[["d", "x"]].to_numpy(), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(t["statistic"], t["estimate"] / (m.bse[["d", "x"]].to_numpy() * ratio), rtol=1e-9)
     assert "CR1" in r.inference and "21 clusters" in r.inference
 
 

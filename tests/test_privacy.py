@@ -43,8 +43,14 @@ def assert_clean(text: str, planted: dict[str, set[str]], where: str) -> None:
     assert not leaked, f"applicant names in {where}: {leaked[:3]}"
 
 
-def frame_text(df: pd.DataFrame) -> str:
-    return df.to_csv(index=True) + repr(df) + json.dumps({k: str(v) for k, v in df.attrs.items()})
+def frame_text(df) -> str:
+    """Everything an output shows: a table, or a result's table, meta and settings."""
+    if hasattr(df, "table") and hasattr(df, "meta"):
+        extra = {**df.meta, **df.settings}
+        df = df.table
+    else:
+        extra = df.attrs
+    return df.to_csv(index=True) + repr(df) + json.dumps({k: str(v) for k, v in extra.items()})
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +85,7 @@ def test_every_output_is_free_of_personal_data(files):
         hist = outputs["histogram"]
         outputs["unit_distribution"] = ra.unit_distribution(hist)
         for name, df in outputs.items():
-            assert not set(PERSONAL) & set(df.columns), f"personal column in {name}"
+            assert not set(PERSONAL) & set(getattr(df, "table", df).columns), f"personal column in {name}"
             assert_clean(frame_text(df), planted, f"{name} ({f.suffix})")
         assert set(outputs["read_records"].columns) == set(rec.RECORD_COLUMNS) | {"synthetic", "working_days"}
         cols = rec.export_columns(f)

@@ -146,9 +146,10 @@ def _table():
 
 
 def test_points_to_gain_by_hand():
-    g = R.points_to_gain(_table(), "E", places=(1, 2, 3, 4, 5)).set_index("places")
+    res = R.points_to_gain(_table(), "E", places=(1, 2, 3, 4, 5))
+    g = res.table.set_index("places")
     # E is 5th with 70. Others best first: 90, 85, 85, 80.
-    assert g.attrs["rank"] == 5
+    assert res.meta["rank"] == 5 and res.settings["unit"] == "E"
     assert g.loc[1, "score_needed"] == 80 and g.loc[1, "points_needed"] == 10 and g.loc[1, "rank_reached"] == 4
     # 2 places -> 3rd best other = 85 -> 15 points; tying B and C gives rank 2 (3 places)
     assert g.loc[2, "points_needed"] == 15 and g.loc[2, "rank_reached"] == 2
@@ -159,11 +160,11 @@ def test_points_to_gain_by_hand():
 
 def test_points_to_gain_lower_is_better_and_tied_unit():
     t = pd.DataFrame({"unit_name": list("ABC"), "score": [1.0, 2.0, 4.0]})   # a cost: lower is better
-    g = R.points_to_gain(t, "C", places=(1, 2), higher_is_better=False).set_index("places")
+    g = R.points_to_gain(t, "C", places=(1, 2), higher_is_better=False).table.set_index("places")
     assert g.loc[1, "score_needed"] == 2.0 and g.loc[1, "points_needed"] == 2.0
     assert g.loc[2, "points_needed"] == 3.0
     # C (85, tied 2nd) needs 90 - 85 = 5 for one place
-    g2 = R.points_to_gain(_table(), "C", places=(1,)).iloc[0]
+    g2 = R.points_to_gain(_table(), "C", places=(1,)).table.iloc[0]
     assert g2["target_rank"] == 1 and g2["points_needed"] == 5
 
 
@@ -211,24 +212,24 @@ def test_pci_weights_from_the_handbook():
 def test_rank_correlation_exact_p_values_by_hand():
     # n = 4, perfectly monotone: only 2 of the 4! = 24 pairings reach |rho| = 1 -> p = 2/24
     s = R.rank_correlation([1, 2, 3, 4], [10, 20, 30, 40], method="spearman")
-    assert s["statistic"] == pytest.approx(1.0)
-    assert s["p_value"] == pytest.approx(2 / 24)
-    assert s["p_method"] == "exact permutation"
+    assert s.statistic == pytest.approx(1.0)
+    assert s.p_value == pytest.approx(2 / 24)
+    assert s.p_method == "exact permutation"
     k = R.rank_correlation([1, 2, 3, 4], [40, 30, 20, 10], method="kendall")
-    assert k["statistic"] == pytest.approx(-1.0)
-    assert k["p_value"] == pytest.approx(2 / 24)
-    assert k["p_method"] == "exact"
+    assert k.statistic == pytest.approx(-1.0)
+    assert k.p_value == pytest.approx(2 / 24)
+    assert k.p_method == "exact"
     # n = 5: 2 / 120
-    assert R.rank_correlation(range(5), range(5), method="kendall")["p_value"] == pytest.approx(2 / 120)
+    assert R.rank_correlation(range(5), range(5), method="kendall").p_value == pytest.approx(2 / 120)
 
 
 def test_rank_correlation_with_ties_uses_permutations():
     x = [0, 0, 0, 1, 1, 1, 1, 0, 1, 0]
     y = [1, 2, 3, 7, 8, 9, 10, 4, 6, 5]
     k = R.rank_correlation(x, y, method="kendall")
-    assert k["p_method"].startswith("permutation")
-    assert k["statistic"] > 0.7 and k["p_value"] < 0.01
-    assert math.isnan(R.rank_correlation([1, 1, 1], [1, 2, 3])["statistic"])
+    assert k.p_method.startswith("permutation")
+    assert k.statistic > 0.7 and k.p_value < 0.01
+    assert math.isnan(R.rank_correlation([1, 1, 1], [1, 2, 3]).statistic)
 
 
 # --- district rank changes against investment ------------------------------------------------
@@ -245,8 +246,9 @@ def test_district_rank_changes_by_hand():
         "category": ["one_stop_facility", "one_stop_facility", "online_meeting_system"],
         "date_in_operation": pd.to_datetime(["2023-06-30", "2019-12-31", "2025-01-15"]),
     })
-    out = R.district_rank_changes(rk, inv, index="DDCI").set_index("unit_code")
-    assert list(out.index) == ["412", "414", "415"] and out.attrs["not_in_both_years"] == ["413"]
+    res = R.district_rank_changes(rk, inv, index="DDCI")
+    out = res.table.set_index("unit_code")
+    assert list(out.index) == ["412", "414", "415"] and res.meta["not_in_both_years"] == ["413"]
     assert out.loc["414", "places_gained"] == 2
     # 414: 3rd of 4 (p = 1/3) -> 1st of 3 (p = 1): +66.7 percentile points
     assert out.loc["414", "percentile_change"] == pytest.approx(100 * (1 - 1 / 3))
@@ -325,10 +327,10 @@ def test_permutation_statistics_equal_scipy_tau_b_and_rho_with_ties():
     y = [5.0, 3.0, 4.0, 4.0, 7.0, 6.0, 9.0, 8.0, 8.0, 10.0, 1.0, 2.0]
     k = R.rank_correlation(x, y, method="kendall")
     s = R.rank_correlation(x, y, method="spearman")
-    assert k["statistic"] == pytest.approx(stats.kendalltau(x, y).statistic)
-    assert s["statistic"] == pytest.approx(stats.spearmanr(x, y).statistic)
+    assert k.statistic == pytest.approx(stats.kendalltau(x, y).statistic)
+    assert s.statistic == pytest.approx(stats.spearmanr(x, y).statistic)
     # same seed, same p-value (deterministic notebooks)
-    assert R.rank_correlation(x, y, method="kendall")["p_value"] == k["p_value"]
+    assert R.rank_correlation(x, y, method="kendall").p_value == k.p_value
 
 
 # --- known truth: the demo generator plants score effects of investments ----------------------
@@ -341,7 +343,7 @@ def _planted_fit(seeds, index="DISTRICT_PAR_INDEX", start=2019, end=2023):
     coefs, frames = [], []
     for seed in seeds:
         g = demo.generate(seed)
-        d = R.district_rank_changes(g["rankings"], g["investments"], None, index=index, start=start, end=end)
+        d = R.district_rank_changes(g["rankings"], g["investments"], None, index=index, start=start, end=end).table
         X = np.column_stack([np.ones(len(d)), d["one_stop_facility_new"].astype(float),
                              d["online_meeting_system_new"].astype(float)])
         coefs.append(np.linalg.lstsq(X, d["score_change"].to_numpy(), rcond=None)[0][1:])
@@ -372,10 +374,10 @@ def test_power_and_size_of_the_rank_correlation_test_on_demo_districts():
 
     _, frames = _planted_fit(range(200))
     rng = np.random.default_rng(7)
-    power = np.mean([R.rank_correlation(d["one_stop_facility_new"], d["score_change"], n_resamples=1999)["p_value"]
+    power = np.mean([R.rank_correlation(d["one_stop_facility_new"], d["score_change"], n_resamples=1999).p_value
                      < 0.05 for d in frames])
     size = np.mean([R.rank_correlation(rng.permutation(d["one_stop_facility_new"].to_numpy()), d["score_change"],
-                                       n_resamples=1999)["p_value"] < 0.05 for d in frames])
+                                       n_resamples=1999).p_value < 0.05 for d in frames])
     print(f"power {power:.3f} size {size:.3f}")
     assert 0.2 < power < 0.7
     assert size < 0.10
@@ -421,7 +423,7 @@ def test_plots_have_titles_and_captions():
         assert fig.paranalysis_caption and "Nghệ An" in fig._suptitle.get_text()
         fig = R.plot_province_timeline(ds.rankings, ds.facts, ds.investments, lang=lang, unit_name="Nghệ An")
         assert ("minh họa" if lang == "vi" else "synthetic") in fig.paranalysis_caption.lower()
-        d = R.district_rank_changes(ds.rankings, ds.investments, ds.processing, index="DDCI")
+        d = R.district_rank_changes(ds.rankings, ds.investments, ds.processing, index="DDCI").table
         fig = R.plot_labelled_scatter(d, "on_time_rate_change_pp", "score_change", lang=lang, title="t",
                                       xlabel="x", ylabel="y", highlight="one_stop_facility_new")
         assert "n = 20" in fig.paranalysis_caption

@@ -292,7 +292,7 @@ def test_processing_form_matches_brute_force_and_reconciles(tmp_path):
     altered = brute.copy()
     i = altered.index[(altered["unit_code"] == "426") & (altered["period"] == pd.Period("2020Q3", freq="Q-DEC"))][0]
     altered.loc[i, "resolved_late"] += 7
-    diff = rec.reconcile(form, altered)
+    diff = rec.reconcile(form, altered).table
     assert set(diff["column"]) == {"resolved_late", "resolved"}
     row = diff[diff["column"] == "resolved_late"].iloc[0]
     assert (row.unit_code, str(row.period), row.difference) == ("426", "2020Q3", -7)
@@ -311,11 +311,12 @@ def test_records_generated_from_a_table_reconcile_with_its_receipts(tmp_path):
                                  investments=table.iloc[:0].assign(category=[], date_in_operation=[]))
     s = rec.summarize(path)
     assert s["received"].sum() == 12 + 40 + 1 + 30 + 25 + 5 + 60 + 3
-    out = rec.reconcile(s, table)
-    assert out.empty and out.attrs["compared_keys"] == 3
-    assert set(out.attrs["compared_columns"]) == {"received", "received_online", "received_direct", "received_postal"}
+    res = rec.reconcile(s, table)
+    assert res.empty and res.table.empty and res.meta["compared_keys"] == 3
+    assert set(res.meta["compared_columns"]) == {"received", "received_online", "received_direct", "received_postal"}
+    assert res.meta["only_in_records"].empty and res.meta["only_in_processing"].empty
     table.loc[2, "received_direct"] = 61
-    out = rec.reconcile(s, table)
+    out = rec.reconcile(s, table).table
     assert sorted(out["column"]) == ["received", "received_direct"]
     assert out["difference"].tolist() == [-1, -1]
 
@@ -478,7 +479,9 @@ def test_before_after_hand_computed():
             ("C", "2019Q1", 9, 99, 0), ("T", "2022Q1", 9, 99, 0)]         # outside both windows
     inv = pd.DataFrame({"unit_code": ["T"], "category": ["one_stop_facility"],
                         "date_in_operation": pd.to_datetime(["2020-08-15"])})
-    ba = ra.before_after(_hist(rows), inv, quarters=4).iloc[0]
+    res = ra.before_after(_hist(rows), inv, quarters=4)
+    assert res.meta["comparison_units"] == ["C"] and res.settings == {"category": "one_stop_facility", "quarters": 4}
+    ba = res.table.iloc[0]
     assert (ba.before, ba.after) == ("2019Q3–2020Q2", "2020Q4–2021Q3")
     assert (ba.mean_before, ba.mean_after, ba.change) == (5.0, 3.5, -1.5)
     assert (ba.comparison_change, ba.change_vs_comparison) == (-1.0, -0.5)

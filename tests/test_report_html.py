@@ -18,7 +18,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 import paranalysis
-from paranalysis import report
+from paranalysis import reporting as report
 from paranalysis.dataset import bundled_data_dir
 from paranalysis.ingest import ingest
 

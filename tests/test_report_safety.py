@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 
 import paranalysis
 from paranalysis import leadership as L
-from paranalysis import report
+from paranalysis import reporting as report
 from paranalysis.errors import RunError, UnsafeReportError
 from paranalysis.ingest import ingest
 from paranalysis.markup import esc
@@ -249,3 +249,44 @@ def test_unsafe_report_error_names_page_and_element():
     err = UnsafeReportError("05-leadership-report.html", ["<iframe> element", "<a href='javascript:'>"])
     assert isinstance(err, RunError)
     assert "05-leadership-report.html" in str(err) and "<iframe> element" in str(err)
+
+
+# ------------------------------------------------- published notebooks ----
+
+def test_a_failing_cell_publishes_its_error_in_one_line_without_machine_paths(tmp_path):
+    """Issue 12: the executed .ipynb published beside the pages keeps a failing cell's
+    exception name and message, not its traceback (code and files of this machine)."""
+    import json
+    import sys
+    from pathlib import Path
+
+    import paranalysis.markup as M
+
+    src = tmp_path / "in.csv"
+    base = dict(carried_over=0, received_postal=0, pending_not_due=0, pending_overdue=0)
+    pd.DataFrame([dict(unit_code="412", period="2024Q2", received_online=10, received_direct=10, resolved_early=5,
+                       resolved_on_time=10, resolved_late=1, **base)]).to_csv(src, index=False)
+    ingest(src, tmp_path / "ds")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell('data_dir = None\nquarter = None\nlang = "vi"', metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("import os, paranalysis\n"
+                                          "paranalysis.load_dataset(os.path.join(data_dir, 'missing'))")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "01-fails.ipynb")
+    res = report.run_notebooks(data=tmp_path / "ds", notebooks=[tmp_path / "01-fails.ipynb"], out=tmp_path / "out",
+                               progress=False)
+    assert not res.ok and "DataError" in res.reports[0].error
+    text = (tmp_path / "out" / "01-fails.ipynb").read_text(encoding="utf-8")
+    errors = [o for c in json.loads(text)["cells"] for o in c.get("outputs", []) if o["output_type"] == "error"]
+    assert len(errors) == 1
+    assert errors[0]["ename"] == "DataError" and errors[0]["traceback"] == [f"DataError: {errors[0]['evalue']}"]
+    assert "<ds>/missing" in errors[0]["evalue"]  # the data folder by name only
+    assert "Traceback" not in text and "\x1b[" not in text and "\\u001b" not in text
+    for p in (str(tmp_path), sys.prefix, str(Path.home()), M._PACKAGE_DIR):
+        assert p not in text, p
+    page = (tmp_path / "out" / "01-fails.html").read_text(encoding="utf-8")
+    assert "DataError" in page and "&lt;ds&gt;/missing" in page
+    for f in (tmp_path / "out").iterdir():  # the page's failure line, the index, run-vi.json
+        if f.suffix in {".html", ".ipynb", ".json"}:
+            body = f.read_text(encoding="utf-8")
+            assert str(tmp_path) not in body and M._PACKAGE_DIR not in body, f.name

@@ -8,7 +8,6 @@ import csv
 import json
 import math
 import shutil
-from pathlib import Path
 
 import pandas as pd
 import pytest

@@ -8,7 +8,6 @@ import re
 import string
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from paranalysis.rankings import reference_data_dir

@@ -11,7 +11,7 @@ import pytest
 
 import paranalysis
 from paranalysis import DataError, load_dataset
-from paranalysis.schemas import COUNT_COLUMNS, FACT_COLUMNS, PROCESSING_COLUMNS
+from paranalysis.schemas import COUNT_COLUMNS, FACT_COLUMNS, PROCESSING_TABLE_COLUMNS
 from paranalysis.tables import read_raw, read_table
 
 HEADER = "unit_code,period," + ",".join(COUNT_COLUMNS)
@@ -39,7 +39,9 @@ def one(probs, expected: str):
 # ----------------------------------------------------------------------------- good paths
 def test_processing_csv_types_and_values(tmp_path):
     df = read_table([write(tmp_path, f"{HEADER}\n{ROW}\n")], "processing")
-    assert list(df.columns) == PROCESSING_COLUMNS
+    assert list(df.columns) == PROCESSING_TABLE_COLUMNS
+    # combined columns absent from the file are the sums of their parts: 30 + 4, 25 + 30
+    assert df["received_direct_postal"].iloc[0] == 34 and df["resolved_early_on_time"].iloc[0] == 55
     assert str(df["period"].iloc[0]) == "2024Q2" and df["period"].dtype == "period[Q-DEC]"
     assert df["carried_over"].dtype == "Int64" and df["resolved_late"].iloc[0] == 5
     assert df["returned_withdrawn"].isna().all() and not df["synthetic"].iloc[0]

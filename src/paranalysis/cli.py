@@ -115,7 +115,7 @@ def _ingest(args) -> int:
 
 def _run(args) -> int:
     """Run every notebook and publish the HTML reports."""
-    from paranalysis.report import list_notebooks, notebooks_dir, run_notebooks
+    from paranalysis.reporting import list_notebooks, notebooks_dir, run_notebooks
 
     nbs = None
     if args.notebook:
@@ -229,7 +229,7 @@ def main(argv=None) -> int:
             pass
     parser = build_parser()
     args = parser.parse_args(argv)  # exits with status 2 and a usage message on a bad command line
-    from paranalysis.errors import DataError, RunError  # not paranalysis.report: it loads the notebook stack
+    from paranalysis.errors import DataError, RunError  # not paranalysis.reporting: it loads the notebook stack
 
     try:
         return args.func(args)

@@ -240,11 +240,14 @@ def recent_window(rows: pd.DataFrame, quarter, n: int = 4, *, ds=None) -> tuple[
     added up per unit (:func:`paranalysis.indicators.window`), never reaching back across a
     reorganisation of the compared units: in 2025Q4 the window is 2025Q3-2025Q4 (the new
     communes), not four quarters mixing districts and communes. Returns the window and its
-    label ("2025Q4–2026Q3")."""
+    label ("2025Q4–2026Q3"). Nor does it reach back before the first quarter of ``rows``: a
+    folder holding two quarters gives a two-quarter window, labelled as such."""
     from paranalysis.indicators import window
 
     q = to_period(quarter)
     start = q - (n - 1)
+    if len(rows) and rows["period"].min() > start:
+        start = min(rows["period"].min(), q)
     for _key, first_new, scope in REORGANISATIONS:
         if scope == "area" and start < first_new <= q:
             start = first_new

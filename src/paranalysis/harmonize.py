@@ -20,9 +20,9 @@ Rules (docs/units.md, "harmonize"):
   divided by anything the data knows, and it is a DataError.
 - Rows of units outside the target level's geography (provincial agencies at district or
   commune level; districts and communes at agency level; the province total row except at
-  province level) are left out and listed in ``result.attrs["left_out"]`` (records of
-  unit_code, period, reason: ``pd.DataFrame(result.attrs["left_out"])``). District rows
-  cannot be divided into communes (DataError).
+  province level) are left out; :func:`harmonization` returns them beside the table
+  (``.left_out``: unit_code, period, reason). District rows cannot be divided into
+  communes (DataError).
 - Totals are conserved: every count of every row that is not left out is in the result,
   once. A target row that would add a unit's own row to rows of its parts (a district row
   and its communes, the province row and any unit) is a DataError (double counting).
@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from paranalysis.errors import DataError, Problem
+from paranalysis.results import TableResult
 from paranalysis.schemas import COUNT_COLUMNS, OPTIONAL_COUNT_COLUMNS, PROCESSING_COLUMNS, validate
 from paranalysis.units.crosswalk import HIGH_CONFIDENCE, effective_weights, package_crosswalk
 from paranalysis.units.registry import normalize_level, on_date, package_units
@@ -259,6 +260,17 @@ def _split(value, shares: list[tuple[str, float]]) -> list[int | None]:
     return parts
 
 
+@dataclass(repr=False)
+class Harmonized(TableResult):
+    """Result of :func:`harmonization`: ``table`` (the harmonized processing table),
+    ``left_out`` (rows of units outside the level's geography: unit_code, period, reason)
+    and ``settings`` (``level``, ``on``)."""
+
+    @property
+    def left_out(self) -> pd.DataFrame:
+        return self.meta["left_out"]
+
+
 def harmonize(processing, *, level: str, on, units: pd.DataFrame | None = None,
               crosswalk: pd.DataFrame | None = None) -> pd.DataFrame:
     """Re-aggregate processing counts onto the units of ``level`` ("district", "commune",
@@ -266,9 +278,17 @@ def harmonize(processing, *, level: str, on, units: pd.DataFrame | None = None,
 
     ``processing`` is a processing table or a :class:`~paranalysis.Dataset` (whose units
     and crosswalk, with a folder's overrides, are then used). Returns the processing
-    columns plus ``approximation`` (None = exact; else why). Rows left out (units outside
-    the level's geography) are in ``result.attrs["left_out"]`` (a list of records with
-    unit_code, period, reason). See the module docstring."""
+    columns plus ``approximation`` (None = exact; else why). The rows left out (units
+    outside the level's geography) are listed by :func:`harmonization`, which returns the
+    same table with them. See the module docstring."""
+    return harmonization(processing, level=level, on=on, units=units, crosswalk=crosswalk).table
+
+
+def harmonization(processing, *, level: str, on, units: pd.DataFrame | None = None,
+                  crosswalk: pd.DataFrame | None = None) -> Harmonized:
+    """:func:`harmonize` with what it left out: ``.table`` is the harmonized table,
+    ``.left_out`` the rows of units outside the level's geography (unit_code, period as
+    text, reason), ``.settings`` the level and day."""
     if hasattr(processing, "processing") and hasattr(processing, "units"):
         ds = processing
         processing = ds.processing
@@ -366,8 +386,7 @@ def harmonize(processing, *, level: str, on, units: pd.DataFrame | None = None,
     approx = out["approximation"].astype(object).where(out["approximation"].notna(), None)
     res = validate(out[PROCESSING_COLUMNS].copy(), "processing")
     res["approximation"] = approx.to_numpy()
-    # plain records, not a DataFrame: pandas compares attrs when combining frames
-    res.attrs["left_out"] = [{"unit_code": r["unit_code"], "period": str(r["period"]), "reason": r["reason"]}
-                             for r in left]
-    res.attrs["level"], res.attrs["on"] = lv, str(day.date())
-    return res
+    left_out = pd.DataFrame([{"unit_code": r["unit_code"], "period": str(r["period"]), "reason": r["reason"]}
+                             for r in left], columns=["unit_code", "period", "reason"])
+    return Harmonized(table=res, meta={"left_out": left_out}, title=f"harmonized onto {lv} units of {day.date()}",
+                      settings={"level": lv, "on": str(day.date())})

@@ -19,7 +19,9 @@ quarter) and follows three rules:
    sampling error of a survey.
 
 The indicator functions (``on_time_resolved_basis(counts)``, ...) each return a frame
-with ``numerator, denominator, rate, ci_low, ci_high`` aligned with ``counts``;
+with ``numerator, denominator, rate, ci_low, ci_high, missing_reason`` aligned with
+``counts`` (``missing_reason``: why the rate is missing where the form gave only the sum
+of two counts, e.g. "the form gives early and on-time as one number"; else None);
 :func:`rates` computes many indicators at once as a tidy (long) table, and
 :func:`changes` compares periods (quarter on quarter, year on year) with an interval for
 the change.
@@ -40,7 +42,7 @@ from statsmodels.stats.proportion import confint_proportions_2indep, proportion_
 
 from paranalysis.errors import DataError, Problem
 from paranalysis.periods import QUARTER_FREQ, to_period
-from paranalysis.schemas import COUNT_COLUMNS, OPTIONAL_COUNT_COLUMNS
+from paranalysis.schemas import COMBINED_COUNT_COLUMNS, COMBINED_COUNTS, COUNT_COLUMNS, OPTIONAL_COUNT_COLUMNS, with_combined
 
 # --------------------------------------------------------------------------------------
 # Definition breaks
@@ -122,12 +124,18 @@ RECEIVED_COLUMNS = ["received_online", "received_direct", "received_postal"]
 RESOLVED_COLUMNS = ["resolved_early", "resolved_on_time", "resolved_late"]
 PENDING_COLUMNS = ["pending_not_due", "pending_overdue"]
 #: counted over the period (added up over time)
-FLOW_COLUMNS = RECEIVED_COLUMNS + RESOLVED_COLUMNS + ["returned_withdrawn", "digitized", "ratings", "satisfied"]
+FLOW_COLUMNS = RECEIVED_COLUMNS + RESOLVED_COLUMNS + COMBINED_COUNT_COLUMNS + ["returned_withdrawn", "digitized",
+                                                                          "ratings", "satisfied"]
 #: stock at the start of the period (over a window: the first quarter's value)
 OPENING_STOCK_COLUMNS = ["carried_over"]
 #: stock at the end of the period (over a window: the last quarter's value)
 CLOSING_STOCK_COLUMNS = PENDING_COLUMNS
-ALL_COUNTS = COUNT_COLUMNS + OPTIONAL_COUNT_COLUMNS
+ALL_COUNTS = COUNT_COLUMNS + COMBINED_COUNT_COLUMNS + OPTIONAL_COUNT_COLUMNS
+#: why an indicator is missing where a form gave only a combined count (``missing_reason``)
+MISSING_REASONS = {
+    "resolved_early_on_time": "the form gives early and on-time as one number",
+    "received_direct_postal": "the form gives direct and postal as one number",
+}
 DERIVED_COLUMNS = ["received", "handled", "resolved", "resolved_in_time", "pending"]
 
 
@@ -141,18 +149,20 @@ def with_totals(counts: pd.DataFrame) -> pd.DataFrame:
     """Add the totals of the official form: ``received`` (new in the period: online +
     in person + postal), ``handled`` (carried over + received), ``resolved`` (early + on
     time + late), ``resolved_in_time`` (early + on time) and ``pending`` (not yet due +
-    overdue). A total is missing when any of its parts is missing."""
+    overdue). A total is missing when any of its parts is missing. Totals are built from the
+    combined counts (``received_direct_postal``, ``resolved_early_on_time``; derived from their
+    parts when absent), so a Biểu 06 form that gives only those sums has every total."""
     _check_counts(counts)
-    df = counts.copy()
+    df = with_combined(counts)
     for c in ALL_COUNTS:
         if c not in df.columns:
             df[c] = pd.array([pd.NA] * len(df), dtype="Int64")
         else:
             df[c] = df[c].astype("Int64")
-    df["received"] = df["received_online"] + df["received_direct"] + df["received_postal"]
+    df["received"] = df["received_online"] + df["received_direct_postal"]
     df["handled"] = df["carried_over"] + df["received"]
-    df["resolved"] = df["resolved_early"] + df["resolved_on_time"] + df["resolved_late"]
-    df["resolved_in_time"] = df["resolved_early"] + df["resolved_on_time"]
+    df["resolved"] = df["resolved_early_on_time"] + df["resolved_late"]
+    df["resolved_in_time"] = df["resolved_early_on_time"]
     df["pending"] = df["pending_not_due"] + df["pending_overdue"]
     return df
 
@@ -337,6 +347,23 @@ def _as_float(s: pd.Series) -> np.ndarray:
     return pd.to_numeric(s, errors="coerce").astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
+def _missing_reason(func, df: pd.DataFrame, num: pd.Series, den: pd.Series) -> pd.Series:
+    """Per row, why the indicator is missing when the cause is a part of a combined count
+    that the form does not give (``MISSING_REASONS``); None otherwise."""
+    reason = pd.Series([None] * len(df), index=df.index, dtype=object)
+    missing = num.isna() | den.isna()
+    for c, parts in COMBINED_COUNTS.items():
+        only_sum = df[list(parts)].isna().all(axis=1) & df[c].notna() & missing & reason.isna()
+        if not only_sum.any():
+            continue
+        probe = df.copy()  # with the split known (any split), would the indicator exist?
+        for p in parts:
+            probe[p] = probe[p].mask(only_sum, 0)
+        n2, d2 = func(probe)
+        reason = reason.mask(only_sum & n2.notna() & d2.notna(), MISSING_REASONS[c])
+    return reason
+
+
 def _indicator(key, *, formula, definition, label_vi, label_en, higher_is_better, reports, optional=False):
     def deco(func):
         def wrapper(counts: pd.DataFrame, *, conf: float = 0.95, method: str = "wilson") -> pd.DataFrame:
@@ -347,7 +374,9 @@ def _indicator(key, *, formula, definition, label_vi, label_en, higher_is_better
                 r = np.where(d > 0, n / d, np.nan)
             lo, hi = _ci(n, d, conf, method)
             return pd.DataFrame({"numerator": num.astype("Int64"), "denominator": den.astype("Int64"),
-                                 "rate": r, "ci_low": lo, "ci_high": hi}, index=counts.index)
+                                 "rate": r, "ci_low": lo, "ci_high": hi,
+                                 "missing_reason": _missing_reason(func, df, num, den).to_numpy()},
+                                index=counts.index)
 
         wrapper.__name__ = func.__name__
         wrapper.__qualname__ = func.__qualname__
@@ -572,7 +601,7 @@ def changes(rate_table: pd.DataFrame, lag: int = 1, *, conf: float = 0.95) -> pd
     ``significant`` is True where the interval excludes zero."""
     keys = [c for c in _key_cols(rate_table) if c not in ("period", "period_label", "definition", "n_quarters",
                                                             "n_units", "numerator", "denominator", "rate",
-                                                            "ci_low", "ci_high")]
+                                                            "ci_low", "ci_high", "missing_reason")]
     cur = rate_table[keys + ["period", "numerator", "denominator", "rate"]].copy()
     prev = cur.copy()
     prev["period"] = prev["period"] + lag

@@ -50,7 +50,7 @@ import paranalysis
 from paranalysis.dataset import load_dataset, table_files
 from paranalysis.errors import DataError, Problem
 from paranalysis.folderlock import LOCK_NAME, folder_lock, remove_lock_file
-from paranalysis.schemas import PROCESSING_COLUMNS, validate
+from paranalysis.schemas import PROCESSING_TABLE_COLUMNS, validate
 from paranalysis.tables import read_table
 from paranalysis.units import package_units
 
@@ -100,7 +100,7 @@ class IngestResult:
 def processing_csv_bytes(df: pd.DataFrame) -> bytes:
     """Processing rows as the project's tidy CSV (UTF-8, "2024Q2" periods, empty = missing),
     sorted by unit and quarter so the same rows always give the same bytes."""
-    out = df[PROCESSING_COLUMNS].copy()
+    out = df[PROCESSING_TABLE_COLUMNS].copy()
     out = out.sort_values(KEY).reset_index(drop=True)
     out["period"] = out["period"].astype(str)
     out["synthetic"] = out["synthetic"].map(lambda b: "true" if b else "false")
@@ -360,9 +360,9 @@ def _keys(df: pd.DataFrame) -> set[tuple[str, str]]:
 
 def _count_changed(old: pd.DataFrame, new: pd.DataFrame) -> int:
     """Number of count values that differ between old and new rows of the same keys."""
-    from paranalysis.schemas import COUNT_COLUMNS, OPTIONAL_COUNT_COLUMNS
+    from paranalysis.schemas import COMBINED_COUNT_COLUMNS, COMBINED_COUNTS, COUNT_COLUMNS, OPTIONAL_COUNT_COLUMNS
 
-    cols = COUNT_COLUMNS + OPTIONAL_COUNT_COLUMNS + ["synthetic"]
+    cols = COUNT_COLUMNS + COMBINED_COUNT_COLUMNS + OPTIONAL_COUNT_COLUMNS + ["synthetic"]
     a = old.assign(period=old["period"].astype(str)).set_index(KEY)[cols].sort_index()
     b = new.assign(period=new["period"].astype(str)).set_index(KEY)[cols].sort_index()
     a = a.loc[a.index.isin(b.index)]
@@ -371,6 +371,9 @@ def _count_changed(old: pd.DataFrame, new: pd.DataFrame) -> int:
     for c in cols:
         x, y = a[c], b[c]
         same = (x == y).fillna(False) | (x.isna() & y.isna())
+        if c in COMBINED_COUNTS:  # a sum of two parts counts as changed only where a part is unknown
+            p = COMBINED_COUNTS[c][0]
+            same = same | (a[p].notna() & b[p].notna())
         diff += int((~same.astype(bool)).sum())
     return diff
 
@@ -442,7 +445,7 @@ def _ingest_locked(file: Path, root: Path, *, period, synthetic, now, mapping) -
     if rows.empty:
         what = f"rows for {period}" if period else "rows of processing counts"
         raise DataError([Problem(file=str(file), expected=f"at least one row; found no {what}")])
-    rows = rows[PROCESSING_COLUMNS].copy()
+    rows = rows[PROCESSING_TABLE_COLUMNS].copy()
     known = set(units["unit_code"])
     problems = [Problem(file=str(file), row=None, column="unit_code", value=c,
                         expected="a unit code known to the package or to the folder's units table")

@@ -202,11 +202,13 @@ def standout_figure(result, ds: Dataset, quarter, lang: str = DEFAULT_LANG):
 # 3. investments and what the models say
 # ------------------------------------------------------------------------------------
 
-def first_in_operation(ds: Dataset, category: str, units=None) -> pd.Series:
+def first_operation_quarter(ds: Dataset, category: str, units=None) -> pd.Series:
     """The first quarter each unit of the harmonised geography (district-level units of
     30 June 2025, :mod:`paranalysis.geography`) had an investment of ``category`` in
     operation, anywhere within it (the Vietnamese reporting-quarter rule of
-    :mod:`paranalysis.treatment`); missing = never."""
+    :mod:`paranalysis.treatment`); missing = never. (Not to be confused with
+    :func:`paranalysis.treatment.first_in_operation`: the register's own units, with first
+    date, quarter, count and cost per category.)"""
     from paranalysis.geography import harmonized_investments
     from paranalysis.treatment import adoption
 
@@ -233,7 +235,7 @@ def investment_progress(ds: Dataset, quarter) -> pd.DataFrame:
     periods = [p for p in ds.periods() if p <= q]
     rows = []
     for cat in CATEGORIES:
-        first = [p for p in first_in_operation(ds, cat, units) if isinstance(p, pd.Period)]
+        first = [p for p in first_operation_quarter(ds, cat, units) if isinstance(p, pd.Period)]
         for p in periods:
             rows.append({"period": p, "category": cat, "units": sum(f <= p for f in first)})
     return pd.DataFrame(rows, columns=["period", "category", "units"])
@@ -289,12 +291,14 @@ def investment_figure(progress: pd.DataFrame, quarter, lang: str = DEFAULT_LANG)
     return fig
 
 
-def outcome_panel(ds: Dataset, quarter, outcomes=EFFECT_OUTCOMES) -> pd.DataFrame:
+def investment_model_panel(ds: Dataset, quarter, outcomes=EFFECT_OUTCOMES) -> pd.DataFrame:
     """Unit-by-quarter panel from the first quarter to ``quarter`` on the harmonised
     geography (:func:`paranalysis.geography.harmonized_processing`: district and commune
     rows re-aggregated onto the district-level units of 30 June 2025, so Vinh includes
     Cửa Lò and the 2025Q3+ commune rows continue their former districts; outcomes in
-    percent) with each investment category's first quarter in operation (missing = never)."""
+    percent) with each investment category's first quarter in operation (missing = never):
+    the panel the investment models of the report use. Its outcome columns are those of
+    :func:`paranalysis.treatment.outcome_panel`."""
     from paranalysis.geography import harmonized_processing
     from paranalysis.treatment import outcome_panel as panel_of
 
@@ -303,7 +307,7 @@ def outcome_panel(ds: Dataset, quarter, outcomes=EFFECT_OUTCOMES) -> pd.DataFram
     panel = panel_of(rows, list(outcomes))
     units = sorted(panel["unit_code"].unique())
     for cat in CATEGORIES:
-        first = first_in_operation(ds, cat, units).to_dict()
+        first = first_operation_quarter(ds, cat, units).to_dict()
         panel[cat] = pd.Series([first.get(u) if isinstance(first.get(u), pd.Period) else None
                                 for u in panel["unit_code"]], index=panel.index, dtype=object)
     return panel
@@ -314,7 +318,7 @@ def effect_window_lines(ds: Dataset, quarter, lang: str = DEFAULT_LANG) -> list[
     window crosses, in plain words."""
     from paranalysis.geography import crossing_lines, panel_window, window_line
 
-    panel = outcome_panel(ds, quarter, outcomes=("late_rate_resolved_basis",))
+    panel = investment_model_panel(ds, quarter, outcomes=("late_rate_resolved_basis",))
     w = panel_window(panel)
     if not w["n_units"]:
         return []
@@ -336,7 +340,7 @@ def investment_effects(ds: Dataset, quarter, outcomes=EFFECT_OUTCOMES) -> pd.Dat
 
     rows = []
     outcomes = drop_complements(outcomes)
-    panel = outcome_panel(ds, quarter, outcomes)
+    panel = investment_model_panel(ds, quarter, outcomes)
     for outcome in outcomes:
         for cat in CATEGORIES:
             rec = {"category": cat, "outcome": outcome, "estimate": math.nan, "ci_low": math.nan,
@@ -352,7 +356,7 @@ def investment_effects(ds: Dataset, quarter, outcomes=EFFECT_OUTCOMES) -> pd.Dat
 
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    chk = effect_checks(panel, outcome, unit="unit_code", time="period", first_treated=cat)
+                    chk = effect_checks(panel, outcome, unit="unit_code", time="period", first_treated=cat).record()
                 notes = chk.pop("notes")
                 rec.update(chk)
                 rec.update(n_units=int(chk["n_units"]), ok=bool(np.isfinite(chk["estimate"])), note="; ".join(notes))
@@ -398,7 +402,7 @@ def _checks(r, lang: str) -> str:
     return text[:1].upper() + text[1:] + "."
 
 
-def effect_table(effects: pd.DataFrame, lang: str = DEFAULT_LANG) -> pd.DataFrame:
+def effect_display_table(effects: pd.DataFrame, lang: str = DEFAULT_LANG) -> pd.DataFrame:
     """The model estimates written for readers: one row per investment and indicator, the
     estimate and its 95 % interval in percentage points, the Holm-adjusted p-value, whether
     the change is statistically distinguishable from zero (words that do not claim cause),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 
 # what can start a link, an image, code, emphasis or a table cell; "_" inside a word is plain
 # text to Markdown ("q1_fix.csv" stays as it is); < > & " ' are left to html.escape
@@ -31,4 +32,36 @@ def esc_html(text) -> str:
     return html.escape("" if text is None else str(text), quote=True)
 
 
-__all__ = ["esc", "esc_html"]
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_PACKAGE_DIR = str(Path(__file__).resolve().parent)
+
+
+def error_line(ename, evalue) -> str:
+    """``Name: message`` of an error output, without terminal colour codes."""
+    return _ANSI.sub("", f"{ename}: {evalue}")
+
+
+def publishable_notebook(text: str) -> str:
+    """An executed notebook (``.ipynb`` JSON text) fit to publish beside the HTML pages:
+    every error output keeps its exception name and message but its traceback (the code
+    around the failing line and the files it went through, with this machine's folders)
+    is reduced to that one line, ``Name: message``, without terminal colour codes; and
+    the folder paranalysis is installed in is named ``<paranalysis>`` wherever an output
+    mentions it (a warning's origin). Other folders (data, output, Python, home) are
+    replaced by :func:`paranalysis.report.scrub_paths`."""
+    import nbformat
+
+    nb = nbformat.reads(text, as_version=nbformat.NO_CONVERT)
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []) or []:
+            if out.get("output_type") == "error":
+                out["ename"] = _ANSI.sub("", str(out.get("ename", "")))
+                out["evalue"] = _ANSI.sub("", str(out.get("evalue", "")))
+                out["traceback"] = [error_line(out["ename"], out["evalue"])]
+    text = nbformat.writes(nb)
+    for old in (_PACKAGE_DIR, _PACKAGE_DIR.replace("\\", "\\\\")):
+        text = text.replace(old, "<paranalysis>")
+    return text if text.endswith("\n") else text + "\n"
+
+
+__all__ = ["error_line", "esc", "esc_html", "publishable_notebook"]

@@ -15,7 +15,7 @@ from paranalysis import style
 from paranalysis.dataset import Dataset
 from paranalysis.errors import DataError
 from paranalysis.i18n import DEFAULT_LANG, MISSING, display_table, fmt_date, quarter_label, t
-from paranalysis.schemas import COUNT_COLUMNS
+from paranalysis.schemas import COMBINED_COUNT_COLUMNS, COUNT_COLUMNS, with_combined
 from paranalysis.style import styled
 
 
@@ -53,11 +53,12 @@ def table_summary(ds: Dataset, lang: str = DEFAULT_LANG) -> pd.DataFrame:
 
 def coverage(processing: pd.DataFrame) -> pd.DataFrame:
     """Records to handle (carried over + received) per unit (rows) and quarter (columns);
-    missing where the unit has no row in that quarter."""
+    missing where the unit has no row in that quarter. Received = online + (direct +
+    postal), the combined count, so a Biểu 06 form (direct and postal as one number) counts."""
     if processing.empty:
         return pd.DataFrame()
-    p = processing
-    handled = (p["carried_over"] + p["received_online"] + p["received_direct"] + p["received_postal"]).astype("Float64")
+    p = with_combined(processing)
+    handled = (p["carried_over"] + p["received_online"] + p["received_direct_postal"]).astype("Float64")
     wide = (pd.DataFrame({"unit_code": p["unit_code"], "period": p["period"].astype(str), "handled": handled})
             .pivot(index="unit_code", columns="period", values="handled"))
     all_q = pd.period_range(p["period"].min(), p["period"].max(), freq="Q-DEC").astype(str)
@@ -146,15 +147,17 @@ def broken_form_example(rows: pd.DataFrame, folder, *, period) -> tuple[Path, Pa
 
 
 # Facts that measure the same thing as a processing-table quantity, per calendar year.
+# Totals use the combined counts (direct + postal, early + on time), which every loaded table
+# holds; a part that a Biểu 06 form does not give is missing (NaN), never 0.
 _COMPARABLE = {
-    "records_received": lambda p: (p["received_online"] + p["received_direct"] + p["received_postal"]).sum(),
-    "records_received_new": lambda p: (p["received_online"] + p["received_direct"] + p["received_postal"]).sum(),
+    "records_received": lambda p: (p["received_online"] + p["received_direct_postal"]).sum(),
+    "records_received_new": lambda p: (p["received_online"] + p["received_direct_postal"]).sum(),
     "records_received_online": lambda p: p["received_online"].sum(),
-    "records_received_direct": lambda p: p["received_direct"].sum(),
+    "records_received_direct": lambda p: p["received_direct"].sum(skipna=False),
     "online_share_pct": lambda p: 100 * p["received_online"].sum()
-    / (p["received_online"] + p["received_direct"] + p["received_postal"]).sum(),
-    "on_time_rate_pct": lambda p: 100 * (p["resolved_early"] + p["resolved_on_time"]).sum()
-    / (p["resolved_early"] + p["resolved_on_time"] + p["resolved_late"]).sum(),
+    / (p["received_online"] + p["received_direct_postal"]).sum(),
+    "on_time_rate_pct": lambda p: 100 * p["resolved_early_on_time"].sum()
+    / (p["resolved_early_on_time"] + p["resolved_late"]).sum(),
 }
 
 
@@ -178,7 +181,8 @@ def facts_beside_data(ds: Dataset) -> pd.DataFrame:
                  & (p["period"] <= last_q)]
         if part.empty:
             continue
-        data_value = float(_COMPARABLE[rec.metric](part[COUNT_COLUMNS].astype("float64")))
+        cols = COUNT_COLUMNS + COMBINED_COUNT_COLUMNS
+        data_value = float(_COMPARABLE[rec.metric](with_combined(part)[cols].astype("float64")))
         out.append({
             "fact_id": rec.fact_id, "unit": rec.unit_name, "period": rec.period_label, "metric": rec.metric,
             "reported": rec.value, "data": round(data_value, 2),

@@ -42,7 +42,22 @@ COUNT_COLUMNS = [
     "pending_overdue",
 ]
 OPTIONAL_COUNT_COLUMNS = ["returned_withdrawn", "digitized", "ratings", "satisfied"]
+#: Sums some forms give instead of their parts (Biểu 06/VPCP/KSTT): column -> its parts.
+#: Always filled in a loaded table (the sum of the parts when the parts are known, else the
+#: form's own figure); where a form gives only the sum, both parts are missing (NA).
+COMBINED_COUNTS = {
+    "received_direct_postal": ("received_direct", "received_postal"),
+    "resolved_early_on_time": ("resolved_early", "resolved_on_time"),
+}
+COMBINED_COUNT_COLUMNS = list(COMBINED_COUNTS)
+#: the count columns that may be missing (as a pair) when their combined column is known
+SPLIT_PARTS = [p for parts in COMBINED_COUNTS.values() for p in parts]
+#: the columns every processing file and frame must have (the combined columns are derived
+#: from them when absent: see ``with_combined``)
 PROCESSING_COLUMNS = ["unit_code", "period", *COUNT_COLUMNS, *OPTIONAL_COUNT_COLUMNS, "synthetic", "source"]
+#: the columns of a loaded processing table, in order
+PROCESSING_TABLE_COLUMNS = ["unit_code", "period", *COUNT_COLUMNS, *COMBINED_COUNT_COLUMNS, *OPTIONAL_COUNT_COLUMNS,
+                            "synthetic", "source"]
 
 INVESTMENT_CATEGORIES = ["one_stop_facility", "online_meeting_system", "other"]
 INVESTMENT_COLUMNS = [
@@ -84,7 +99,8 @@ PROCESSING_SCHEMA = pa.DataFrameSchema(
     {
         "unit_code": pa.Column(str, nullable=False),
         "period": pa.Column(pd.PeriodDtype(QUARTER_FREQ), nullable=False),
-        **{c: _count(True) for c in COUNT_COLUMNS},
+        **{c: _count(c not in SPLIT_PARTS) for c in COUNT_COLUMNS},
+        **{c: _count(False) for c in COMBINED_COUNT_COLUMNS},  # missing only with a missing part (reported)
         **{c: _count(False) for c in OPTIONAL_COUNT_COLUMNS},
         "synthetic": pa.Column(bool, nullable=False),
         "source": pa.Column(str, nullable=True),
@@ -94,6 +110,9 @@ PROCESSING_SCHEMA = pa.DataFrameSchema(
             lambda df: df["satisfied"].isna() | df["ratings"].isna() | (df["satisfied"] <= df["ratings"]),
             error="satisfied ratings cannot exceed ratings",
         ),
+        *[pa.Check(lambda df, a=a, b=b: df[a].isna() == df[b].isna(),
+                   error=f"{a} and {b} both given or both missing (missing: only their sum is known)")
+          for a, b in COMBINED_COUNTS.values()],
     ],
     unique=["unit_code", "period"],
     strict=True,
@@ -218,7 +237,7 @@ SCHEMAS = {
 }
 COLUMNS = {
     "units": UNIT_COLUMNS,
-    "processing": PROCESSING_COLUMNS,
+    "processing": PROCESSING_TABLE_COLUMNS,
     "investments": INVESTMENT_COLUMNS,
     "rankings": RANKING_COLUMNS,
     "facts": FACT_COLUMNS,
@@ -232,15 +251,40 @@ def empty_table(name: str) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=col.dtype.type if col.dtype else object) for c, col in schema.columns.items()})
 
 
+def with_combined(df: pd.DataFrame) -> pd.DataFrame:
+    """The combined counts filled in (a copy): ``received_direct_postal`` = direct + postal
+    and ``resolved_early_on_time`` = early + on time wherever both parts are known (the
+    parts win over a stale sum); where the form gave only the sum (the parts missing), its
+    figure is kept. A missing column is added. Columns ordered as ``PROCESSING_TABLE_COLUMNS``
+    when the frame has them all. (``validate`` reports a given sum that disagrees.)"""
+    out = df.copy()
+    for c, (a, b) in COMBINED_COUNTS.items():
+        if a not in out.columns or b not in out.columns:
+            continue
+        given = out[c].astype("Int64") if c in out.columns else pd.Series(pd.NA, index=out.index, dtype="Int64")
+        parts = out[a].astype("Int64") + out[b].astype("Int64")
+        out[c] = parts.where(parts.notna(), given)
+    if set(PROCESSING_TABLE_COLUMNS) == set(out.columns):
+        out = out[PROCESSING_TABLE_COLUMNS]
+    return out
+
+
 def validate(df: pd.DataFrame, name: str, *, file: str | None = None, rows: pd.Series | None = None,
              files: pd.Series | None = None) -> pd.DataFrame:
     """Validate a table against its schema; every failure becomes one Problem of a
     single DataError. ``rows``/``files`` (aligned with ``df``'s index) give the source
     line number and file of each row for the message."""
+    problems = []
+    if name == "processing":
+        problems += _combined_disagrees(df, file, rows, files)
+        df = with_combined(df)
+        problems += _unknown_parts(df, file, rows, files)
     try:
-        return SCHEMAS[name].validate(df, lazy=True)
+        out = SCHEMAS[name].validate(df, lazy=True)
+        if problems:
+            raise DataError(problems, file=file)
+        return out
     except pa.errors.SchemaErrors as exc:
-        problems = []
         fc = exc.failure_cases
         frame_rows: dict = {}  # (index, check) -> columns, for checks on whole rows
         for rec in fc.itertuples(index=False):
@@ -273,6 +317,44 @@ def validate(df: pd.DataFrame, name: str, *, file: str | None = None, rows: pd.S
             column = ", ".join(c for c in cols if c) if "uniqueness" in check else None
             problems[i] = Problem(file=f, row=row, column=column, value=None, expected=problems[i].expected)
         raise DataError(problems, file=file) from None
+
+
+def _where(idx, file, rows, files):
+    row = int(rows.loc[idx]) if rows is not None and idx in rows.index else (
+        int(idx) + 2 if isinstance(idx, int) or str(idx).isdigit() else None)
+    return (files.loc[idx] if files is not None and idx in files.index else file), row
+
+
+def _combined_disagrees(df, file, rows, files) -> list:
+    """A combined count given beside both its parts that is not their sum."""
+    out = []
+    for c, (a, b) in COMBINED_COUNTS.items():
+        if not {a, b, c} <= set(df.columns):
+            continue
+        x, y, z = (pd.to_numeric(df[k], errors="coerce") for k in (a, b, c))
+        for idx in df.index[(z.notna() & x.notna() & y.notna() & (z != x + y)).astype(bool)]:
+            f, row = _where(idx, file, rows, files)
+            out.append(Problem(file=f, row=row, column=c, value=df.at[idx, c],
+                               expected=f"{c} = {a} + {b} = {int(x[idx] + y[idx])}"))
+    return out
+
+
+def _unknown_parts(df, file, rows, files) -> list:
+    """A part of a combined count (received_direct, ...) left empty while the sum is not
+    given either: one problem on the empty part."""
+    out = []
+    for c, parts in COMBINED_COUNTS.items():
+        if c not in df.columns:
+            continue
+        for p in parts:
+            if p not in df.columns:
+                continue
+            for idx in df.index[df[p].isna() & df[c].isna()]:
+                f, row = _where(idx, file, rows, files)
+                out.append(Problem(file=f, row=row, column=p, value=None,
+                                   expected=f"a value (this column may not be empty) unless {c}, the sum "
+                                            "some forms give instead of the parts, is given"))
+    return out
 
 
 def _describe_check(check: str, table: str) -> str:

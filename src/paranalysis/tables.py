@@ -19,13 +19,14 @@ from paranalysis.errors import DataError, Problem
 from paranalysis.periods import to_period
 from paranalysis.schemas import (
     COLUMNS,
+    COMBINED_COUNT_COLUMNS,
     COUNT_COLUMNS,
     OPTIONAL_COUNT_COLUMNS,
     validate,
 )
 
 _INT_COLUMNS = {
-    "processing": COUNT_COLUMNS + OPTIONAL_COUNT_COLUMNS,
+    "processing": COUNT_COLUMNS + COMBINED_COUNT_COLUMNS + OPTIONAL_COUNT_COLUMNS,
     "investments": ["amount_vnd", "endpoints"],
     "rankings": ["year", "rank", "n_ranked"],
     "units": [],
@@ -33,7 +34,7 @@ _INT_COLUMNS = {
 }
 #: Plausibility ceilings of integer columns (paranalysis.limits, docs/data.md)
 _INT_BOUNDS = {
-    "processing": dict.fromkeys(COUNT_COLUMNS + OPTIONAL_COUNT_COLUMNS,
+    "processing": dict.fromkeys(COUNT_COLUMNS + COMBINED_COUNT_COLUMNS + OPTIONAL_COUNT_COLUMNS,
                                 (limits.MAX_COUNT, "records per unit and quarter")),
     "investments": {"amount_vnd": (limits.MAX_AMOUNT_VND, "VND in one investment"),
                     "endpoints": (limits.MAX_COUNT, "endpoints in one investment")},
@@ -125,7 +126,7 @@ def coerce(df: pd.DataFrame, name: str, *, file: str | None, line_offset: int = 
         if c not in df.columns:
             df[c] = _BOOL_DEFAULTS[c]
     if name == "processing":
-        for c in OPTIONAL_COUNT_COLUMNS + ["source"]:
+        for c in COMBINED_COUNT_COLUMNS + OPTIONAL_COUNT_COLUMNS + ["source"]:  # combined: derived when absent
             if c not in df.columns:
                 df[c] = None
     if name == "investments":

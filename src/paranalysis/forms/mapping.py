@@ -139,6 +139,10 @@ class HeaderMapping:
         return best if score >= 0.5 else None
 
 
+# fields renamed since a mapping file may have been written: old name -> new name
+_RENAMED = {"resolved_in_time": "resolved_early_on_time"}
+
+
 def _merge(base: dict, extra: dict) -> dict:
     """Lists are joined, mappings merged key by key, anything else replaced."""
     out = dict(base)
@@ -177,6 +181,7 @@ def _build_mapping(data: dict, source: str) -> HeaderMapping:
     patterns = []
     for role in ("counts", "totals", "rates", "addends"):
         for field, pats in (data.get(role) or {}).items():
+            field = _RENAMED.get(field, field)
             for p in pats or []:
                 patterns.append((pat(p), role[:-1] if role != "counts" else "count", field))
     for kind, pats in (data.get("ignore") or {}).items():

@@ -54,6 +54,4 @@ E_UNIT_CODE = "a unit code known to the units table (column {col})"
 E_CODE_NAME = "a unit name that agrees with the unit code {code} ({code_name})"
 E_OTHER_PERIOD = ("a quarterly report: this title names {what} ('{text}'); it is never read as a quarter. "
                   "To read it as that period, pass period='{suggest}'")
-E_COMBINED_CHANNELS = ("separate counts of records received directly and by post: this form gives them as one "
-                       "column {col} (the Biểu 06 layout); the processing table keeps the two channels apart "
-                       "and cannot hold their sum alone yet (docs/data.md, 'Biểu 06')")
+E_PART_EXCEEDS = "a count no larger than the total it is part of ({total} = {value})"

@@ -26,20 +26,21 @@ import pandas as pd
 from paranalysis import limits
 from paranalysis.errors import DataError, Problem
 from paranalysis.forms.cells import _is_blank, _is_colnum_row, _looks_numeric, _parse_count, _parse_percent
-from paranalysis.forms.mapping import DATA_MAPPING_NAME, HeaderMapping, _norm_text, is_rate_label, load_mapping
+from paranalysis.forms.mapping import HeaderMapping, _norm_text, is_rate_label, load_mapping
 from paranalysis.forms.messages import *  # noqa: F403 - the message constants
-from paranalysis.forms.messages import (E_AMBIGUOUS_HEADER, E_AMBIGUOUS_UNIT, E_BAD_PERIOD_ARG, E_BLANK, E_COMBINED_CHANNELS,
+from paranalysis.forms.messages import (E_AMBIGUOUS_HEADER, E_AMBIGUOUS_UNIT, E_BAD_PERIOD_ARG, E_BLANK,
                                         E_CODE_NAME, E_DUPLICATE_COLUMN, E_DUPLICATE_UNIT, E_IDENTITY,
                                         E_MISSING_COLUMN, E_MISSING_NAME, E_MORE_PROBLEMS, E_NO_FORM,
-                                        E_NO_PERIOD, E_NO_ROWS, E_NOT_QUARTERLY, E_OTHER_PERIOD, E_PERIOD_CONFLICT,
-                                        E_RATE, E_SUBTOTAL, E_TOTAL_ROW, E_UNIT_CODE, E_UNKNOWN_HEADER,
+                                        E_NO_PERIOD, E_NO_ROWS, E_NOT_QUARTERLY, E_OTHER_PERIOD, E_PART_EXCEEDS,
+                                        E_PERIOD_CONFLICT, E_RATE, E_SUBTOTAL, E_TOTAL_ROW, E_UNIT_CODE, E_UNKNOWN_HEADER,
                                         E_UNKNOWN_UNIT, E_VALUES_WITHOUT_HEADER)
 from paranalysis.forms.period import _title_period, check_span_window
 from paranalysis.forms.sections import Section, heading_of, total_kind
 from paranalysis.forms.workbook import Sheet, _letter, load_sheets
 from paranalysis.periods import QUARTER_FREQ, ReportSpan, to_report_period
-from paranalysis.schemas import COUNT_COLUMNS, OPTIONAL_COUNT_COLUMNS, PROCESSING_COLUMNS, validate
-from paranalysis.units import UnitMatcher, match_key, package_units
+from paranalysis.schemas import (COMBINED_COUNT_COLUMNS, COMBINED_COUNTS, COUNT_COLUMNS, OPTIONAL_COUNT_COLUMNS,
+                                 PROCESSING_TABLE_COLUMNS, validate)
+from paranalysis.units import UnitMatcher, package_units
 
 MAX_HEADER_SEARCH_ROWS = 40
 MAX_HEADER_DEPTH = 4
@@ -52,24 +53,31 @@ class FormWarning(UserWarning):
     check, headings, notes and signature lines), counted; hidden rows/columns read."""
 
 
-# Identities between the totals a form prints and the counts (checked, never stored).
+# Identities between the totals a form prints and the counts (checked; totals never stored).
+# A combined count (received_direct_postal, resolved_early_on_time) stands for its two parts
+# when the form prints them; otherwise for the form's own sum (Biểu 06) or its derivation.
 IDENTITIES = {
-    "records_total": ("carried_over", "received_online", "received_direct", "received_postal"),
-    "received_total": ("received_online", "received_direct", "received_postal"),
-    "resolved_total": ("resolved_early", "resolved_on_time", "resolved_late"),
+    "records_total": ("carried_over", "received_online", "received_direct_postal"),
+    "received_total": ("received_online", "received_direct_postal"),
+    "resolved_total": ("resolved_early_on_time", "resolved_late"),
     "pending_total": ("pending_not_due", "pending_overdue"),
-    "resolved_in_time": ("resolved_early", "resolved_on_time"),
-    "received_direct_postal": ("received_direct", "received_postal"),
+    **COMBINED_COUNTS,  # received_direct_postal = received_direct + received_postal, ...
+}
+# A combined count a form prints neither as a column nor as its parts, derived from a total:
+# combined = total - other ("Tổng số tiếp nhận" with "Trong đó: Trực tuyến" only).
+DERIVED = {
+    "received_direct_postal": ("received_total", "received_online"),
+    "resolved_early_on_time": ("resolved_total", "resolved_late"),
 }
 # Rates a form may print, recomputed from the counts: alternatives of (numerator, denominator)
 # in %; the printed value must agree with one of them.
 RATES = {
-    "on_time_rate": [(("resolved_early", "resolved_on_time"), ("resolved_early", "resolved_on_time", "resolved_late")),
+    "on_time_rate": [(("resolved_early_on_time",), ("resolved_early_on_time", "resolved_late")),
                      (("resolved_on_time",), ("resolved_early", "resolved_on_time", "resolved_late"))],
-    "online_share": [(("received_online",), ("received_online", "received_direct", "received_postal"))],
+    "online_share": [(("received_online",), ("received_online", "received_direct_postal"))],
 }
 SPAN_COLUMNS = ["unit_code", "period_label", "period_kind", "period_start", "period_end",
-                *COUNT_COLUMNS, *OPTIONAL_COUNT_COLUMNS, "synthetic", "source"]
+                *COUNT_COLUMNS, *COMBINED_COUNT_COLUMNS, *OPTIONAL_COUNT_COLUMNS, "synthetic", "source"]
 
 
 class ProblemLog(list):
@@ -247,14 +255,19 @@ def _read_sheet(sheet: Sheet, path: Path, mapping: HeaderMapping, matcher: UnitM
     if n_counts < MIN_FORM_COUNT_COLUMNS:
         return (f"a header row with a unit-name column, but only {n_counts} column(s) of counts "
                 f"(at least {MIN_FORM_COUNT_COLUMNS} needed)")
-    combined = by_field.get("received_direct_postal")
+    derived = {}  # combined count -> (total, other) it is derived from on this sheet
+    for c, parts in COMBINED_COUNTS.items():
+        total, other = DERIVED[c]
+        if c not in by_field and not any(p in by_field for p in parts) and total in by_field and other in by_field:
+            derived[c] = (total, other)
+            counters["derived"].append(f"sheet {sh}: {c} = {total} - {other} (columns {by_field[total].letter} - "
+                                       f"{by_field[other].letter}; the form prints neither the sum nor its parts)")
     for f in COUNT_COLUMNS:
         if f not in by_field:
-            if combined is not None and f in ("received_direct", "received_postal"):
-                if f == "received_direct":  # Biểu 06: one problem for the pair
-                    own.append(Problem(file, sh, head, combined.label, combined.written,
-                                       E_COMBINED_CHANNELS.format(col=combined.label)))
-                continue
+            comb = next(c for c, ps in [*COMBINED_COUNTS.items(), (f, (f,))] if f in ps)
+            if comb in COMBINED_COUNTS and (comb in by_field or comb in derived) \
+                    and not any(p in by_field for p in COMBINED_COUNTS[comb]):
+                continue  # Biểu 06: only the sum is known; both parts stay missing
             own.append(Problem(file, sh, head, None, None,
                                E_MISSING_COLUMN.format(field=f, example=mapping.example(f))))
     problems += own
@@ -317,7 +330,6 @@ def _read_sheet(sheet: Sheet, path: Path, mapping: HeaderMapping, matcher: UnitM
     name_header = re.sub(r"\s+", " ", str(val(head, unit_col))).strip()
     name_label = f"{_letter(unit_col)} ({name_header})"
     code_label = f"{_letter(code_col)} ({val(head, code_col)})" if code_col else None
-    n_rows = sheet.n_rows
     last_row = max((r for r in by_row if r >= data_start), default=data_start - 1)
     counters["blank"] += sum(1 for r in range(data_start, last_row + 1) if r not in by_row
                              or all(_is_blank(v) for v in by_row[r].values()))
@@ -410,6 +422,7 @@ def _read_sheet(sheet: Sheet, path: Path, mapping: HeaderMapping, matcher: UnitM
             field = key[5:]
             if rec.get(field) is not None and all(x is not None for x in rec[key]):
                 rec[field] += sum(rec[key])
+        _fill_combined(rec, by_field, derived, problems, file, sh, r)
         _check_row(rec, by_field, problems, file, sh, r)
         if kind == "grand":
             counters["total"] += 1
@@ -471,19 +484,49 @@ def _read_sheet(sheet: Sheet, path: Path, mapping: HeaderMapping, matcher: UnitM
     return records
 
 
+def _fill_combined(rec: dict, by_field: dict, derived: dict, problems: list, file: str, sheet: str,
+                   r: int) -> None:
+    """The combined counts of one row that the form does not print: the sum of the printed
+    parts, or (``derived``) a total less its other part, which must not be negative."""
+    for c, (a, b) in COMBINED_COUNTS.items():
+        if c in by_field:
+            continue
+        if a in by_field and b in by_field:
+            rec[c] = None if rec.get(a) is None or rec.get(b) is None else rec[a] + rec[b]
+        elif c in derived:
+            total, other = derived[c]
+            if rec.get(total) is None or rec.get(other) is None:
+                continue
+            if rec[other] > rec[total]:
+                col = by_field[other]
+                problems.append(Problem(file, sheet, r, col.label, rec[other],
+                                        E_PART_EXCEEDS.format(total=by_field[total].label, value=rec[total])))
+                continue
+            rec[c] = rec[total] - rec[other]
+
+
+def _expand(keys, by_field, keep: str | None = None) -> tuple:
+    """Count names of a formula, a combined count replaced by its parts when the form prints them."""
+    return tuple(q for k in keys for q in (COMBINED_COUNTS[k] if k in COMBINED_COUNTS and k != keep
+                                           and all(x in by_field for x in COMBINED_COUNTS[k]) else (k,)))
+
+
 def _check_row(rec: dict, by_field: dict, problems: list, file: str, sheet: str, r: int) -> None:
-    """Identities (totals printed = sum of parts) and printed rates of one row."""
+    """Identities (totals printed = sum of parts) and printed rates of one row. A combined
+    count in an identity is replaced by its parts where the form prints them."""
     for total, parts in IDENTITIES.items():
         if total not in by_field or rec.get(total) is None:
             continue
-        if any(rec.get(p) is None for p in parts) or any(p not in by_field for p in parts):
+        parts = _expand(parts, by_field, keep=total)
+        if any(rec.get(p) is None for p in parts) or (total in COMBINED_COUNTS and any(p not in by_field for p in parts)):
             continue
         expected = sum(rec[p] for p in parts)
         if rec[total] != expected:
             col = by_field[total]
             problems.append(Problem(file, sheet, r, col.label, rec[total],
                                     E_IDENTITY.format(total=col.written or total,
-                                                      formula=" + ".join(by_field[p].written or p for p in parts),
+                                                      formula=" + ".join(by_field[p].written if p in by_field
+                                                                         else p for p in parts),
                                                       expected=expected)))
     for rate, alternatives in RATES.items():
         key = "_rate_" + rate
@@ -494,6 +537,7 @@ def _check_row(rec: dict, by_field: dict, problems: list, file: str, sheet: str,
         if " truoc " in " " + _norm_text(col.written) + " ":  # "trước và đúng hạn": early counts in
             alternatives = alternatives[:1]
         for num, den in alternatives:
+            num, den = _expand(num, by_field), _expand(den, by_field)
             if any(rec.get(p) is None for p in num + den):
                 continue
             d = sum(rec[p] for p in den)
@@ -541,7 +585,8 @@ def read_official_form(path, *, period=None, units: pd.DataFrame | None = None,
     unit_table = prepare_units(units)
     matcher = UnitMatcher(unit_table)
     sheets = load_sheets(path)
-    counters = {"blank": 0, "total": 0, "text": 0, "section": 0, "hidden": [], "formulas": [], "explained": 0}
+    counters = {"blank": 0, "total": 0, "text": 0, "section": 0, "hidden": [], "formulas": [], "explained": 0,
+                "derived": []}
     problems = ProblemLog()
     records, no_form = [], []
     for sheet in sheets:
@@ -576,7 +621,7 @@ def read_official_form(path, *, period=None, units: pd.DataFrame | None = None,
         dropped.append(f"{counters['text']} text row(s) without counts (headings, notes, signature lines)")
     if no_form:
         dropped.append(f"{len(no_form)} sheet(s) without the form ({', '.join(n for n, _ in no_form)})")
-    notes = counters["hidden"] + counters["formulas"]
+    notes = counters["hidden"] + counters["formulas"] + [f"derived {d}" for d in counters["derived"]]
     if dropped or notes:
         msg = f"{path.name}: " + ("dropped " + "; ".join(dropped) if dropped else "")
         if notes:
@@ -594,11 +639,11 @@ def _tidy(records: list[dict], path: Path) -> pd.DataFrame:
         "period": pd.PeriodIndex([r["_quarter"] for r in records], freq=QUARTER_FREQ) if n
         else pd.PeriodIndex([], freq=QUARTER_FREQ),
     }
-    for c in COUNT_COLUMNS + OPTIONAL_COUNT_COLUMNS:
+    for c in COUNT_COLUMNS + COMBINED_COUNT_COLUMNS + OPTIONAL_COUNT_COLUMNS:
         data[c] = pd.array([r.get(c) for r in records], dtype="Int64")
     data["synthetic"] = pd.Series([False] * n, dtype=bool)
     data["source"] = pd.Series([r["_source"] for r in records], dtype="str")
-    df = pd.DataFrame(data)[PROCESSING_COLUMNS]
+    df = pd.DataFrame(data)[PROCESSING_TABLE_COLUMNS]
     rows = pd.Series([r["_row"] for r in records], dtype="int64")
     return validate(df, "processing", file=path.name, rows=rows)
 
@@ -612,7 +657,7 @@ def _span_table(records: list[dict], span: ReportSpan) -> pd.DataFrame:
             "period_kind": pd.Series([span.kind] * n, dtype="str"),
             "period_start": pd.Series([span.start] * n, dtype="datetime64[ns]"),
             "period_end": pd.Series([span.end] * n, dtype="datetime64[ns]")}
-    for c in COUNT_COLUMNS + OPTIONAL_COUNT_COLUMNS:
+    for c in COUNT_COLUMNS + COMBINED_COUNT_COLUMNS + OPTIONAL_COUNT_COLUMNS:
         data[c] = pd.array([r.get(c) for r in records], dtype="Int64")
     data["synthetic"] = pd.Series([False] * n, dtype=bool)
     data["source"] = pd.Series([r["_source"] for r in records], dtype="str")

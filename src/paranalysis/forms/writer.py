@@ -7,12 +7,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from paranalysis.forms.reader import IDENTITIES, prepare_units
+from paranalysis.forms.reader import prepare_units
 from paranalysis.periods import QUARTER_ROMAN, reporting_window, to_period
-from paranalysis.schemas import COUNT_COLUMNS
+from paranalysis.schemas import COUNT_COLUMNS, SPLIT_PARTS, with_combined
 
 _STD = "standard"
 _ALT = "alt_wording"
+#: the Biểu 06/VPCP/KSTT layout: received total with "Trong đó: Trực tuyến", direct and postal
+#: as one column, early and on time as one column
+BIEU06 = "bieu06"
 
 
 def _display_name(unit: pd.Series, variant: str) -> str:
@@ -41,7 +44,7 @@ _SECTION_TITLE = {"province": "Cấp tỉnh (UBND tỉnh)", "agency": "Cấp t�
 
 def write_official_form(rows: pd.DataFrame, path, *, period, units: pd.DataFrame | None = None,
                         province_title: str = "UBND TỈNH NGHỆ AN", variant: str = _STD,
-                        text_numbers: bool = False, sections: bool = False,
+                        text_numbers: bool = False, sections: bool = False, layout: str = _STD,
                         title: str = "BÁO CÁO TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH") -> Path:
     """Write processing rows of one quarter as the official report form (.xlsx), in the
     layout analysts receive: title rows with the quarter and its reporting window, the
@@ -54,6 +57,12 @@ def write_official_form(rows: pd.DataFrame, path, *, period, units: pd.DataFrame
     ``sections=True`` groups the units by level under headings "I. Cấp tỉnh", "II. Cấp
     huyện", "III. Cấp xã", each followed by a "Cộng" subtotal row, and ends with
     "TỔNG CỘNG (I+II+III)" (the layout of a provincial summary report).
+
+    ``layout="bieu06"`` writes the Biểu 06/VPCP/KSTT columns: "Số mới tiếp nhận > Tổng số",
+    "Trong đó: Trực tuyến", one column "Trực tiếp và qua dịch vụ bưu chính" (direct + postal)
+    and, of the resolved, one column "Trước hạn và đúng hạn" (early + on time) beside "Quá
+    hạn": what rows with only those sums known (the parts missing) can be written as; the
+    standard layout needs the parts.
     """
     import openpyxl
     from openpyxl.styles import Alignment, Border, Font, Side
@@ -61,8 +70,11 @@ def write_official_form(rows: pd.DataFrame, path, *, period, units: pd.DataFrame
 
     if variant not in (_STD, _ALT):
         raise ValueError(f"variant must be {_STD!r} or {_ALT!r}")
+    if layout not in (_STD, BIEU06):
+        raise ValueError(f"layout must be {_STD!r} or {BIEU06!r}")
+    b06 = layout == BIEU06
     q = to_period(period)
-    df = rows.copy()
+    df = with_combined(rows)
     if "period" in df.columns:
         df = df[df["period"].map(lambda p: to_period(p) == q)]
     unit_table = prepare_units(units).set_index("unit_code")
@@ -77,6 +89,9 @@ def write_official_form(rows: pd.DataFrame, path, *, period, units: pd.DataFrame
     center = Alignment(horizontal="center", vertical="center", wrap_text=True)
     alt = variant == _ALT
     # columns: (key, leaf label); groups are merged above
+    if not b06 and set(SPLIT_PARTS) <= set(df.columns) and df[SPLIT_PARTS].isna().any().any():
+        raise ValueError("rows with only the combined counts known (direct + postal, early + on time) are "
+                         "written with layout='bieu06'")
     leaf = [("stt", "TT" if alt else "STT"), ("name", "Cơ quan, đơn vị" if alt else "Tên đơn vị"),
             ("records_total", "Tổng số"), ("carried_over", "Kỳ trước chuyển qua" if alt else "Từ kỳ trước"),
             ("received_online", "Trực tuyến"), ("received_direct", "Trực tiếp"),
@@ -88,6 +103,14 @@ def write_official_form(rows: pd.DataFrame, path, *, period, units: pd.DataFrame
             ("pending_total", "Tổng" if alt else "Tổng số"),
             ("pending_not_due", "Chưa đến hạn" if alt else "Trong hạn"), ("pending_overdue", "Quá hạn"),
             ("on_time_rate", "Tỷ lệ trả đúng hạn (%)" if alt else "Tỷ lệ giải quyết trước hạn và đúng hạn (%)")]
+    if b06:
+        leaf = [("stt", "STT"), ("name", "Tên đơn vị"), ("records_total", "Tổng số"),
+                ("carried_over", "Kỳ trước chuyển sang"), ("received_total", "Tổng số"),
+                ("received_online", "Trong đó: Trực tuyến"),
+                ("received_direct_postal", "Trực tiếp và qua dịch vụ bưu chính"),
+                ("resolved_total", "Tổng số"), ("resolved_early_on_time", "Trước hạn và đúng hạn"),
+                ("resolved_late", "Quá hạn"), ("pending_total", "Tổng số"), ("pending_not_due", "Trong hạn"),
+                ("pending_overdue", "Quá hạn"), ("on_time_rate", "Tỷ lệ giải quyết trước hạn và đúng hạn (%)")]
     if with_returned:
         leaf.append(("returned_withdrawn", "Trả lại/Rút HS" if alt else "Trả lại/Rút hồ sơ"))
     ncol = len(leaf)
@@ -135,33 +158,49 @@ def write_official_form(rows: pd.DataFrame, path, *, period, units: pd.DataFrame
     cs = col_of
     put(h, cs["stt"], h + 2, cs["stt"], leaf[0][1])
     put(h, cs["name"], h + 2, cs["name"], leaf[1][1])
-    put(h, cs["records_total"], h, cs["received_postal"], "Số hồ sơ nhận giải quyết")
-    put(h + 1, cs["records_total"], h + 2, cs["records_total"], "Tổng số")
-    put(h + 1, cs["carried_over"], h + 2, cs["carried_over"], dict(leaf)["carried_over"])
-    put(h + 1, cs["received_online"], h + 1, cs["received_postal"], "Mới tiếp nhận" if alt else "Trong kỳ")
-    for k in ("received_online", "received_direct", "received_postal"):
-        put(h + 2, cs[k], h + 2, cs[k], dict(leaf)[k])
-    if alt:
-        put(h, cs["resolved_total"], h, cs["pending_overdue"], "Kết quả giải quyết")
-        put(h + 1, cs["resolved_total"], h + 1, cs["resolved_late"], "Đã giải quyết")
-        put(h + 1, cs["pending_total"], h + 1, cs["pending_overdue"], "Đang giải quyết")
-        for k in ("resolved_total", "resolved_early", "resolved_on_time", "resolved_late",
-                  "pending_total", "pending_not_due", "pending_overdue"):
+    if b06:
+        put(h, cs["records_total"], h, cs["received_direct_postal"], "Số hồ sơ nhận giải quyết")
+        put(h + 1, cs["records_total"], h + 2, cs["records_total"], "Tổng số")
+        put(h + 1, cs["carried_over"], h + 2, cs["carried_over"], dict(leaf)["carried_over"])
+        put(h + 1, cs["received_total"], h + 1, cs["received_direct_postal"], "Số mới tiếp nhận")
+        for k in ("received_total", "received_online", "received_direct_postal"):
             put(h + 2, cs[k], h + 2, cs[k], dict(leaf)[k])
-    else:
         put(h, cs["resolved_total"], h, cs["resolved_late"], "Số hồ sơ đã giải quyết")
         put(h, cs["pending_total"], h, cs["pending_overdue"], "Số hồ sơ đang giải quyết")
-        for k in ("resolved_total", "resolved_early", "resolved_on_time", "resolved_late",
+        for k in ("resolved_total", "resolved_early_on_time", "resolved_late",
                   "pending_total", "pending_not_due", "pending_overdue"):
             put(h + 1, cs[k], h + 2, cs[k], dict(leaf)[k])
+    else:
+        put(h, cs["records_total"], h, cs["received_postal"], "Số hồ sơ nhận giải quyết")
+        put(h + 1, cs["records_total"], h + 2, cs["records_total"], "Tổng số")
+        put(h + 1, cs["carried_over"], h + 2, cs["carried_over"], dict(leaf)["carried_over"])
+        put(h + 1, cs["received_online"], h + 1, cs["received_postal"], "Mới tiếp nhận" if alt else "Trong kỳ")
+        for k in ("received_online", "received_direct", "received_postal"):
+            put(h + 2, cs[k], h + 2, cs[k], dict(leaf)[k])
+        if alt:
+            put(h, cs["resolved_total"], h, cs["pending_overdue"], "Kết quả giải quyết")
+            put(h + 1, cs["resolved_total"], h + 1, cs["resolved_late"], "Đã giải quyết")
+            put(h + 1, cs["pending_total"], h + 1, cs["pending_overdue"], "Đang giải quyết")
+            for k in ("resolved_total", "resolved_early", "resolved_on_time", "resolved_late",
+                      "pending_total", "pending_not_due", "pending_overdue"):
+                put(h + 2, cs[k], h + 2, cs[k], dict(leaf)[k])
+        else:
+            put(h, cs["resolved_total"], h, cs["resolved_late"], "Số hồ sơ đã giải quyết")
+            put(h, cs["pending_total"], h, cs["pending_overdue"], "Số hồ sơ đang giải quyết")
+            for k in ("resolved_total", "resolved_early", "resolved_on_time", "resolved_late",
+                      "pending_total", "pending_not_due", "pending_overdue"):
+                put(h + 1, cs[k], h + 2, cs[k], dict(leaf)[k])
     put(h, cs["on_time_rate"], h + 2, cs["on_time_rate"], dict(leaf)["on_time_rate"])
     if with_returned:
         put(h, cs["returned_withdrawn"], h + 2, cs["returned_withdrawn"], dict(leaf)["returned_withdrawn"])
     # column-number row
     nums = {k: f"({i + 1})" for i, (k, _) in enumerate(leaf)}
-    nums["records_total"] += "=" + "+".join(nums[k] for k in ("carried_over", "received_online",
-                                                              "received_direct", "received_postal"))
-    nums["resolved_total"] += "=" + "+".join(nums[k] for k in ("resolved_early", "resolved_on_time", "resolved_late"))
+    received_parts = ("received_direct_postal",) if b06 else ("received_direct", "received_postal")
+    resolved_parts = ("resolved_early_on_time",) if b06 else ("resolved_early", "resolved_on_time")
+    nums["records_total"] += "=" + "+".join(nums[k] for k in ("carried_over", "received_online", *received_parts))
+    if b06:
+        nums["received_total"] += "=" + "+".join(nums[k] for k in ("received_online", *received_parts))
+    nums["resolved_total"] += "=" + "+".join(nums[k] for k in (*resolved_parts, "resolved_late"))
     nums["pending_total"] += "=" + "+".join(nums[k] for k in ("pending_not_due", "pending_overdue"))
     for k, text in nums.items():
         cell = ws.cell(h + 3, cs[k], text)
@@ -169,10 +208,12 @@ def write_official_form(rows: pd.DataFrame, path, *, period, units: pd.DataFrame
         cell.border = border
 
     def values_of(rec) -> dict:
-        v = {k: int(rec[k]) for k in COUNT_COLUMNS}
-        v["records_total"] = sum(v[k] for k in IDENTITIES["records_total"])
-        v["resolved_total"] = sum(v[k] for k in IDENTITIES["resolved_total"])
-        v["pending_total"] = sum(v[k] for k in IDENTITIES["pending_total"])
+        keys = [k for k in COUNT_COLUMNS if not (b06 and k in SPLIT_PARTS)]
+        v = {k: int(rec[k]) for k in keys + ["received_direct_postal", "resolved_early_on_time"]}
+        v["received_total"] = v["received_online"] + v["received_direct_postal"]
+        v["records_total"] = v["carried_over"] + v["received_total"]
+        v["resolved_total"] = v["resolved_early_on_time"] + v["resolved_late"]
+        v["pending_total"] = v["pending_not_due"] + v["pending_overdue"]
         if with_returned:
             rw = rec.get("returned_withdrawn")
             v["returned_withdrawn"] = None if rw is None or pd.isna(rw) else int(rw)
@@ -188,7 +229,7 @@ def write_official_form(rows: pd.DataFrame, path, *, period, units: pd.DataFrame
             if v.get(k) is not None:
                 ws.cell(r, c, _fmt_count(v[k], text_numbers))
         if v["resolved_total"]:
-            rate = (v["resolved_early"] + v["resolved_on_time"]) / v["resolved_total"]
+            rate = v["resolved_early_on_time"] / v["resolved_total"]
             if text_numbers:
                 ws.cell(r, cs["on_time_rate"], f"{100 * rate:.2f}%".replace(".", ","))
             else:
@@ -290,4 +331,6 @@ def export_form(data_dir, quarter, out=None, *, level: str | None = None) -> Pat
     title = "BÁO CÁO TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"
     if rows["synthetic"].any():  # never mixed silently: the file itself says so
         title += " (SỐ LIỆU MÔ PHỎNG / SYNTHETIC DATA)"
-    return write_official_form(rows, out, period=q, units=ds.units, sections=several, title=title)
+    b06 = rows[SPLIT_PARTS].isna().any().any()  # only the sums known: written as Biểu 06
+    return write_official_form(rows, out, period=q, units=ds.units, sections=several, title=title,
+                               layout=BIEU06 if b06 else _STD)

@@ -17,11 +17,14 @@ checks can reveal violations; they cannot prove the assumption.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+
 import numpy as np
 import pandas as pd
 
 from paranalysis.i18n import DEFAULT_LANG, TRANSLATIONS, t
 from paranalysis.models.did import Aggregate, staggered_did
+from paranalysis.results import Result, tidy_frame
 from paranalysis.models.panel import panel_fe
 from paranalysis.style import styled
 
@@ -42,11 +45,11 @@ def compare_estimators(panel: pd.DataFrame, outcome: str, *, unit: str = "unit_c
                        control_group=control_group)
     s, d = cs.aggregate("simple"), cs.aggregate("dynamic")
     rows = [
-        {"method": L["twfe"], "estimate": fe.coef[0], "ci_low": fe.ci_low[0], "ci_high": fe.ci_high[0],
+        {"method": L["twfe"], "estimate": fe.estimate[0], "ci_low": fe.ci_low[0], "ci_high": fe.ci_high[0],
          "p_value": fe.p_value[0], "inference": fe.inference},
-        {"method": L["cs_simple"], "estimate": s.att, "ci_low": s.ci_low, "ci_high": s.ci_high, "p_value": s.p_value,
+        {"method": L["cs_simple"], "estimate": s.estimate, "ci_low": s.ci_low, "ci_high": s.ci_high, "p_value": s.p_value,
          "inference": s.inference},
-        {"method": L["cs_dynamic"], "estimate": d.att, "ci_low": d.ci_low, "ci_high": d.ci_high,
+        {"method": L["cs_dynamic"], "estimate": d.estimate, "ci_low": d.ci_low, "ci_high": d.ci_high,
          "p_value": d.p_value, "inference": d.inference},
     ]
     return pd.DataFrame(rows)
@@ -73,7 +76,7 @@ def placebo_adoption(panel: pd.DataFrame, outcome: str, *, shifts=(4, 8), unit: 
         if n_treated_units == 0:
             continue
         fe = panel_fe(d, f"{outcome} ~ _placebo", unit=unit, time=time, n_boot=n_boot)
-        rows.append({"shift_periods": k, "units_with_placebo": n_treated_units, "estimate": fe.coef[0],
+        rows.append({"shift_periods": k, "units_with_placebo": n_treated_units, "estimate": fe.estimate[0],
                      "ci_low": fe.ci_low[0], "ci_high": fe.ci_high[0], "p_value": fe.p_value[0]})
     return pd.DataFrame(rows)
 
@@ -92,7 +95,7 @@ def leave_one_out(panel: pd.DataFrame, outcome: str, *, unit: str = "unit_code",
             rows.append({"left_out": u, "name": (names or {}).get(u, u), "estimate": np.nan, "ci_low": np.nan,
                          "ci_high": np.nan, "note": str(e).splitlines()[0]})
             continue
-        rows.append({"left_out": u, "name": (names or {}).get(u, u), "estimate": a.att, "ci_low": a.ci_low,
+        rows.append({"left_out": u, "name": (names or {}).get(u, u), "estimate": a.estimate, "ci_low": a.ci_low,
                      "ci_high": a.ci_high, "note": ""})
     return pd.DataFrame(rows)
 
@@ -126,13 +129,13 @@ def plot_event_study(agg: Aggregate, *, title: str, ylabel: str, caption: str | 
     ref = ~(np.isfinite(se) & (se > 1e-10))
     if ref.any():
         r = t[ref]
-        ax.plot(r["event_time"], r["att"], "o", mfc="white", mec="black", ms=5, label=L["ref"])
+        ax.plot(r["event_time"], r["estimate"], "o", mfc="white", mec="black", ms=5, label=L["ref"])
         t = t[~ref]
     pre = t["event_time"] < 0
     for mask, color, label in ((pre, style.PALETTE[5], L["pre"]), (~pre, style.PALETTE[0], L["post"])):
         part = t[mask]
-        ax.errorbar(part["event_time"], part["att"],
-                    yerr=[part["att"] - part["ci_low"], part["ci_high"] - part["att"]],
+        ax.errorbar(part["event_time"], part["estimate"],
+                    yerr=[part["estimate"] - part["ci_low"], part["ci_high"] - part["estimate"]],
                     fmt="o", color=color, ecolor=color, elinewidth=1, capsize=2, ms=4, label=label)
     from matplotlib.ticker import MaxNLocator
 
@@ -146,9 +149,10 @@ def plot_event_study(agg: Aggregate, *, title: str, ylabel: str, caption: str | 
     return style.finish(fig, title=title, caption=caption or "", xlabel=L["event_x"], ylabel=ylabel, ax=ax)
 
 
-def effect_table(panels: dict, outcomes: dict, *, truth: dict | None = None, unit: str = "unit_code",
-                 time: str = "period", first_treated: str = "first_treated", n_boot: int = 9999) -> pd.DataFrame:
-    """One row per investment and outcome: the Callaway-Sant'Anna overall effect (default
+def estimates_by_investment(panels: dict, outcomes: dict, *, truth: dict | None = None,
+                            unit: str = "unit_code", time: str = "period", first_treated: str = "first_treated", n_boot: int = 9999) -> pd.DataFrame:
+    """One row per investment and outcome: the Callaway-Sant'Anna overall effect
+    (``cs_estimate``, default
     interval, minimum detectable effect ``cs_mde``, ``cs_p_holm`` Holm-adjusted within each
     investment's outcomes, ``cs_distinguishable``: statistically distinguishable from zero
     after that adjustment), the TWFE coefficient (wild cluster bootstrap interval) and, when
@@ -163,8 +167,8 @@ def effect_table(panels: dict, outcomes: dict, *, truth: dict | None = None, uni
         for col, label in outcomes.items():
             cs = staggered_did(panel, outcome=col, unit=unit, time=time, first_treated=first_treated).aggregate("simple")
             fe = panel_fe(panel, f"{col} ~ treated", unit=unit, time=time, n_boot=n_boot)
-            row = {"investment": inv, "outcome": label, "cs_att": cs.att, "cs_ci_low": cs.ci_low,
-                   "cs_ci_high": cs.ci_high, "cs_p": cs.p_value, "cs_mde": cs.mde, "twfe": fe.coef[0],
+            row = {"investment": inv, "outcome": label, "cs_estimate": cs.estimate, "cs_ci_low": cs.ci_low,
+                   "cs_ci_high": cs.ci_high, "cs_p": cs.p_value, "cs_mde": cs.mde, "twfe": fe.estimate[0],
                    "twfe_ci_low": fe.ci_low[0], "twfe_ci_high": fe.ci_high[0]}
             if truth is not None:
                 t = truth.get(inv, {}).get(col, np.nan)
@@ -218,10 +222,60 @@ def plot_leave_one_out(loo: pd.DataFrame, *, full: float, title: str, ylabel: st
     return style.finish(fig, title=title, caption=caption, xlabel=xl, ylabel=ylabel, ax=ax)
 
 
+@dataclass(repr=False)
+class EffectChecks(Result):
+    """Result of :func:`effect_checks`: one overall effect and every check of it (the
+    fields are listed there). ``record()`` gives them as one flat dict (a row of a report
+    table); ``tidy()`` the default estimate (term ``overall``) and the not-yet-treated one
+    (term ``not_yet_treated``) in broom columns, with ``mde``, ``p_randomization``,
+    ``pretrend_p`` and ``breakdown_slope`` beside them."""
+
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    df: float | None
+    mde: float
+    n_units: int
+    n_treated: int
+    p_randomization: float
+    pretrend_p: float
+    pretrend_detectable: float
+    pretrend_note: str
+    breakdown_slope: float
+    breakdown_m: float
+    cohort_weights: pd.DataFrame
+    notes: list
+    nyt_estimate: float = np.nan
+    nyt_ci_low: float = np.nan
+    nyt_ci_high: float = np.nan
+    nyt_p: float = np.nan
+    loo_min: float = np.nan
+    loo_max: float = np.nan
+    loo_sign_stable: bool = False
+    loo_significance_stable: bool = False
+    outcome: str = ""
+
+    def record(self) -> dict:
+        """Every check as one flat dict (without ``outcome`` and ``settings``)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("outcome", "settings")}
+
+    def tidy(self) -> pd.DataFrame:
+        extra = dict(outcome=self.outcome, n_units=self.n_units, n_treated=self.n_treated, mde=[self.mde, np.nan],
+                     p_randomization=[self.p_randomization, np.nan], pretrend_p=self.pretrend_p,
+                     breakdown_slope=self.breakdown_slope,
+                     method=["callaway_santanna_never_treated", "callaway_santanna_not_yet_treated"])
+        return tidy_frame(["overall", "not_yet_treated"], [self.estimate, self.nyt_estimate], [self.se, np.nan],
+                          [self.p_value, self.nyt_p], [self.ci_low, self.nyt_ci_low], [self.ci_high, self.nyt_ci_high],
+                          **extra)
+
+
 def effect_checks(panel: pd.DataFrame, outcome: str, *, unit: str = "unit_code", time: str = "period",
                   first_treated: str = "first_treated", kind: str = "simple", leads: int = 4,
-                  unit_variance: str | None = None, n_perm: int = 999, seed: int = 0) -> dict:
-    """Everything a reader needs beside one overall effect, as one record:
+                  unit_variance: str | None = None, n_perm: int = 999, seed: int = 0) -> EffectChecks:
+    """Everything a reader needs beside one overall effect, as one :class:`EffectChecks`
+    (``.record()`` is a flat dict):
 
     - the default estimate (``staggered_did``, never-treated comparison, universal base,
       ``hetero_t``) with its interval, p-value, degrees of freedom and minimum detectable
@@ -241,16 +295,16 @@ def effect_checks(panel: pd.DataFrame, outcome: str, *, unit: str = "unit_code",
     agg = res.aggregate(kind)
     pt = res.pretrend_test(leads=leads, seed=seed)
     sens = res.sensitivity(leads=leads)
-    rec = {"estimate": agg.att, "se": agg.se, "ci_low": agg.ci_low, "ci_high": agg.ci_high, "p_value": agg.p_value,
+    rec = {"estimate": agg.estimate, "se": agg.se, "ci_low": agg.ci_low, "ci_high": agg.ci_high, "p_value": agg.p_value,
            "df": agg.df, "mde": agg.mde, "n_units": res.n_units,
            "n_treated": int(res.cohorts.loc[res.cohorts["first_treated"].notna(), "n_units"].sum()),
            "p_randomization": res.randomization_p(kind, n_perm=n_perm, seed=seed),
            "pretrend_p": pt.p_value, "pretrend_detectable": pt.detectable_trend, "pretrend_note": pt.note,
-           "breakdown_slope": sens["breakdown_slope"], "breakdown_m": sens["breakdown_m"],
+           "breakdown_slope": sens.breakdown_slope, "breakdown_m": sens.breakdown_m,
            "cohort_weights": agg.cohort_weights, "notes": list(res.notes)}
     try:
         nyt = staggered_did(panel, control_group="not_yet_treated", **common).aggregate(kind)
-        rec.update(nyt_estimate=nyt.att, nyt_ci_low=nyt.ci_low, nyt_ci_high=nyt.ci_high, nyt_p=nyt.p_value)
+        rec.update(nyt_estimate=nyt.estimate, nyt_ci_low=nyt.ci_low, nyt_ci_high=nyt.ci_high, nyt_p=nyt.p_value)
     except ValueError as exc:
         rec.update(nyt_estimate=np.nan, nyt_ci_low=np.nan, nyt_ci_high=np.nan, nyt_p=np.nan)
         rec["notes"].append(f"not-yet-treated comparison not possible: {exc}")
@@ -260,7 +314,7 @@ def effect_checks(panel: pd.DataFrame, outcome: str, *, unit: str = "unit_code",
             a = res.without_unit(u).aggregate(kind)
         except ValueError:
             continue
-        ests.append(a.att)
+        ests.append(a.estimate)
         sig.append(a.ci_low > 0 or a.ci_high < 0)
     significant = agg.ci_low > 0 or agg.ci_high < 0
     ests = np.array(ests, float)
@@ -268,4 +322,6 @@ def effect_checks(panel: pd.DataFrame, outcome: str, *, unit: str = "unit_code",
                loo_max=float(np.nanmax(ests)) if len(ests) else np.nan,
                loo_sign_stable=bool(len(ests) and (np.all(ests > 0) or np.all(ests < 0))),
                loo_significance_stable=bool(len(sig) and all(s == significant for s in sig)))
-    return rec
+    return EffectChecks(**rec, outcome=outcome,
+                        settings=dict(kind=kind, leads=leads, unit_variance=unit_variance, n_perm=n_perm, seed=seed,
+                                      **res.settings))

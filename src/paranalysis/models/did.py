@@ -33,6 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from paranalysis.errors import DataError, Problem
+from paranalysis.results import Result, tidy_frame
 
 INFERENCE_METHODS = ("hetero_t", "pooled_t", "analytic")
 KINDS = ("simple", "dynamic", "group", "calendar")
@@ -134,14 +135,18 @@ def _sup_t_critical(cov: np.ndarray, df: float | None, alpha: float = 0.05, draw
 # --------------------------------------------------------------------------------------
 
 
-@dataclass
-class Aggregate:
-    """One aggregation of the group-time effects: the overall effect (``att``, ``se``,
-    ``ci_low``, ``ci_high``, ``p_value``) and the per-event-time / group / period
-    ``table``. ``inference`` says how the intervals were made."""
+@dataclass(repr=False)
+class Aggregate(Result):
+    """One aggregation of the group-time effects: the overall effect (``estimate``, an
+    average treatment effect on the treated, with ``se``, ``ci_low``, ``ci_high``,
+    ``p_value``) and the per-event-time / group / period ``table`` (same column names,
+    ``estimate`` first). ``inference`` says how the intervals were made;
+    ``sup_t_critical`` (dynamic only) is the critical value of the simultaneous band
+    ``cb_low``/``cb_high``. ``tidy()``: the overall effect (term ``overall``) then one row per
+    table row (term ``event_time=2``, ``group=2021Q3``, ``time=2022Q1``)."""
 
     kind: str
-    att: float
+    estimate: float
     se: float
     ci_low: float
     ci_high: float
@@ -150,9 +155,25 @@ class Aggregate:
     inference: str
     df: float | None
     alpha: float = 0.05
+    outcome: str = ""
+    n_units: int = 0
+    sup_t_critical: float = math.nan
+
+    def tidy(self) -> pd.DataFrame:
+        t = self.table
+        key = {"dynamic": "event_time", "group": "group", "calendar": "time"}.get(self.kind)
+        overall = tidy_frame("overall", [self.estimate], self.se, self.p_value, self.ci_low, self.ci_high,
+                             outcome=self.outcome, n_units=self.n_units, method=f"callaway_santanna_{self.kind}")
+        if key is None or key not in t:
+            return overall
+        rows = tidy_frame([f"{key}={k}" for k in t[key]], t["estimate"], t["se"], t["p_value"], t["ci_low"],
+                          t["ci_high"], outcome=self.outcome,
+                          n_units=t["n_units"] if "n_units" in t else self.n_units,
+                          method=f"callaway_santanna_{self.kind}")
+        return pd.concat([overall, rows], ignore_index=True)
 
     def summary(self) -> str:
-        lines = [f"Callaway-Sant'Anna aggregation '{self.kind}': ATT = {self.att:.4g} "
+        lines = [f"Callaway-Sant'Anna aggregation '{self.kind}': ATT = {self.estimate:.4g} "
                  f"(se {self.se:.3g}; {100 * (1 - self.alpha):.0f}% CI {self.ci_low:.4g} to {self.ci_high:.4g}; "
                  f"p = {self.p_value:.3g})", f"inference: {self.inference}"]
         if len(self.table) > 1 or self.kind != "simple":
@@ -163,8 +184,8 @@ class Aggregate:
         return self.summary()
 
 
-@dataclass
-class PretrendTest:
+@dataclass(repr=False)
+class PretrendTest(Result):
     """Joint test that the pre-treatment effects are all zero (parallel trends before
     adoption). A large p-value does not prove parallel trends; it says the data do not
     contradict them with the power available."""
@@ -181,6 +202,13 @@ class PretrendTest:
     @property
     def computable(self) -> bool:
         return bool(np.isfinite(self.p_value))
+
+    def tidy(self) -> pd.DataFrame:
+        """One row: the test statistic (no estimate: the test is of all pre-period
+        effects at once; ``estimate`` and the interval are missing)."""
+        return tidy_frame("pretrend", [np.nan], np.nan, self.p_value, statistic=[self.statistic],
+                          df1=self.df1, df2=np.nan if self.df2 is None else self.df2,
+                          method=f"pretrend_{self.distribution}")
 
     def summary(self) -> str:
         if not self.computable:
@@ -199,11 +227,46 @@ class PretrendTest:
         return self.summary()
 
 
-@dataclass
-class StaggeredDiD:
-    """Result of :func:`staggered_did`. ``att_gt`` has one row per group and period:
-    ``group, time, att, se`` (se of the chosen inference), ``ci_low, ci_high``,
-    ``se_analytic`` (R ``did``'s influence-function se), ``event_time`` and ``post``."""
+@dataclass(repr=False)
+class Sensitivity(Result):
+    """Result of :meth:`StaggeredDiD.sensitivity`: the average post-adoption effect
+    (``estimate``, ``se``, ``ci_low``, ``ci_high``), the violations of parallel trends that
+    would overturn it (``breakdown_slope``: a linear differential trend per period;
+    ``breakdown_m``: relative magnitude M), ``max_pre_change`` and the widened intervals
+    ``bounds`` (m, ci_low, ci_high). ``tidy()``: the estimate, then one row per M
+    (term ``m=1``, the widened interval as conf_low / conf_high)."""
+
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    breakdown_slope: float
+    breakdown_m: float
+    max_pre_change: float
+    bounds: pd.DataFrame
+    outcome: str = ""
+
+    def tidy(self) -> pd.DataFrame:
+        head = tidy_frame("post_average", [self.estimate], self.se, np.nan, self.ci_low, self.ci_high,
+                          outcome=self.outcome, method="sensitivity")
+        b = self.bounds
+        rows = tidy_frame([f"m={m:g}" for m in b["m"]], np.full(len(b), self.estimate), self.se, np.nan,
+                          b["ci_low"], b["ci_high"], outcome=self.outcome, method="sensitivity_relative_magnitude")
+        return pd.concat([head, rows], ignore_index=True) if len(b) else head
+
+    def summary(self) -> str:
+        return (f"sensitivity: average post-adoption effect {self.estimate:.4g} ({self.ci_low:.4g} to "
+                f"{self.ci_high:.4g}); overturned by a differential trend of {self.breakdown_slope:.3g} per period "
+                f"(breakdown M = {self.breakdown_m:.3g})")
+
+
+@dataclass(repr=False)
+class StaggeredDiD(Result):
+    """Result of :func:`staggered_did`. ``att_gt`` (the group-time effects ATT(g, t)) has one
+    row per group and period: ``group, time, estimate, se`` (se of the chosen inference),
+    ``ci_low, ci_high``, ``se_analytic`` (R ``did``'s influence-function se), ``event_time``
+    and ``post``. ``tidy()``: the same rows in broom columns (term ``ATT(2021Q3,2022Q1)``);
+    ``.aggregate(kind)`` averages them; ``settings``: the options of :func:`staggered_did`."""
 
     att_gt: pd.DataFrame
     outcome: str
@@ -243,6 +306,13 @@ class StaggeredDiD:
     _tlist: np.ndarray = field(default=None, repr=False)
     _max_e: float = field(default=math.inf, repr=False)
     _min_e: float = field(default=-math.inf, repr=False)
+
+    def tidy(self) -> pd.DataFrame:
+        g = self.att_gt
+        return tidy_frame([f"ATT({a},{b})" for a, b in zip(g["group"], g["time"])], g["estimate"], g["se"],
+                          g["p_value"], g["ci_low"], g["ci_high"], group=list(g["group"]), time=list(g["time"]),
+                          event_time=g["event_time"], outcome=self.outcome, n_units=self.n_units,
+                          method="callaway_santanna_att_gt")
 
     # ---------------------------------------------------------------- inference helpers
     def _interval(self, est, se_pooled, se_analytic, df=None):
@@ -345,8 +415,7 @@ class StaggeredDiD:
 
     def _aggregate(self, kind: str, min_e: float, max_e: float) -> Aggregate:
         ok = np.isfinite(self._att)
-        g, t, att = self._g, self._t, self._att
-        n = self._inf.shape[0]
+        g, t = self._g, self._t
         pg_group = {gg: np.mean(self._unit_g == gg) for gg in np.unique(g)}
         pg = np.array([pg_group[x] for x in g])
         rows, infs, wrows = [], [], []
@@ -417,12 +486,13 @@ class StaggeredDiD:
             table_keys, infs, wrows, rows = keep_t, inf_t, rows_t, ests
 
         est, inf, row = overall
+        sup_t = math.nan
         se_a = float(self._analytic_se(inf[:, None])[0])
         se_p = float(self._pooled_se(row[None, :])[0])
         df_o = self._row_df(row[None, :])
         se, lo, hi, p = self._interval([est], [se_p], [se_a], df_o)
         if kind == "simple":
-            table = pd.DataFrame({"att": [est], "se": se, "ci_low": lo, "ci_high": hi, "p_value": p,
+            table = pd.DataFrame({"estimate": [est], "se": se, "ci_low": lo, "ci_high": hi, "p_value": p,
                                   "se_analytic": [se_a]})
         else:
             se_a_t = self._analytic_se(infs)
@@ -431,7 +501,7 @@ class StaggeredDiD:
             se_t, lo_t, hi_t, p_t = self._interval(rows, se_p_t, se_a_t, df_t)
             key = {"dynamic": "event_time", "group": "group", "calendar": "time"}[kind]
             keys = [int(k) for k in table_keys] if kind == "dynamic" else self._axis.labels(table_keys)
-            table = pd.DataFrame({key: keys, "att": rows, "se": se_t, "ci_low": lo_t, "ci_high": hi_t,
+            table = pd.DataFrame({key: keys, "estimate": rows, "se": se_t, "ci_low": lo_t, "ci_high": hi_t,
                                   "p_value": p_t, "se_analytic": se_a_t})
             # R replaces (numerically) zero standard errors by NA
             tiny = np.sqrt(np.finfo(float).eps) * 10
@@ -449,10 +519,12 @@ class StaggeredDiD:
                 crit = _sup_t_critical(cov, dfs, self.alpha)
                 table["cb_low"] = np.where(ok_se, rows - crit * se_t, np.nan)
                 table["cb_high"] = np.where(ok_se, rows + crit * se_t, np.nan)
-                table.attrs["sup_t_critical"] = crit
-        agg = Aggregate(kind=kind, att=est, se=float(se[0]), ci_low=float(lo[0]), ci_high=float(hi[0]),
+                sup_t = crit
+        agg = Aggregate(kind=kind, estimate=est, se=float(se[0]), ci_low=float(lo[0]), ci_high=float(hi[0]),
                         p_value=float(p[0]), table=table, inference=self.inference_text,
-                        df=None if self.inference == "analytic" else float(df_o[0]), alpha=self.alpha)
+                        df=None if self.inference == "analytic" else float(df_o[0]), alpha=self.alpha,
+                        outcome=self.outcome, n_units=self.n_units, sup_t_critical=sup_t,
+                        settings={**self.settings, "kind": kind, "min_e": min_e, "max_e": max_e})
         agg.mde = float(_mde(se, None if self.inference == "analytic" else df_o, self.alpha)[0])
         agg._row = row  # linear weights on the cells (for joint tests)
         agg._rows = wrows if kind != "simple" else row[None, :]
@@ -560,7 +632,7 @@ class StaggeredDiD:
             a = self._att[pre]
             Vp = V[np.ix_(pre, pre)]
             q = len(pre)
-            cells = self.att_gt.iloc[pre][["group", "time", "att", "se_analytic"]].reset_index(drop=True)
+            cells = self.att_gt.iloc[pre][["group", "time", "estimate", "se_analytic"]].reset_index(drop=True)
             rank = np.linalg.matrix_rank(Vp) if q else 0
             if q == 0 or rank < q:
                 why = (f"not computable: {q} pre-period effects but their covariance has rank {rank} "
@@ -577,11 +649,11 @@ class StaggeredDiD:
         sel = np.zeros(len(e), bool)
         sel[sel_idx] = True
         q = int(sel.sum())
-        cells = dyn.table.loc[sel, ["event_time", "att", "se"]].reset_index(drop=True)
+        cells = dyn.table.loc[sel, ["event_time", "estimate", "se"]].reset_index(drop=True)
         if q == 0:
             return PretrendTest(math.nan, 0, None, math.nan, "not computable", cells,
                                 note="not computable: no pre-adoption effects can be estimated")
-        a = dyn.table["att"].to_numpy()[sel]
+        a = dyn.table["estimate"].to_numpy()[sel]
         rows = dyn._rows[sel]
         if method == "hotelling":
             C = self._pooled_cov(rows)
@@ -635,7 +707,7 @@ class StaggeredDiD:
         lam = brentq(lambda L: stats.ncx2.sf(crit, q, L) - power, 1e-6, 1e4)
         return float(math.sqrt(lam / info))
 
-    def sensitivity(self, *, max_e: int | None = None, leads: int = 4, m_values=(0.5, 1.0, 2.0)) -> dict:
+    def sensitivity(self, *, max_e: int | None = None, leads: int = 4, m_values=(0.5, 1.0, 2.0)) -> "Sensitivity":
         """How large a violation of parallel trends would overturn the average post-adoption
         effect (event times 0..``max_e``), in the spirit of Rambachan and Roth (2023):
 
@@ -658,7 +730,7 @@ class StaggeredDiD:
             post &= t["event_time"] <= max_e
         rows = dyn._rows[post.to_numpy()]
         w = np.full(int(post.sum()), 1.0 / max(int(post.sum()), 1))
-        est = float(w @ t.loc[post, "att"].to_numpy())
+        est = float(w @ t.loc[post, "estimate"].to_numpy())
         row = w @ rows
         se = float(self._pooled_se(row[None, :])[0]) if self.inference != "analytic" else float(
             self._analytic_se((dyn._infs[:, post.to_numpy()] @ w)[:, None])[0])
@@ -669,21 +741,20 @@ class StaggeredDiD:
         ref = -1 if self.base_period == "universal" else -1
         slope_bias = float(np.mean(ev - ref))
         pre = t[(t["event_time"] < 0) & (t["se"] > tiny)].sort_values("event_time").tail(leads)
-        pre_path = np.r_[pre["att"].to_numpy(), 0.0] if len(pre) else np.array([0.0])
+        pre_path = np.r_[pre["estimate"].to_numpy(), 0.0] if len(pre) else np.array([0.0])
         dmax = float(np.max(np.abs(np.diff(pre_path)))) if len(pre_path) > 1 else math.nan
         margin = abs(est) - crit * se
-        out = {"estimate": est, "se": se, "ci_low": est - crit * se, "ci_high": est + crit * se,
-               "breakdown_slope": max(margin, 0.0) / slope_bias if slope_bias > 0 else math.nan,
-               "max_pre_change": dmax, "bounds": []}
+        bounds, breakdown_m = [], math.nan
         if np.isfinite(dmax) and dmax > 0:
-            out["breakdown_m"] = max(margin, 0.0) / (dmax * slope_bias)
+            breakdown_m = max(margin, 0.0) / (dmax * slope_bias)
             for M in m_values:
                 bias = M * dmax * slope_bias
-                out["bounds"].append({"m": M, "ci_low": est - bias - crit * se, "ci_high": est + bias + crit * se})
-        else:
-            out["breakdown_m"] = math.nan
-        out["bounds"] = pd.DataFrame(out["bounds"], columns=["m", "ci_low", "ci_high"])
-        return out
+                bounds.append({"m": M, "ci_low": est - bias - crit * se, "ci_high": est + bias + crit * se})
+        return Sensitivity(estimate=est, se=se, ci_low=est - crit * se, ci_high=est + crit * se,
+                           breakdown_slope=max(margin, 0.0) / slope_bias if slope_bias > 0 else math.nan,
+                           breakdown_m=breakdown_m, max_pre_change=dmax,
+                           bounds=pd.DataFrame(bounds, columns=["m", "ci_low", "ci_high"]), outcome=self.outcome,
+                           settings={**self.settings, "max_e": max_e, "leads": leads, "m_values": tuple(m_values)})
 
     def summary(self) -> str:
         s = self.aggregate("simple")
@@ -881,7 +952,9 @@ def _fit(Y, G, tlist, axis, notes, Vobs, unit_ids, *, outcome, control_group, ba
                        _df=df_sigma if dfree > 0 else None, _unit_g=G, _axis=axis, _tlist=tlist,
                        _max_e=max_e, _min_e=min_e, _cohort_vals=cohort_vals, _cohort_S=cohort_S,
                        _unit_scale=scale, _scale_df=scale_df, _Y=Y, _cohort_idx=cohort_idx,
-                       _unit_ids=unit_ids)
+                       _unit_ids=unit_ids,
+                       settings=dict(outcome=outcome, control_group=control_group, base_period=base_period,
+                                     anticipation=anticipation, inference=inference, alpha=alpha))
     res._fit_args = dict(tlist=tlist, axis=axis, notes=[x for x in notes if "single unit" not in x], Vobs=Vobs,
                          outcome=outcome, control_group=control_group, base_period=base_period,
                          anticipation=anticipation, inference=inference, alpha=alpha, min_e=min_e, max_e=max_e)
@@ -895,7 +968,7 @@ def _fit(Y, G, tlist, axis, notes, Vobs, unit_ids, *, outcome, control_group, ba
     se, lo, hi, p = res._interval(att, se_p, se_analytic, res._row_df(None))
     event_time = (tt - gg).astype(int)
     res.att_gt = pd.DataFrame({
-        "group": axis.labels(gg), "time": axis.labels(tt), "att": att, "se": se, "ci_low": lo, "ci_high": hi,
+        "group": axis.labels(gg), "time": axis.labels(tt), "estimate": att, "se": se, "ci_low": lo, "ci_high": hi,
         "p_value": p, "se_analytic": se_analytic, "event_time": event_time, "post": gg <= tt,
     })
     return res

@@ -29,6 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from paranalysis.errors import DataError, Problem
+from paranalysis.results import Result, tidy_frame
 
 WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
 FEW_CLUSTERS = 40
@@ -59,14 +60,17 @@ def demean_two_way(M: np.ndarray, a: np.ndarray, b: np.ndarray, *, tol: float = 
     return M
 
 
-@dataclass
-class PanelFE:
-    """Result of :func:`panel_fe`. ``tidy()`` gives term, estimate, se, ci_low, ci_high,
-    p_value; ``inference`` says how intervals and p-values were made."""
+@dataclass(repr=False)
+class PanelFE(Result):
+    """Result of :func:`panel_fe`: one coefficient per regressor (``estimate``, with its
+    CR1 ``se``, interval ``ci_low``/``ci_high`` and ``p_value``). ``tidy()`` gives the broom
+    columns (:data:`paranalysis.results.TIDY_COLUMNS`) plus ``n_units``, ``nobs`` and
+    ``method``; ``inference`` says how intervals and p-values were made; ``settings`` the
+    options of :func:`panel_fe`."""
 
     formula: str
     terms: list[str]
-    coef: np.ndarray
+    estimate: np.ndarray
     se: np.ndarray
     ci_low: np.ndarray
     ci_high: np.ndarray
@@ -80,8 +84,10 @@ class PanelFE:
     notes: list[str] = field(default_factory=list)
 
     def tidy(self) -> pd.DataFrame:
-        return pd.DataFrame({"term": self.terms, "estimate": self.coef, "se": self.se, "ci_low": self.ci_low,
-                             "ci_high": self.ci_high, "p_value": self.p_value})
+        """Broom columns; ``statistic`` is estimate / CR1 se (with the bootstrap, ``p_value``
+        and the interval come from the bootstrap, not from this t statistic)."""
+        return tidy_frame(self.terms, self.estimate, self.se, self.p_value, self.ci_low, self.ci_high,
+                          n_units=self.n_units, nobs=self.nobs, method="twfe")
 
     def summary(self) -> str:
         head = (f"Two-way fixed effects: {self.formula}\n{self.nobs} observations, {self.n_units} units, "
@@ -230,6 +236,7 @@ def panel_fe(data: pd.DataFrame, formula: str, *, unit: str, time: str, cluster:
         text = f"cluster-robust CR1 standard errors, {G} clusters by {cluster}, t distribution with {G - 1} df"
         if G < FEW_CLUSTERS:
             text += " (few clusters: intervals likely too narrow)"
-    return PanelFE(formula=formula, terms=names, coef=beta, se=se, ci_low=lo, ci_high=hi, p_value=p, inference=text,
+    return PanelFE(formula=formula, terms=names, estimate=beta, se=se, ci_low=lo, ci_high=hi, p_value=p, inference=text,
                    nobs=n, n_units=int(a.max() + 1), n_periods=int(b.max() + 1), n_clusters=int(G), alpha=alpha,
-                   notes=notes)
+                   notes=notes, settings=dict(formula=formula, unit=unit, time=time, cluster=cluster,
+                                              inference=inference, n_boot=n_boot, seed=seed, alpha=alpha))

@@ -55,6 +55,7 @@ from paranalysis.rankings.tables import (  # noqa: F401
     table_to_rankings,
 )
 from paranalysis.rankings.districts import (  # noqa: F401
+    RankCorrelation,
     correlation_table,
     district_indices,
     district_rank_changes,
@@ -92,6 +93,7 @@ __all__ = [
     "load_ranking_table",
     "reference_data_dir",
     "table_to_rankings",
+    "RankCorrelation",
     "correlation_table",
     "district_indices",
     "district_rank_changes",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -11,14 +12,35 @@ import pandas as pd
 from paranalysis.errors import DataError, Problem
 from paranalysis.rankings.breaks import method_breaks
 from paranalysis.rankings.ranks import rank_to_percentile
+from paranalysis.results import Result, TableResult, tidy_frame
 
 # ---------------------------------------------------------------------------------------
 # Ranks against investment timing and processing indicators (district-level units)
 # ---------------------------------------------------------------------------------------
 
 
+@dataclass(repr=False)
+class RankCorrelation(Result):
+    """Result of :func:`rank_correlation`: the coefficient (``statistic``: Spearman's rho
+    or Kendall's tau-b, which is also what the permutation test compares), its
+    ``p_value``, how that was computed (``p_method``) and the pairs used (``n``).
+    ``tidy()``: one row, term ``spearman_rho`` / ``kendall_tau``, the coefficient as
+    ``estimate`` and ``statistic`` (no standard error or interval)."""
+
+    method: str
+    statistic: float
+    p_value: float
+    p_method: str
+    n: int
+
+    def tidy(self) -> pd.DataFrame:
+        term = {"spearman": "spearman_rho", "kendall": "kendall_tau"}.get(self.method, self.method)
+        return tidy_frame(term, [self.statistic], np.nan, self.p_value, statistic=[self.statistic], n=self.n,
+                          p_method=self.p_method, method=self.method)
+
+
 def rank_correlation(x, y, *, method: str = "spearman", n_resamples: int = 9999, seed: int = 20240601,
-                     alternative: str = "two-sided") -> dict:
+                     alternative: str = "two-sided") -> RankCorrelation:
     """Rank correlation with a small-sample p-value.
 
     - ``kendall``: Kendall's tau-b; exact p-value (scipy, ``method="exact"``) when there
@@ -26,8 +48,11 @@ def rank_correlation(x, y, *, method: str = "spearman", n_resamples: int = 9999,
     - ``spearman``: Spearman's rho with a permutation p-value (exact enumeration when n! <=
       ``n_resamples``, else ``n_resamples`` seeded random permutations).
 
-    Returns statistic, p_value, p_method, n. Pairs with a missing value are dropped."""
+    Returns a :class:`RankCorrelation` (statistic, p_value, p_method, n). Pairs with a
+    missing value are dropped."""
     from scipy import stats
+
+    settings = {"method": method, "n_resamples": n_resamples, "seed": seed, "alternative": alternative}
 
     xs = pd.Series(x, dtype=float).reset_index(drop=True)
     ys = pd.Series(y, dtype=float).reset_index(drop=True)
@@ -35,13 +60,13 @@ def rank_correlation(x, y, *, method: str = "spearman", n_resamples: int = 9999,
     xa, ya = xs[ok].to_numpy(), ys[ok].to_numpy()
     n = len(xa)
     if n < 3 or np.unique(xa).size < 2 or np.unique(ya).size < 2:
-        return {"method": method, "statistic": float("nan"), "p_value": float("nan"), "p_method": "not computable",
-                "n": n}
+        return RankCorrelation(method=method, statistic=float("nan"), p_value=float("nan"), p_method="not computable",
+                               n=n, settings=settings)
     ties = np.unique(xa).size < n or np.unique(ya).size < n
     if method == "kendall" and not ties:
         res = stats.kendalltau(xa, ya, method="exact", alternative=alternative)
-        return {"method": "kendall", "statistic": float(res.statistic), "p_value": float(res.pvalue),
-                "p_method": "exact", "n": n}
+        return RankCorrelation(method="kendall", statistic=float(res.statistic), p_value=float(res.pvalue),
+                               p_method="exact", n=n, settings=settings)
     rx, ry = stats.rankdata(xa), stats.rankdata(ya)
     if method == "kendall":
         # tau-b from pair signs: sum(sx * sy) / sqrt(sum|sx| * sum|sy|); permuting x keeps its ties
@@ -64,8 +89,9 @@ def rank_correlation(x, y, *, method: str = "spearman", n_resamples: int = 9999,
     res = stats.permutation_test((rx,), stat, permutation_type="pairings", n_resamples=n_resamples,
                                  alternative=alternative, vectorized=True, rng=np.random.default_rng(seed))
     exact = math.factorial(n) <= n_resamples
-    return {"method": method, "statistic": float(res.statistic), "p_value": float(res.pvalue),
-            "p_method": "exact permutation" if exact else f"permutation ({n_resamples:,} resamples)", "n": n}
+    return RankCorrelation(method=method, statistic=float(res.statistic), p_value=float(res.pvalue),
+                           p_method="exact permutation" if exact else f"permutation ({n_resamples:,} resamples)", n=n,
+                           settings=settings)
 
 
 def correlation_table(df: pd.DataFrame, outcome: str, drivers: Iterable[str], **kw) -> pd.DataFrame:
@@ -75,9 +101,9 @@ def correlation_table(df: pd.DataFrame, outcome: str, drivers: Iterable[str], **
     for d in drivers:
         s = rank_correlation(df[d], df[outcome], method="spearman", **kw)
         k = rank_correlation(df[d], df[outcome], method="kendall", **kw)
-        rows.append({"driver": d, "outcome": outcome, "n": s["n"], "spearman_rho": s["statistic"],
-                     "spearman_p": s["p_value"], "spearman_p_method": s["p_method"], "kendall_tau": k["statistic"],
-                     "kendall_p": k["p_value"], "kendall_p_method": k["p_method"]})
+        rows.append({"driver": d, "outcome": outcome, "n": s.n, "spearman_rho": s.statistic,
+                     "spearman_p": s.p_value, "spearman_p_method": s.p_method, "kendall_tau": k.statistic,
+                     "kendall_p": k.p_value, "kendall_p_method": k.p_method})
     return pd.DataFrame(rows)
 
 
@@ -112,10 +138,12 @@ def district_indices(rankings: pd.DataFrame, units: pd.DataFrame | None = None) 
 
 def district_rank_changes(rankings: pd.DataFrame, investments: pd.DataFrame, processing: pd.DataFrame | None = None,
                           *, index: str = "DDCI", start: int | None = None, end: int | None = None,
-                          units: pd.DataFrame | None = None) -> pd.DataFrame:
+                          units: pd.DataFrame | None = None) -> TableResult:
     """One row per unit ranked by ``index`` in both ``start`` and ``end`` years (default:
     first and last year of the index): rank, percentile and score change, investment timing
-    and processing change over the same window.
+    and processing change over the same window. Returns a :class:`TableResult`: ``.table``
+    (the rows), ``.settings`` (``index``, ``start``, ``end``: the years used) and
+    ``.meta["not_in_both_years"]`` (units ranked in only one of the two years).
 
     Investment columns, per category (``one_stop_facility``, ``online_meeting_system``):
     ``<cat>_since`` (first date in operation), ``<cat>_new`` (came into operation after the
@@ -170,5 +198,6 @@ def district_rank_changes(rankings: pd.DataFrame, investments: pd.DataFrame, pro
     u = (package_units() if units is None else units).set_index("unit_code")
     out.insert(1, "name", out["unit_code"].map(u["short_name_vi"]).fillna(out["unit_code"]))
     dropped = sorted(set(a.index) ^ set(b.index))
-    out.attrs.update(index=index, start=start, end=end, not_in_both_years=dropped)
-    return out
+    return TableResult(table=out, meta={"not_in_both_years": dropped},
+                       settings={"index": index, "start": start, "end": end},
+                       title=f"{index} rank changes {start}-{end}")

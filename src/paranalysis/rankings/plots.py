@@ -107,12 +107,18 @@ def plot_province_timeline(rankings: pd.DataFrame, facts: pd.DataFrame | None, i
     """Three stacked panels on one time axis: the province's rank percentiles (top), the
     online share and on-time rate published in the press (middle) and the number of
     district-level units with each investment in operation (bottom, marked synthetic when
-    it is), from the year ``since``. Description of one province over time, not inference."""
+    it is), from the year ``since``. Description of one province over time, not inference.
+    A rankings table without a rank of ``unit_code`` from ``since`` is a DataError saying so."""
     import matplotlib.pyplot as plt
 
+    from paranalysis.errors import DataError, Problem
     from paranalysis.style import PALETTE, SYNTHETIC_COLOR, finish
 
     rankings = rankings[(rankings["unit_code"] == unit_code) & (rankings["year"] >= since)]
+    if rankings.empty or rankings["year"].isna().all():
+        raise DataError([Problem(file="rankings table", column="unit_code", value=unit_code,
+                                 expected=f"at least one rank of unit {unit_code} from {since} (rankings*.csv; "
+                                          "see paranalysis.availability.require(ds, 'rankings'))")])
     fig, axes = plt.subplots(3, 1, figsize=(11.5, 9.5), sharex=True, height_ratios=[3, 2, 1.6])
     _draw_trajectory(axes[0], rankings, unit_code, indices, lang)
     axes[0].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, frameon=False)
@@ -185,8 +191,8 @@ def plot_labelled_scatter(df: pd.DataFrame, x: str, y: str, *, label: str = "nam
             ax.annotate(str(lab), (xv, yv), xytext=(4, 3), textcoords="offset points", fontsize=8)
     ax.axhline(0, color="#999999", lw=0.8)
     res = rank_correlation(df[x], df[y], method="spearman", seed=seed)
-    cap = _t(lang, "scatter_caption").format(rho=f"{res['statistic']:.2f}", p=f"{res['p_value']:.3f}",
-                                             pm=_p_method_text(res["p_method"], lang), n=res["n"])
+    cap = _t(lang, "scatter_caption").format(rho=f"{res.statistic:.2f}", p=f"{res.p_value:.3f}",
+                                             pm=_p_method_text(res.p_method, lang), n=res.n)
     finish(fig, title=title, caption=cap, xlabel=xlabel, ylabel=ylabel, ax=ax)
     return fig
 

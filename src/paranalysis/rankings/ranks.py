@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from paranalysis.errors import DataError, Problem
+from paranalysis.results import TableResult
 
 # ---------------------------------------------------------------------------------------
 # Ranks and percentiles
@@ -88,10 +89,12 @@ def _locate(table: pd.DataFrame, unit, unit_column: str | None) -> int:
 
 def points_to_gain(table: pd.DataFrame, unit, places: Iterable[int] = (1, 2, 3, 5, 10), *,
                    score_column: str = "score", unit_column: str | None = None,
-                   higher_is_better: bool = True) -> pd.DataFrame:
+                   higher_is_better: bool = True) -> TableResult:
     """How many more points ``unit`` would have needed in this one-year table to rank at
     least k places higher, other units' scores unchanged (an equal score shares the rank,
-    as in competition ranking).
+    as in competition ranking). Returns a :class:`TableResult`: ``.table`` (below),
+    ``.meta`` (``rank`` and ``score`` of the unit now) and ``.settings`` (``unit``,
+    ``score_column``, ``higher_is_better``).
 
     Needed score for k places from rank r: the (r - k)-th best score among the *other*
     units. Columns: places, target_rank, score_needed, points_needed, rank_reached (the
@@ -119,10 +122,11 @@ def points_to_gain(table: pd.DataFrame, unit, places: Iterable[int] = (1, 2, 3, 
         rows.append({"places": int(k), "target_rank": target, "score_needed": need * sign,
                      "points_needed": (need - own * sign), "rank_reached": reached})
     out = pd.DataFrame(rows)
-    out.attrs.update(unit=unit, rank=rank, score=own)
     for c in ("target_rank", "rank_reached"):
         out[c] = out[c].astype("Int64")
-    return out
+    return TableResult(table=out, meta={"rank": rank, "score": own},
+                       settings={"unit": unit, "score_column": score_column, "higher_is_better": higher_is_better},
+                       title=f"points {unit} needed to move up")
 
 
 def points_per_place(table: pd.DataFrame, *, from_rank: int = 1, to_rank: int | None = None,

@@ -15,6 +15,7 @@ import pandas as pd
 
 from paranalysis.periods import QUARTER_FREQ, to_period
 from paranalysis.records.summary import group_quantiles, summarize_histogram
+from paranalysis.results import TableResult
 
 
 def find_exports(root) -> list[Path]:
@@ -81,14 +82,18 @@ def _pooled(h: pd.DataFrame) -> dict:
 
 
 def before_after(hist: pd.DataFrame, investments: pd.DataFrame, category: str = "one_stop_facility",
-                 quarters: int = 4) -> pd.DataFrame:
+                 quarters: int = 4) -> TableResult:
     """For each unit with an investment of ``category``: waiting times of the ``quarters``
     quarters before the quarter it went into operation and of the ``quarters`` after it (the
     quarter itself is left out), beside the same calendar windows in the units that never
     had such an investment. ``change`` is the change in mean working days; descriptive, not
     causal: ``change_vs_comparison`` is the change in the unit minus the change in the
     comparison units over the same quarters, one number per unit, with no adjustment for
-    anything else that changed at the same time (nor for the procedure mix)."""
+    anything else that changed at the same time (nor for the procedure mix).
+
+    Returns a :class:`~paranalysis.results.TableResult`: ``.table`` (one row per unit),
+    ``.meta["comparison_units"]`` (the units without such an investment) and ``.settings``
+    (``category``, ``quarters``)."""
     inv = investments[investments["category"] == category]
     first = inv.groupby(inv["unit_code"].astype(str))["date_in_operation"].min()
     treated = set(first.index)
@@ -120,9 +125,9 @@ def before_after(hist: pd.DataFrame, investments: pd.DataFrame, category: str = 
     out["change"] = out["mean_after"] - out["mean_before"]
     out["comparison_change"] = out["comparison_mean_after"] - out["comparison_mean_before"]
     out["change_vs_comparison"] = out["change"] - out["comparison_change"]
-    out.attrs["comparison_units"] = sorted(units - treated)
-    out.attrs["category"] = category
-    return out
+    return TableResult(table=out, meta={"comparison_units": sorted(units - treated)},
+                       settings={"category": category, "quarters": quarters},
+                       title=f"waiting times before and after {category}")
 
 
 def shares_by_year(summary: pd.DataFrame, processing: pd.DataFrame) -> pd.DataFrame:

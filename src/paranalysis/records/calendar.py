@@ -52,8 +52,6 @@ def _calendar(start: date, end: date, days_off: frozenset, working: frozenset) -
         "wd_index": np.cumsum(working_day).astype("int32"),
         "holiday": pd.array(names, dtype="str"),
     })
-    cal.attrs["extra_days_off"] = sorted(days_off)
-    cal.attrs["extra_working_days"] = sorted(working)
     return cal
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 from paranalysis.errors import DataError, Problem
 from paranalysis.periods import QUARTER_FREQ
 from paranalysis.records.calendar import working_day_calendar
+from paranalysis.results import TableResult
 from paranalysis.records.reader import (
     CHANNELS,
     _connect,
@@ -369,14 +370,16 @@ def _with_totals(df: pd.DataFrame, *, from_summary: bool) -> pd.DataFrame:
     return d
 
 
-def reconcile(summary: pd.DataFrame, processing: pd.DataFrame) -> pd.DataFrame:
+def reconcile(summary: pd.DataFrame, processing: pd.DataFrame) -> TableResult:
     """Differences between counts from records and the processing table, where both have
     the same unit and quarter. ``summary`` is either :func:`summarize` output (then only the
     receipts, total and by channel, are comparable: its resolved counts are by quarter of
     receipt) or :func:`processing_form` output (then every count of the form is compared).
     Returns one row per differing (unit_code, period, column) with ``records``,
-    ``processing`` and ``difference`` = records - processing; an empty frame means they agree.
-    ``.attrs`` gives the compared columns and the keys found on one side only."""
+    ``processing`` and ``difference`` = records - processing, as ``.table`` of a
+    :class:`~paranalysis.results.TableResult` (empty: they agree; ``.empty`` and ``len()``
+    read the table). ``.meta``: ``compared_columns``, ``compared_keys`` (unit-quarters in
+    both), ``only_in_records`` / ``only_in_processing`` (unit_code, period found on one side)."""
     is_summary = "median_working_days" in summary.columns
     left = _with_totals(summary, from_summary=is_summary)
     right = _with_totals(processing, from_summary=False)
@@ -407,8 +410,8 @@ def reconcile(summary: pd.DataFrame, processing: pd.DataFrame) -> pd.DataFrame:
     if len(out):
         out["period"] = pd.PeriodIndex(out["period"], freq=QUARTER_FREQ)
         out = out.sort_values(["unit_code", "period", "column"]).reset_index(drop=True)
-    out.attrs["compared_columns"] = cols
-    out.attrs["compared_keys"] = int(len(both))
-    out.attrs["only_in_records"] = m.loc[m["_merge"] == "left_only", keys].reset_index(drop=True)
-    out.attrs["only_in_processing"] = m.loc[m["_merge"] == "right_only", keys].reset_index(drop=True)
-    return out
+    meta = {"compared_columns": cols, "compared_keys": int(len(both)),
+            "only_in_records": m.loc[m["_merge"] == "left_only", keys].reset_index(drop=True),
+            "only_in_processing": m.loc[m["_merge"] == "right_only", keys].reset_index(drop=True)}
+    return TableResult(table=out, meta=meta, settings={"basis": "summary" if is_summary else "processing_form"},
+                       title="records against the processing table")

@@ -151,10 +151,10 @@ def fetch_service_index(province: str, period: str, data, *, base_url: str = DEF
                                      expected="one page (the reporting API returns every unit at once)")])
         from paranalysis.serviceindex.loaders import _read_2026
 
-        checked = _read_2026(Path(f"{ep}.json"), period=per.label, retrieved_at=pd.Timestamp(captured),
-                             formula_version=None, check_totals=True, raw=body, name=url)
-        if checked.attrs.get("endpoint") != ep:
-            raise DataError([Problem(file=url, value=checked.attrs.get("endpoint"),
+        _, answered = _read_2026(Path(f"{ep}.json"), period=per.label, retrieved_at=pd.Timestamp(captured),
+                                 formula_version=None, check_totals=True, raw=body, name=url)
+        if answered != ep:
+            raise DataError([Problem(file=url, value=answered,
                                      expected=f"a {ep} response (the server answered another endpoint's data)")])
         got.append({"endpoint": ep, "url": url, "payload": payload, "http_status": status, "content_type": ctype,
                     "captured_at": captured.isoformat(), "sha256": sha256_bytes(body), "bytes": len(body),

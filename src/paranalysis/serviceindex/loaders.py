@@ -35,7 +35,7 @@ from paranalysis.errors import DataError, Problem
 from paranalysis.limits import (MAX_COUNT, MAX_FILE_BYTES, MAX_JSON_BYTES, MAX_PROBLEMS, MAX_SHEET_COLS,
                                MAX_SHEET_ROWS)
 from paranalysis.serviceindex import periods as P
-from paranalysis.serviceindex.schema import (COUNT_FIELDS, MAX_SCORES, SUM_TOLERANCE, coerce, empty_frame,
+from paranalysis.serviceindex.schema import (MAX_SCORES, SUM_TOLERANCE, coerce, empty_frame,
                                              unit_key, validate)
 
 #: 2025 export columns -> group (meaning from the truongquangphuc/new-766 code, see README)
@@ -380,7 +380,8 @@ def _level_2026(u: dict, parent: bool) -> str:
 
 
 def _read_2026(path: Path, *, period, retrieved_at, formula_version, check_totals, raw: bytes | None = None,
-               name: str | None = None) -> pd.DataFrame:
+               name: str | None = None) -> tuple[pd.DataFrame, str]:
+    """One reporting-API response as tidy rows, and the endpoint the response is from."""
     name = name or path.name
     if raw is None and path.stat().st_size > MAX_JSON_BYTES:
         raise DataError([Problem(file=name, value=f"{path.stat().st_size} bytes",
@@ -508,10 +509,7 @@ def _read_2026(path: Path, *, period, retrieved_at, formula_version, check_total
                                         expected="a number"))
                 row[c] = None
     _problem_cap(problems, name)
-    df = coerce(pd.DataFrame(out))
-    df.attrs["endpoint"] = endpoint
-    df.attrs["sha256"] = sha
-    return df
+    return coerce(pd.DataFrame(out)), endpoint
 
 
 # --------------------------------------------------------------------------------------
@@ -659,8 +657,8 @@ def load_service_index(path, *, period=None, periods: dict | None = None, retrie
             suffix = f.suffix.lower()
             name = f.relative_to(path).as_posix() if path.is_dir() else f.name
             if suffix == ".json":
-                df = _read_2026(f, period=period, retrieved_at=ts, formula_version=formula_version,
-                                check_totals=check_totals, name=name)
+                df, _ = _read_2026(f, period=period, retrieved_at=ts, formula_version=formula_version,
+                                   check_totals=check_totals, name=name)
             elif suffix in {".csv", ".xlsx", ".xlsm"}:
                 df = _read_2025(f, period=period, periods=periods, retrieved_at=ts, formula_version=formula_version,
                                 check_totals=check_totals)

@@ -181,7 +181,8 @@ def changes(df: pd.DataFrame, period: str, *, previous: str | None = None, compo
     """Change of one component's score since ``previous`` (default: the period before),
     per unit. ``change`` is missing where the formula version differs between the two
     periods (``comparable`` False) or a score is missing: scores from different scoring
-    bases are never subtracted."""
+    bases are never subtracted. The period compared with is :func:`previous_period` when
+    ``previous`` is not given."""
     previous = previous or previous_period(df, period)
     d = df[(df["component"] == component)]
     if level is not None:
@@ -198,7 +199,6 @@ def changes(df: pd.DataFrame, period: str, *, previous: str | None = None, compo
                         "score": m["score"], "prev_score": m["score_prev"],
                         "change": (m["score"] - m["score_prev"]).where(comp).round(2), "comparable": comp,
                         "formula_version": m["formula_version"], "prev_formula_version": m["formula_version_prev"]})
-    out.attrs.update(period=period, previous=previous, component=component)
     return out
 
 
