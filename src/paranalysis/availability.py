@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from paranalysis.dataset import Dataset
-from paranalysis.i18n import quarter_label, t
+from paranalysis.i18n import DEFAULT_LANG, quarter_label, t
 from paranalysis.markup import esc
 
 PROVINCE = "40"
@@ -66,7 +66,7 @@ class Part:
     key: str | None = None
     values: dict = field(default_factory=dict)
 
-    def note(self, lang: str = "vi") -> str:
+    def note(self, lang: str = DEFAULT_LANG) -> str:
         """What is missing and how to add it, in ``lang`` (empty when the part is there)."""
         if self.ok:
             return ""
@@ -163,7 +163,7 @@ def _render(p: Part, lang: str) -> str:
     return t(p.key, lang, **values)
 
 
-def missing_note(ds: Dataset, name: str, lang: str = "vi", *, quarter=None) -> str:
+def missing_note(ds: Dataset, name: str, lang: str = DEFAULT_LANG, *, quarter=None) -> str:
     """The plain-words note (Markdown) saying what part ``name`` lacks and how to add it;
     empty when ``ds`` holds it."""
     p = part(ds, name, quarter=quarter)
@@ -175,7 +175,7 @@ def holds(ds: Dataset, *, quarter=None) -> dict[str, bool]:
     return {name: part(ds, name, quarter=quarter).ok for name in PARTS}
 
 
-def summary(ds: Dataset, lang: str = "vi", *, quarter=None) -> pd.DataFrame:
+def summary(ds: Dataset, lang: str = DEFAULT_LANG, *, quarter=None) -> pd.DataFrame:
     """One row per part: its name in ``lang``, whether the folder holds it, and for a
     missing part what to do (plain words from the translation table)."""
     rows = []
@@ -187,7 +187,7 @@ def summary(ds: Dataset, lang: str = "vi", *, quarter=None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def require(ds: Dataset, name: str, lang: str = "vi", *, quarter=None, show: bool = True) -> bool:
+def require(ds: Dataset, name: str, lang: str = DEFAULT_LANG, *, quarter=None, show: bool = True) -> bool:
     """True if ``ds`` holds the part ``name`` (see :data:`PARTS`). Otherwise show (as
     notebook output) a note saying in plain words what is missing and how to add it, and
     return False so the notebook skips the section."""

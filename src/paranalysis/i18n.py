@@ -63,6 +63,15 @@ def _check_lang(lang: str) -> str:
     return lang
 
 
+check_lang = _check_lang
+
+
+def file_tag(lang: str) -> str:
+    """The tag a report file in ``lang`` carries: none in the default language
+    (``01-data-overview.html``), ``.en`` otherwise (``01-data-overview.en.html``)."""
+    return "" if _check_lang(lang) == DEFAULT_LANG else f".{lang}"
+
+
 def has(key: str) -> bool:
     """Whether ``key`` is in the catalogue."""
     return key in TRANSLATIONS

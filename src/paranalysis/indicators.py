@@ -41,6 +41,7 @@ import pandas as pd
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 from paranalysis.errors import DataError, Problem
+from paranalysis.i18n import DEFAULT_LANG, _check_lang, t
 from paranalysis.periods import QUARTER_FREQ, to_period
 from paranalysis.schemas import COMBINED_COUNT_COLUMNS, COMBINED_COUNTS, COUNT_COLUMNS, OPTIONAL_COUNT_COLUMNS, with_combined
 
@@ -73,8 +74,9 @@ class DefinitionBreak:
         q = self.quarter
         return q if pd.Timestamp(self.date) == q.start_time else q + 1
 
-    def label(self, lang: str = "vi") -> str:
-        return self.label_vi if lang == "vi" else self.label_en
+    def label(self, lang: str = DEFAULT_LANG) -> str:
+        """The break's name in ``lang``."""
+        return getattr(self, f"label_{_check_lang(lang)}")
 
 
 DEFINITION_BREAKS: tuple[DefinitionBreak, ...] = (
@@ -326,8 +328,9 @@ class IndicatorSpec:
     def doc(self) -> str:
         return " ".join((self.func.__doc__ or "").split())
 
-    def label(self, lang: str = "vi") -> str:
-        return self.label_vi if lang == "vi" else self.label_en
+    def label(self, lang: str = DEFAULT_LANG) -> str:
+        """The indicator's name in ``lang``."""
+        return getattr(self, f"label_{_check_lang(lang)}")
 
 
 INDICATORS: dict[str, IndicatorSpec] = {}
@@ -627,7 +630,7 @@ def changes(rate_table: pd.DataFrame, lag: int = 1, *, conf: float = 0.95) -> pd
 
 def province_summary(processing: pd.DataFrame, quarter, *, indicators: Iterable[str] = HEADLINE,
                      units: pd.DataFrame | None = None, level: str | None = None, conf: float = 0.95,
-                     lang: str = "vi") -> pd.DataFrame:
+                     lang: str = DEFAULT_LANG) -> pd.DataFrame:
     """Where the province stands in ``quarter``: each headline indicator for the sum of
     all units (of ``level``, if given), with its interval and its change on the same
     quarter a year earlier. One row per indicator, labels in ``lang``."""
@@ -648,12 +651,12 @@ def province_summary(processing: pd.DataFrame, quarter, *, indicators: Iterable[
     return now[cols].reset_index(drop=True)
 
 
-def unit_names(units: pd.DataFrame | None, lang: str = "vi") -> dict[str, str]:
+def unit_names(units: pd.DataFrame | None, lang: str = DEFAULT_LANG) -> dict[str, str]:
     """Short display names of units by code: Vietnamese with diacritics ("Quế Phong") for
-    ``lang="vi"``, ASCII ("Que Phong") otherwise."""
+    Vietnamese, ASCII ("Que Phong") in English (catalogue key ``units.name_column``)."""
     if units is None or units.empty:
         return {}
-    col = "short_name_vi" if lang == "vi" else "name_ascii"
+    col = t("units.name_column", lang)  # which column of the unit register names units in lang
     names = units[col].where(units[col].notna(), units["name_vi"])
     return dict(zip(units["unit_code"], names))
 
@@ -787,7 +790,7 @@ def fact_rates(facts: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def facts_vs_data(facts: pd.DataFrame | None, processing: pd.DataFrame, *, units: pd.DataFrame | None = None,
-                  lang: str = "vi", conf: float = 0.95) -> pd.DataFrame:
+                  lang: str = DEFAULT_LANG, conf: float = 0.95) -> pd.DataFrame:
     """Press figures beside the same indicator computed from the processing table for
     the same unit and the quarters covering the press period (``window``). One row per
     reported or derived press value whose unit has processing data for every quarter
@@ -831,17 +834,17 @@ def facts_vs_data(facts: pd.DataFrame | None, processing: pd.DataFrame, *, units
             if "synthetic" in sub.columns else False
         rows.append(dict(name=names.get(r["unit_code"], r["unit_code"]), unit_code=r["unit_code"],
                          period_label=r["period_label"], quarters=w["period_label"].iloc[0], indicator=r["count"],
-                         label=_COUNT_LABELS[r["count"]][0 if lang == "vi" else 1], how="reported (records)",
+                         label=t(f"count.{r['count']}", lang), how="reported (records)",
                          press_value=float(r["value"]), data_value=v, data_ci_low=np.nan, data_ci_high=np.nan,
                          difference=v - float(r["value"]), press_within_ci=False, data_synthetic=syn,
                          fact_ids=r["fact_id"]))
     return pd.DataFrame(rows, columns=cols)
 
 
-_COUNT_LABELS = {
-    "received": ("Số hồ sơ tiếp nhận mới (hồ sơ)", "Records newly received (records)"),
-    "resolved": ("Số hồ sơ đã giải quyết (hồ sơ)", "Records resolved (records)"),
-}
+
+
+#: the record counts a press figure can be set beside (catalogue: count.<name>)
+_COUNT_FACTS = ("received", "resolved")
 
 
 def _count_facts(facts: pd.DataFrame | None, have: set) -> list[dict]:
@@ -850,6 +853,6 @@ def _count_facts(facts: pd.DataFrame | None, have: set) -> list[dict]:
         return []
     f = facts.copy()
     f["count"] = f["metric"].astype(str).str.strip().str.lower().map(FACT_COUNT_METRICS)
-    f = f[f["count"].isin(list(_COUNT_LABELS)) & f["unit_code"].isin(have)]
+    f = f[f["count"].isin(list(_COUNT_FACTS)) & f["unit_code"].isin(have)]
     f = f[f["period_start"].notna() & f["period_end"].notna()]
     return f.to_dict("records")

@@ -9,15 +9,15 @@ import math
 
 import pandas as pd
 
-from paranalysis.i18n import fmt_number
+from paranalysis.i18n import DEFAULT_LANG, MISSING, fmt_change, fmt_number, quarter_label, t
 from paranalysis.markup import esc
 
 
 def _names(names) -> str:
-    return ", ".join(esc(n) for n in names) if len(names) else "—"
+    return ", ".join(esc(n) for n in names) if len(names) else MISSING
 
 
-def data_line(hist: pd.DataFrame, columns: dict, quarter, *, is_demo: bool, lang: str = "vi") -> str:
+def data_line(hist: pd.DataFrame, columns: dict, quarter, *, is_demo: bool, lang: str = DEFAULT_LANG) -> str:
     """What the notebook read (Markdown): the number of dossiers received up to
     ``quarter`` (marked synthetic for demo records), the quarters they span, the columns
     kept and the header names dropped at scan time (``columns`` as
@@ -26,19 +26,18 @@ def data_line(hist: pd.DataFrame, columns: dict, quarter, *, is_demo: bool, lang
     from paranalysis import geography
 
     first = hist["period"].min() if len(hist) else None
-    span = f"{esc(first) if first is not None else '—'}–{esc(quarter)}"
-    head = (f"**{fmt_number(hist['records'].sum(), lang)}** hồ sơ / dossiers"
-            f"{' (MINH HỌA / SYNTHETIC)' if is_demo else ''}, {span}. "
-            f"Cột được đọc / columns read: {_names(columns.get('kept', []))}. "
-            f"Cột bị loại khi quét / dropped at scan: **{len(columns.get('dropped', []))}** "
-            f"({_names(columns.get('dropped', []))}).")
+    span = f"{esc(quarter_label(first, lang)) if first is not None else MISSING}–{esc(quarter_label(quarter, lang))}"
+    head = t("records.data_line", lang, n=fmt_number(hist["records"].sum(), lang),
+             synthetic=t("records.synthetic_mark", lang) if is_demo else "", span=span,
+             kept=_names(columns.get("kept", [])), n_dropped=len(columns.get("dropped", [])),
+             dropped=_names(columns.get("dropped", [])))
     if first is None:
         return head
     lines = geography.crossing_lines(first, quarter, lang, harmonized=False)
     return head + "\n\n" + "\n".join(f"- {x}" for x in lines)
 
 
-def before_after_line(result, lang: str = "vi") -> str:
+def before_after_line(result, lang: str = DEFAULT_LANG) -> str:
     """The summary of :func:`paranalysis.records.analysis.before_after` (its TableResult,
     in Markdown): how many units, their mean change in working days against the
     comparison units, and which units were compared; says so plainly when no unit has the
@@ -46,15 +45,9 @@ def before_after_line(result, lang: str = "vi") -> str:
     ba = result.table
     comparison = _names(result.meta.get("comparison_units", []))
     if ba.empty:
-        return ("Không đơn vị nào có đủ số quý trước và sau khi đưa đầu tư vào vận hành trong các hồ sơ này / "
-                "no unit has the quarters needed before and after its investment came into operation "
-                f"(nhóm so sánh / comparison: {comparison}).")
+        return t("records.ba_none", lang, comparison=comparison)
     mean = ba["change_vs_comparison"].mean()
-    shown = fmt_number(mean, lang, 2) if not math.isnan(mean) else "—"
-    sign = "+" if not math.isnan(mean) and mean > 0 else ""
-    return (f"{len(ba)} đơn vị / units; thay đổi trung bình so với nhóm so sánh / mean change against the "
-            f"comparison units: **{sign}{shown}** ngày làm việc / working days "
-            f"(nhóm so sánh / comparison: {comparison}).")
-
+    shown = fmt_change(mean, lang, 2) if not math.isnan(mean) else MISSING
+    return t("records.ba_line", lang, n=len(ba), change=shown, comparison=comparison)
 
 __all__ = ["before_after_line", "data_line"]

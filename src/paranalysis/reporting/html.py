@@ -8,7 +8,7 @@ from pathlib import Path
 
 import paranalysis
 from paranalysis.errors import RunError
-from paranalysis.i18n import LANGS, quarter_label, t
+from paranalysis.i18n import DEFAULT_LANG, LANGS, file_tag, quarter_label, t
 from paranalysis.reporting.notebooks import REMOVE_CELL_TAGS, notebook_title
 
 
@@ -20,7 +20,7 @@ def report_css() -> str:
     return (templates_dir() / "report.css").read_text(encoding="utf-8")
 
 
-def export_html(nb, *, lang: str = "vi", banner: str | None = None, provenance: dict | None = None,
+def export_html(nb, *, lang: str = DEFAULT_LANG, banner: str | None = None, provenance: dict | None = None,
                 failed: str | None = None, title: str | None = None) -> str:
     """A notebook (executed) as a self-contained leadership page: no code, no scripts,
     figures embedded, synthetic-data banner, provenance footer."""
@@ -49,7 +49,7 @@ def _render(template: str, **context) -> str:
 
 
 def _html_name(stem: str, lang: str, suffix: str) -> str:
-    return f"{stem}{'' if lang == 'vi' else '.' + lang}{suffix}"
+    return f"{stem}{file_tag(lang)}{suffix}"
 
 
 def write_index(out: Path) -> Path:
@@ -88,7 +88,7 @@ def write_index(out: Path) -> Path:
     return path
 
 
-def write_reports_index(reports_root: Path, lang: str = "vi") -> Path:
+def write_reports_index(reports_root: Path, lang: str = DEFAULT_LANG) -> Path:
     """``reports/index.html``: every run folder below ``reports_root``, latest quarter first."""
     reports_root = Path(reports_root)
     entries = []

@@ -18,7 +18,7 @@ import nbformat
 import paranalysis
 from paranalysis.dataset import load_dataset
 from paranalysis.errors import RunError, UnsafeReportError
-from paranalysis.i18n import LANGS, t
+from paranalysis.i18n import DEFAULT_LANG, check_lang, t
 from paranalysis.markup import publishable_notebook  # published .ipynb: one-line errors, no traceback frames
 from paranalysis.nbtools import banner_text
 from paranalysis.reporting.check import check_report
@@ -58,7 +58,7 @@ class RunResult:
         return [r for r in self.reports if not r.ok]
 
 
-def run_notebooks(*, data=None, quarter=None, out=None, lang: str = "vi", notebooks: list[Path] | None = None,
+def run_notebooks(*, data=None, quarter=None, out=None, lang: str = DEFAULT_LANG, notebooks: list[Path] | None = None,
                   progress: bool = True, timeout: int = 900, workers: int | None = None) -> RunResult:
     """Execute the notebooks on a dataset folder (None = bundled data) for one quarter
     (None = latest in the data) and language, and publish HTML reports in ``out``
@@ -68,8 +68,10 @@ def run_notebooks(*, data=None, quarter=None, out=None, lang: str = "vi", notebo
     kernels (default: :func:`run_workers`)."""
     from tqdm import tqdm
 
-    if lang not in LANGS:
-        raise RunError(f"unsupported language {lang!r}; use one of {', '.join(LANGS)}")
+    try:
+        check_lang(lang)
+    except ValueError as exc:
+        raise RunError(str(exc)) from None
     t0 = time.perf_counter()
     started = datetime.now().astimezone().isoformat(timespec="seconds")
     data_path = Path(data).resolve() if data is not None else None
