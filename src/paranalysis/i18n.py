@@ -212,19 +212,22 @@ PLAIN_COLUMNS = ("year", "prev_year", "unit_code", "code", "unit_id")
 
 
 def display_table(df: pd.DataFrame, lang: str = DEFAULT_LANG, *, decimals: int | dict = 2,
-                  translated: tuple = (), plain: tuple = PLAIN_COLUMNS) -> pd.DataFrame:
+                  translated: tuple = (), plain: tuple = PLAIN_COLUMNS, values: dict | None = None) -> pd.DataFrame:
     """The table ``df`` as a reader sees it, every cell a string: headers (and the index
     name) from the catalogue (:func:`column_label`), numbers written in ``lang``
     (``decimals`` for all numeric columns or per column), missing values as "—".
     Columns named in ``translated`` already carry a reader's header (e.g. a unit's name)
-    and are kept; columns in ``plain`` (years, codes) are written without separators. A
+    and are kept; columns in ``plain`` (years, codes) are written without separators;
+    columns in ``values`` (column -> key prefix) hold codes shown in words (``flag.worse``). A
     column without a catalogue entry raises :class:`UntranslatedError`."""
     _check_lang(lang)
     out = pd.DataFrame(index=df.index)
     for col in df.columns:
         d = decimals.get(col, 2) if isinstance(decimals, dict) else decimals
         header = col if col in translated else column_label(col, lang)
-        if col in plain:
+        if values and col in values:  # codes shown in words: catalogue key <prefix><code>
+            out[header] = [MISSING if isna(v) else t_or(f"{values[col]}{v}", lang, str(v)) for v in df[col].tolist()]
+        elif col in plain:
             out[header] = [MISSING if isna(v) else str(v) for v in df[col].tolist()]
         else:
             out[header] = [fmt_cell(v, lang, d) for v in df[col].tolist()]

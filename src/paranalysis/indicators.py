@@ -834,7 +834,7 @@ def facts_vs_data(facts: pd.DataFrame | None, processing: pd.DataFrame, *, units
             if "synthetic" in sub.columns else False
         rows.append(dict(name=names.get(r["unit_code"], r["unit_code"]), unit_code=r["unit_code"],
                          period_label=r["period_label"], quarters=w["period_label"].iloc[0], indicator=r["count"],
-                         label=t(f"count.{r['count']}", lang), how="reported (records)",
+                         label=t(f"count.{r['count']}", lang), how="reported_count",
                          press_value=float(r["value"]), data_value=v, data_ci_low=np.nan, data_ci_high=np.nan,
                          difference=v - float(r["value"]), press_within_ci=False, data_synthetic=syn,
                          fact_ids=r["fact_id"]))
