@@ -208,7 +208,7 @@ def fmt_cell(x, lang: str = DEFAULT_LANG, decimals: int = 2) -> str:
 
 
 #: columns written as they are, without thousands separators (years, codes)
-PLAIN_COLUMNS = ("year", "prev_year", "unit_code", "code", "unit_id")
+PLAIN_COLUMNS = ("year", "prev_year", "unit_code", "code", "unit_id", "procedure_code")
 
 
 def display_table(df: pd.DataFrame, lang: str = DEFAULT_LANG, *, decimals: int | dict = 2,
