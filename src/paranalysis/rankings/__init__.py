@@ -64,6 +64,7 @@ from paranalysis.rankings.districts import (  # noqa: F401
 )
 from paranalysis.rankings.plots import (  # noqa: F401
     plot_labelled_scatter,
+    p_method_text,
     plot_points_to_gain,
     plot_province_timeline,
     plot_trajectory,
@@ -100,6 +101,7 @@ __all__ = [
     "rank_correlation",
     "yearly_processing",
     "plot_labelled_scatter",
+    "p_method_text",
     "plot_points_to_gain",
     "plot_province_timeline",
     "plot_trajectory",

@@ -156,7 +156,7 @@ def plot_province_timeline(rankings: pd.DataFrame, facts: pd.DataFrame | None, i
     return fig
 
 
-def _p_method_text(p_method: str, lang: str) -> str:
+def p_method_text(p_method: str, lang: str) -> str:
     """How the p-value was computed (``rank_correlation``'s ``p_method``), in ``lang``."""
     if p_method == "exact":
         return _t(lang, "p_exact")
@@ -192,7 +192,7 @@ def plot_labelled_scatter(df: pd.DataFrame, x: str, y: str, *, label: str = "nam
     ax.axhline(0, color="#999999", lw=0.8)
     res = rank_correlation(df[x], df[y], method="spearman", seed=seed)
     cap = _t(lang, "scatter_caption").format(rho=f"{res.statistic:.2f}", p=f"{res.p_value:.3f}",
-                                             pm=_p_method_text(res.p_method, lang), n=res.n)
+                                             pm=p_method_text(res.p_method, lang), n=res.n)
     finish(fig, title=title, caption=cap, xlabel=xlabel, ylabel=ylabel, ax=ax)
     return fig
 
