@@ -321,4 +321,4 @@ def test_truth_coverage_counts_intervals_containing_the_planted_effect(facility_
         direct = sum(r.aggregate(k).ci_low <= -1.0 <= r.aggregate(k).ci_high
                      for k in ("simple", "dynamic", "group", "calendar"))
         assert table.loc[inference, "intervals"] == 4
-        assert table.loc[inference, "intervals containing the planted effect"] == direct
+        assert table.loc[inference, "intervals_covering"] == direct

@@ -198,7 +198,7 @@ def truth_coverage(panels: dict, truth: dict, *, inferences=("hetero_t", "pooled
                                  "covers": bool(a.ci_low <= t <= a.ci_high)})
     df = pd.DataFrame(rows)
     return (df.groupby("inference")["covers"].agg(["sum", "size"])
-            .rename(columns={"sum": "intervals containing the planted effect", "size": "intervals"}))
+            .rename(columns={"sum": "intervals_covering", "size": "intervals"}))
 
 
 @styled
