@@ -94,6 +94,26 @@ def test_catalogue_is_one_yaml_file_read_by_i18n():
     assert len(TRANSLATIONS) > 400
 
 
+def test_no_key_is_written_twice():
+    """YAML keeps the last of two equal keys without a word: a key added twice (the second
+    silently replacing the first) must fail here."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    dupes = []
+
+    def mapping(loader, node, deep=False):
+        keys = [loader.construct_object(k) for k, _ in node.value]
+        dupes.extend(k for k in set(keys) if keys.count(k) > 1)
+        return {k: loader.construct_object(v, deep=True) for k, v in node.value}
+
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    yaml.load((SRC / "resources" / "messages.yaml").read_text(encoding="utf-8"), Loader=Loader)
+    assert not dupes, f"keys written twice in messages.yaml: {dupes}"
+
+
 @pytest.mark.parametrize("key", sorted(TRANSLATIONS))
 def test_every_key_has_both_languages_and_the_same_placeholders(key):
     entry = TRANSLATIONS[key]
