@@ -339,3 +339,28 @@ def test_a_divided_row_keeps_combined_counts_equal_to_the_parts(tmp_path):
     q2 = h[h["period"].astype(str) == "2025Q2"].set_index("unit_code")
     assert sorted(q2["received_direct_postal"].tolist()) == [3, 4] and q2["resolved_early_on_time"].sum() == 5
     assert q2[_PARTS].isna().all().all()
+
+
+def test_sums_over_units_and_quarters_keep_the_same_rule():
+    """indicators.combine / window / aggregate_time on the same hand-set rows (already right:
+    they sum every count column with skipna=False, combined columns included): combined
+    counts summed, a part NA once one row lacks it."""
+    from paranalysis import indicators
+
+    tot = indicators.combine(_frame({"413": CUA_LO_B06, "412": VINH_PARTS})).iloc[0]
+    assert (tot["received_direct_postal"], tot["resolved_early_on_time"]) == (215, 530)
+    assert all(pd.isna(tot[c]) for c in _PARTS)
+    both = indicators.combine(_frame({"413": CUA_LO_PARTS, "412": VINH_PARTS})).iloc[0]
+    assert (both["received_direct"], both["resolved_on_time"]) == (180, 380)
+    # Vinh: the parts in 2024Q1-Q3, a Biểu 06 form in 2024Q4 (Cửa Lò's hand-set counts)
+    t = pd.concat([_frame({"412": VINH_PARTS}, q) for q in ("2024Q1", "2024Q2", "2024Q3")]
+                  + [_frame({"412": CUA_LO_B06}, "2024Q4")], ignore_index=True)
+    w = indicators.window(t, "2024Q3", "2024Q4").iloc[0]
+    assert (w["received_direct_postal"], w["resolved_early_on_time"]) == (175 + 40, 440 + 90)
+    assert pd.isna(w["received_direct"]) and pd.isna(w["resolved_early"])
+    y = indicators.aggregate_time(t, "year").iloc[0]
+    assert (y["received_direct_postal"], y["resolved_early_on_time"]) == (3 * 175 + 40, 3 * 440 + 90)
+    assert pd.isna(y["received_postal"]) and pd.isna(y["resolved_on_time"])
+    assert indicators.on_time_resolved_basis(y.to_frame().T)["rate"].iloc[0] == pytest.approx(1410 / (1410 + 66))
+    h = indicators.window(t, "2024Q1", "2024Q3").iloc[0]
+    assert (h["received_direct"], h["resolved_early"]) == (450, 300)
