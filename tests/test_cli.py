@@ -50,6 +50,11 @@ def test_validate_ok(good, capsys):
     code, out, _ = run(["validate", str(good)], capsys)
     assert code == 0
     assert "OK" in out and "4 processing rows, 2 units" in out and "2024Q1, 2024Q2" in out
+    # notes are the reader's own; a library's chatter (pandera importing pyspark.pandas
+    # when the [spark] extra is installed) is not shown as a note about the file
+    fresh = subprocess.run([sys.executable, "-m", "paranalysis", "validate", str(good)], capture_output=True,
+                           text=True, timeout=300)
+    assert fresh.returncode == 0 and "OK" in fresh.stdout and "PySpark" not in fresh.stdout + fresh.stderr
 
 
 def test_validate_lists_every_problem_and_fails(good, bad, capsys):

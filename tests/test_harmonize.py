@@ -248,3 +248,119 @@ def test_harmonize_is_exported_and_conserves_random_tables():
             h = harmonize(rows, level=lv, on=on)
             assert h["received_online"].sum() == rows["received_online"].sum()
             assert h["carried_over"].sum() == rows["carried_over"].sum()
+
+
+# --- Biểu 06 rows: only the combined counts known (issue 11) ------------------------------
+# Hand-set counts, 2024Q3. Cửa Lò (413) reports on a Biểu 06 form (direct + postal and
+# early + on time as one number each); Vinh (412) on the standard form (the parts).
+_PARTS = ["received_direct", "received_postal", "resolved_early", "resolved_on_time"]
+CUA_LO_B06 = {"carried_over": 7, "received_online": 60, "received_direct_postal": 40,
+              "resolved_early_on_time": 90, "resolved_late": 6, "pending_not_due": 5, "pending_overdue": 2}
+VINH_PARTS = {"carried_over": 25, "received_online": 300, "received_direct": 150, "received_postal": 25,
+              "resolved_early": 100, "resolved_on_time": 340, "resolved_late": 20, "pending_not_due": 30,
+              "pending_overdue": 10}
+CUA_LO_PARTS = {"carried_over": 7, "received_online": 60, "received_direct": 30, "received_postal": 10,
+                "resolved_early": 50, "resolved_on_time": 40, "resolved_late": 6, "pending_not_due": 5,
+                "pending_overdue": 2}
+
+
+def _frame(spec: dict, period: str = "2024Q3") -> pd.DataFrame:
+    """Processing rows from unit -> {column: count}; a part not given is NA, a combined
+    count not given is derived from its parts (paranalysis.schemas.with_combined)."""
+    from paranalysis.schemas import with_combined
+
+    df = pd.DataFrame({"unit_code": list(spec), "period": pd.PeriodIndex([period] * len(spec), freq="Q-DEC")})
+    for c in COUNT_COLUMNS + ["received_direct_postal", "resolved_early_on_time"] + OPTIONAL_COUNT_COLUMNS:
+        df[c] = pd.array([v.get(c) for v in spec.values()], dtype="Int64")
+    df["synthetic"] = False
+    df["source"] = "test"
+    return with_combined(df)[PROCESSING_TABLE_COLUMNS]
+
+
+def test_bieu06_unit_merged_with_a_unit_giving_the_parts(tmp_path):
+    """Cửa Lò's Biểu 06 form (read from the workbook) folded into Vinh's standard row: the
+    combined counts are the sums, the parts unknown (Cửa Lò's are), the on-time rate the
+    hand-computed (90 + 440) / (90 + 440 + 6 + 20) = 530 / 556."""
+    from paranalysis import indicators
+
+    b06 = _frame({"413": CUA_LO_B06})
+    path = of.write_official_form(b06, tmp_path / "b06_cua_lo.xlsx", period="2024Q3", layout="bieu06")
+    cua_lo = _quiet(paranalysis.load_processing, path)
+    assert cua_lo[_PARTS].isna().all().all()  # what the Biểu 06 form does not say
+    rows = pd.concat([cua_lo[PROCESSING_TABLE_COLUMNS], _frame({"412": VINH_PARTS})], ignore_index=True)
+    for f in (harmonize, lambda *a, **k: harmonization(*a, **k).table):
+        h = f(rows, level="district", on="2025-06-30")
+        assert h["unit_code"].tolist() == ["412"]
+        r = h.iloc[0]
+        assert r["received_direct_postal"] == 40 + 175 == 215
+        assert r["resolved_early_on_time"] == 90 + 440 == 530
+        assert r["carried_over"] == 32 and r["received_online"] == 360 and r["resolved_late"] == 26
+        assert r["pending_not_due"] == 35 and r["pending_overdue"] == 12
+        for c in _PARTS:
+            assert pd.isna(r[c]), c
+        a = indicators.on_time_resolved_basis(h)
+        assert a["numerator"].iloc[0] == 530 and a["denominator"].iloc[0] == 556
+        assert a["rate"].iloc[0] == pytest.approx(530 / 556)
+        assert indicators.early_share(h)["missing_reason"].iloc[0] == "the form gives early and on-time as one number"
+
+
+def test_two_units_with_parts_have_their_parts_summed():
+    h = harmonize(_frame({"413": CUA_LO_PARTS, "412": VINH_PARTS}), level="district", on="2025-06-30")
+    r = h.set_index("unit_code").loc["412"]
+    assert (r["received_direct"], r["received_postal"]) == (180, 35)
+    assert (r["resolved_early"], r["resolved_on_time"]) == (150, 380)
+    assert (r["received_direct_postal"], r["resolved_early_on_time"]) == (215, 530)
+    from paranalysis import indicators
+    assert indicators.early_share(h)["rate"].iloc[0] == pytest.approx(150 / 556)
+    assert indicators.on_time_resolved_basis(h)["rate"].iloc[0] == pytest.approx(530 / 556)
+
+
+def test_a_divided_row_keeps_combined_counts_equal_to_the_parts(tmp_path):
+    """Xã Hòa Sơn split 50/50 (a folder crosswalk): a standard row's parts 1 + 1 and 3 + 0 are
+    shared out, and each piece's combined count is the sum of its pieces' parts (largest
+    remainders applied to the combined count separately would give 1 and 1 beside parts
+    2 + 0 and 0 + 0); a Biểu 06 row's combined 7 is shared 4 + 3, its parts unknown."""
+    (tmp_path / "crosswalk_local.csv").write_text(
+        "relation,from_code,to_code,effective,merge_type,weight,confidence,source\n"
+        "merged_into,17647,17357-2025,2025-07-01,partial,0.5,own,test\n"
+        "merged_into,17647,17677-2025,2025-07-01,partial,0.5,own,test\n", encoding="utf-8")
+    zero = dict.fromkeys(["carried_over", "received_online", "resolved_late", "pending_not_due",
+                          "pending_overdue"], 0)
+    std = _frame({"17647": {**zero, "received_direct": 1, "received_postal": 1, "resolved_early": 3,
+                            "resolved_on_time": 0}}, "2025Q1")
+    b06 = _frame({"17647": {**zero, "received_direct_postal": 7, "resolved_early_on_time": 5}}, "2025Q2")
+    pd.concat([std, b06], ignore_index=True).to_csv(tmp_path / "processing.csv", index=False)
+    ds = load_dataset(tmp_path)
+    h = harmonize(ds, level="commune", on="2025-09-30")
+    q1 = h[h["period"].astype(str) == "2025Q1"].set_index("unit_code")
+    assert (q1["received_direct"] + q1["received_postal"] == q1["received_direct_postal"]).all()
+    assert (q1["resolved_early"] + q1["resolved_on_time"] == q1["resolved_early_on_time"]).all()
+    assert q1["received_direct_postal"].sum() == 2 and q1["resolved_early_on_time"].sum() == 3
+    q2 = h[h["period"].astype(str) == "2025Q2"].set_index("unit_code")
+    assert sorted(q2["received_direct_postal"].tolist()) == [3, 4] and q2["resolved_early_on_time"].sum() == 5
+    assert q2[_PARTS].isna().all().all()
+
+
+def test_sums_over_units_and_quarters_keep_the_same_rule():
+    """indicators.combine / window / aggregate_time on the same hand-set rows (already right:
+    they sum every count column with skipna=False, combined columns included): combined
+    counts summed, a part NA once one row lacks it."""
+    from paranalysis import indicators
+
+    tot = indicators.combine(_frame({"413": CUA_LO_B06, "412": VINH_PARTS})).iloc[0]
+    assert (tot["received_direct_postal"], tot["resolved_early_on_time"]) == (215, 530)
+    assert all(pd.isna(tot[c]) for c in _PARTS)
+    both = indicators.combine(_frame({"413": CUA_LO_PARTS, "412": VINH_PARTS})).iloc[0]
+    assert (both["received_direct"], both["resolved_on_time"]) == (180, 380)
+    # Vinh: the parts in 2024Q1-Q3, a Biểu 06 form in 2024Q4 (Cửa Lò's hand-set counts)
+    t = pd.concat([_frame({"412": VINH_PARTS}, q) for q in ("2024Q1", "2024Q2", "2024Q3")]
+                  + [_frame({"412": CUA_LO_B06}, "2024Q4")], ignore_index=True)
+    w = indicators.window(t, "2024Q3", "2024Q4").iloc[0]
+    assert (w["received_direct_postal"], w["resolved_early_on_time"]) == (175 + 40, 440 + 90)
+    assert pd.isna(w["received_direct"]) and pd.isna(w["resolved_early"])
+    y = indicators.aggregate_time(t, "year").iloc[0]
+    assert (y["received_direct_postal"], y["resolved_early_on_time"]) == (3 * 175 + 40, 3 * 440 + 90)
+    assert pd.isna(y["received_postal"]) and pd.isna(y["resolved_on_time"])
+    assert indicators.on_time_resolved_basis(y.to_frame().T)["rate"].iloc[0] == pytest.approx(1410 / (1410 + 66))
+    h = indicators.window(t, "2024Q1", "2024Q3").iloc[0]
+    assert (h["received_direct"], h["resolved_early"]) == (450, 300)

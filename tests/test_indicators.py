@@ -17,6 +17,7 @@ import pytest
 from scipy import stats
 
 from paranalysis import indicators as ind
+from paranalysis.schemas import COUNT_COLUMNS, OPTIONAL_COUNT_COLUMNS
 
 Z95 = 1.959963984540054
 
@@ -27,10 +28,10 @@ def frame(*rows) -> pd.DataFrame:
     df["period"] = pd.PeriodIndex([str(p) for p in df["period"]], freq="Q-DEC")
     if "unit_code" not in df.columns:
         df["unit_code"] = "U"
-    for c in ind.COUNT_COLUMNS:
+    for c in COUNT_COLUMNS:
         df[c] = (df[c] if c in df.columns else 0)
         df[c] = pd.array(df[c], dtype="Int64")
-    for c in ind.OPTIONAL_COUNT_COLUMNS:
+    for c in OPTIONAL_COUNT_COLUMNS:
         if c in df.columns:
             df[c] = pd.array(df[c], dtype="Int64")
     return df
@@ -287,7 +288,7 @@ def test_year_equals_window_of_its_quarters_and_part_years_are_missing():
     year = ind.aggregate_time(counts, "year")
     win = ind.window(counts, "2023Q1", "2023Q4")
     y23 = year[year["period"] == pd.Period("2023", freq="Y-DEC")].iloc[0]
-    for c in ind.COUNT_COLUMNS:
+    for c in COUNT_COLUMNS:
         assert y23[c] == win[c].iloc[0], c
     y24 = year[year["period"] == pd.Period("2024", freq="Y-DEC")].iloc[0]
     assert y24["n_quarters"] == 2 and pd.isna(y24["received_direct"])

@@ -16,6 +16,7 @@ import pytest
 from paranalysis import funnel as fn
 from paranalysis import indicators as ind
 from paranalysis import plots, style
+from paranalysis.schemas import COUNT_COLUMNS
 
 matplotlib.use("Agg")
 
@@ -65,7 +66,7 @@ def _counts():
                              received_direct=n - online, received_postal=0, resolved_early=n - late - 100,
                              resolved_on_time=100, resolved_late=late, pending_not_due=40, pending_overdue=10))
     df = pd.DataFrame(rows)
-    for c in ind.COUNT_COLUMNS:
+    for c in COUNT_COLUMNS:
         df[c] = df[c].astype("Int64")
     return df
 

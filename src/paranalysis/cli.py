@@ -60,6 +60,7 @@ def _validate(args) -> int:
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
+                warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")  # see paranalysis/__init__
                 if path.is_dir():  # a dataset folder: every table in it, as load_dataset reads them
                     ds = paranalysis.load_dataset(path)
                     if not any(ds.files.values()):

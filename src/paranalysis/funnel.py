@@ -39,7 +39,7 @@ import pandas as pd
 from scipy import stats
 
 from paranalysis.i18n import DEFAULT_LANG, fmt_number, fmt_pct, t
-from paranalysis.indicators import _ci, compute, indicator, unit_names
+from paranalysis.indicators import compute, indicator, proportion_interval, unit_names
 
 LEVELS = (0.95, 0.998)
 ADJUSTMENTS = ("auto", "additive", "multiplicative", "none")
@@ -175,7 +175,7 @@ def funnel(data: pd.DataFrame, key: str | None = None, *, unit: str = "unit_code
         if not {"ci_low", "ci_high"} <= set(tab.columns):
             n_ = pd.to_numeric(tab["numerator"], errors="coerce").astype(float).to_numpy()
             d_ = pd.to_numeric(tab["denominator"], errors="coerce").astype(float).to_numpy()
-            tab["ci_low"], tab["ci_high"] = _ci(n_, d_, conf, "wilson")
+            tab["ci_low"], tab["ci_high"] = proportion_interval(n_, d_, conf, "wilson")
     else:
         if key is None:
             raise ValueError("pass the indicator key, e.g. funnel(counts, 'on_time_resolved_basis')")

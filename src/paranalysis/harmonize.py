@@ -29,6 +29,14 @@ Rules (docs/units.md, "harmonize"):
 - The result has the processing table's columns plus ``approximation``: None where the row
   is exact, else why it is approximate. Optional counts are missing (NA) in a result row if
   any row behind it lacks them. ``synthetic`` rows are never mixed with real ones.
+- Combined counts (``received_direct_postal``, ``resolved_early_on_time``: the sums a Biểu 06
+  form prints instead of direct/postal and early/on time) are added up themselves, so a
+  result row always has them. A part (``received_direct``, ...) is added up only when every
+  row behind the result row gives it; if one row gave only the sum (its parts NA), the part
+  of the result is NA too (a sum over units, one of which says only "direct + postal", is
+  not a known number of direct records). A row shared out by crosswalk weights has its
+  parts shared out and its combined count the sum of its shared parts (so every piece stays
+  consistent); a row with only the combined count has that shared out.
 """
 
 from __future__ import annotations
@@ -40,7 +48,8 @@ import pandas as pd
 
 from paranalysis.errors import DataError, Problem
 from paranalysis.results import TableResult
-from paranalysis.schemas import COUNT_COLUMNS, OPTIONAL_COUNT_COLUMNS, PROCESSING_COLUMNS, validate
+from paranalysis.schemas import (COMBINED_COUNT_COLUMNS, COMBINED_COUNTS, COUNT_COLUMNS, OPTIONAL_COUNT_COLUMNS,
+                                 PROCESSING_COLUMNS, PROCESSING_TABLE_COLUMNS, validate, with_combined)
 from paranalysis.units.crosswalk import HIGH_CONFIDENCE, effective_weights, package_crosswalk
 from paranalysis.units.registry import normalize_level, on_date, package_units
 
@@ -260,6 +269,26 @@ def _split(value, shares: list[tuple[str, float]]) -> list[int | None]:
     return parts
 
 
+def _split_row(row: dict, counts: list[str], shares: list[tuple[str, float]]) -> dict[str, list]:
+    """Every count of one row shared out by ``shares``. Where both parts of a combined count
+    are known, the combined count of each piece is the sum of its shared parts (largest
+    remainders applied to the sum on its own could disagree with them by one); else the
+    combined count (the only figure the form gave) is shared out and the parts stay NA."""
+    split = {c: _split(row[c], shares) for c in counts}
+    for c, (a, b) in COMBINED_COUNTS.items():
+        if not (pd.isna(row[a]) or pd.isna(row[b])):
+            split[c] = [x + y for x, y in zip(split[a], split[b])]
+    return split
+
+
+def _sum_known(values: list) -> int | None:
+    """The sum of one count over the pieces of a result row, or None (NA) unless every
+    piece gives it: pandas ``sum(min_count=len(values))``, so a part that one unit did not
+    report (its form gave only the combined count) is not passed off as known."""
+    s = pd.Series(values, dtype="Int64").sum(min_count=len(values))
+    return None if pd.isna(s) else int(s)
+
+
 @dataclass(repr=False)
 class Harmonized(TableResult):
     """Result of :func:`harmonization`: ``table`` (the harmonized processing table),
@@ -311,7 +340,8 @@ def harmonization(processing, *, level: str, on, units: pd.DataFrame | None = No
     missing = [c for c in PROCESSING_COLUMNS if c not in processing.columns]
     if missing:
         raise DataError([Problem(column=c, expected="a column of the processing table") for c in missing])
-    df = processing.reset_index(drop=True)
+    # the combined counts derived from their parts where a table lacks them (PROCESSING_COLUMNS)
+    df = with_combined(processing.reset_index(drop=True))
     codes = sorted(df["unit_code"].astype(str).unique())
     unknown = [c for c in codes if c not in reg.level]
     if unknown:
@@ -323,7 +353,7 @@ def harmonization(processing, *, level: str, on, units: pd.DataFrame | None = No
         raise DataError(errors)
 
     pieces, left = [], []
-    counts = COUNT_COLUMNS + OPTIONAL_COUNT_COLUMNS
+    counts = COUNT_COLUMNS + COMBINED_COUNT_COLUMNS + OPTIONAL_COUNT_COLUMNS
     for row in df.to_dict("records"):
         code = str(row["unit_code"])
         m = maps[code]
@@ -336,7 +366,7 @@ def harmonization(processing, *, level: str, on, units: pd.DataFrame | None = No
             if not pd.isna(eff) and eff > day and row["period"].end_time >= eff and code in m.shares:
                 reasons.append(f"{reg.label(code)} includes {reg.label(f)} from {eff.date()} (merged; not separable)")
         shares = sorted(m.shares.items())
-        split = {c: _split(row[c], shares) for c in counts}
+        split = _split_row(row, counts, shares)
         for i, (t, _) in enumerate(shares):
             pieces.append({"unit_code": t, "period": row["period"], **{c: split[c][i] for c in counts},
                            "synthetic": bool(row["synthetic"]), "source": row["source"],
@@ -359,9 +389,8 @@ def harmonization(processing, *, level: str, on, units: pd.DataFrame | None = No
                                     expected="real and synthetic (demo) rows never mixed in one harmonized row"))
             continue
         rec = {"unit_code": t, "period": period}
-        for c in counts:
-            vals = [p[c] for p in ps]
-            rec[c] = None if any(v is None or pd.isna(v) for v in vals) else int(sum(vals))
+        for c in counts:  # combined counts summed themselves; a part NA if any piece lacks it
+            rec[c] = _sum_known([p[c] for p in ps])
         rec["synthetic"] = synth.pop()
         srcs = sorted({str(p["source"]) for p in ps if p["source"] is not None and not pd.isna(p["source"])})
         if len(froms) > 1 or froms != [t]:
@@ -384,7 +413,7 @@ def harmonization(processing, *, level: str, on, units: pd.DataFrame | None = No
     out["synthetic"] = out["synthetic"].astype(bool)
     out["source"] = out["source"].astype(object)
     approx = out["approximation"].astype(object).where(out["approximation"].notna(), None)
-    res = validate(out[PROCESSING_COLUMNS].copy(), "processing")
+    res = validate(out[PROCESSING_TABLE_COLUMNS].copy(), "processing")
     res["approximation"] = approx.to_numpy()
     left_out = pd.DataFrame([{"unit_code": r["unit_code"], "period": str(r["period"]), "reason": r["reason"]}
                              for r in left], columns=["unit_code", "period", "reason"])

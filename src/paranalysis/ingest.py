@@ -435,6 +435,7 @@ def _ingest_locked(file: Path, root: Path, *, period, synthetic, now, mapping) -
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")  # see paranalysis/__init__
         rows = paranalysis.load_processing(file, period=period, units=units, mapping=mapping,
                                            data_dir=root if root.is_dir() else None)
     notes += [str(w.message) for w in caught]
