@@ -284,7 +284,7 @@ def test_a_run_is_in_one_language(notebook, lang, tmp_path):
     name, no NaN. (Slow: ``pytest -m slow tests/test_i18n_catalogue.py -k "05 and en"``.)"""
     from one_language import foreign_words
 
-    from paranalysis.report import run_notebooks
+    from paranalysis.reporting import run_notebooks
 
     res = run_notebooks(out=tmp_path, lang=lang, notebooks=[ROOT / "notebooks" / notebook], progress=False,
                         workers=1)
