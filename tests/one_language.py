@@ -47,6 +47,8 @@ class _Collect(HTMLParser):
     def handle_data(self, data):
         if self.skip or not data.strip():
             return
+        if "code" in self.stack:   # code, file and column names are not words of a language
+            return
         tag = next((t for t in reversed(self.stack) if t in _TEXT_TAGS), None)
         if tag is not None:
             self.parts.append((tag, data.strip()))
@@ -71,7 +73,8 @@ def foreign_words(html: str, lang: str, names=()) -> list[tuple[str, str]]:
     """(tag, word) of the words of the page not in ``lang``: for "en", words with letters
     only Vietnamese has (unit names ``names`` and :data:`PROPER` nouns aside) in headings,
     paragraphs, list items, table headers and figure texts; for "vi", frequent English
-    words (:data:`EN_WORDS`) in headings and table headers. In both, a table header that
+    words (:data:`EN_WORDS`) in the same places. Text in ``<code>`` (file, column and
+    command names) is neither language. In both, a table header that
     is a raw column name (``snake_case``) or a raw missing value (NaN, None, <NA>) anywhere."""
     out = []
     all_names = set(names) | PROPER
@@ -84,7 +87,7 @@ def foreign_words(html: str, lang: str, names=()) -> list[tuple[str, str]]:
             for w in re.findall(r"\w+", _strip_names(text, all_names)):
                 if set(w.lower()) & VI_LETTERS:
                     out.append((tag, w))
-        if lang == "vi" and (tag == "th" or tag.startswith("h")):
+        if lang == "vi" and (tag in ("th", "p", "li", "caption", "figcaption", "img") or tag.startswith("h")):
             for w in re.findall(r"[A-Za-z]+", text):
                 if w.lower() in EN_WORDS:
                     out.append((tag, w))

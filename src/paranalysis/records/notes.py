@@ -10,7 +10,13 @@ import math
 import pandas as pd
 
 from paranalysis.i18n import DEFAULT_LANG, MISSING, fmt_change, fmt_number, quarter_label, t
-from paranalysis.markup import esc
+from paranalysis.markup import esc, esc_html
+
+
+def _columns(names) -> str:
+    """Header names of an export, each as code (escaped: a header is text from data)."""
+    # in a code span Markdown is not read; HTML-escaped, and a backtick cannot end the span
+    return ", ".join(f"`{esc_html(n).replace('`', chr(39))}`" for n in names) if len(names) else MISSING
 
 
 def _names(names) -> str:
@@ -29,8 +35,8 @@ def data_line(hist: pd.DataFrame, columns: dict, quarter, *, is_demo: bool, lang
     span = f"{esc(quarter_label(first, lang)) if first is not None else MISSING}–{esc(quarter_label(quarter, lang))}"
     head = t("records.data_line", lang, n=fmt_number(hist["records"].sum(), lang),
              synthetic=t("records.synthetic_mark", lang) if is_demo else "", span=span,
-             kept=_names(columns.get("kept", [])), n_dropped=len(columns.get("dropped", [])),
-             dropped=_names(columns.get("dropped", [])))
+             kept=_columns(columns.get("kept", [])), n_dropped=len(columns.get("dropped", [])),
+             dropped=_columns(columns.get("dropped", [])))
     if first is None:
         return head
     lines = geography.crossing_lines(first, quarter, lang, harmonized=False)
