@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from paranalysis import i18n
 from paranalysis.i18n import (DEFAULT_LANG, LANGS, MISSING, TRANSLATIONS, UntranslatedError, column_label,
                               display_table, fmt_date, fmt_number, fmt_pct, quarter_label, t)
 

@@ -9,8 +9,8 @@ from typing import Iterable
 
 import pandas as pd
 
-from paranalysis.periods import QUARTER_FREQ, to_period
 from paranalysis.i18n import DEFAULT_LANG, _check_lang
+from paranalysis.periods import QUARTER_FREQ, to_period
 
 
 @dataclass(frozen=True)

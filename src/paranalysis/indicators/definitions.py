@@ -11,10 +11,10 @@ from typing import Callable, Iterable
 import numpy as np
 import pandas as pd
 
+from paranalysis.i18n import DEFAULT_LANG, _check_lang
 from paranalysis.schemas import COMBINED_COUNTS
 from paranalysis.indicators.counts import MISSING_REASONS, key_columns, with_totals
 from paranalysis.indicators.intervals import counts_as_float, proportion_interval
-from paranalysis.i18n import DEFAULT_LANG, _check_lang
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from paranalysis.i18n import DEFAULT_LANG, t
 from paranalysis.periods import to_period
 from paranalysis.indicators.counts import window, with_totals
 from paranalysis.indicators.definitions import compute, indicator
 from paranalysis.indicators.summary import unit_names
-from paranalysis.i18n import DEFAULT_LANG, t
 
 
 #: facts metrics that are record counts -> the count they give (see docs/data.md)

@@ -7,11 +7,11 @@ from typing import Iterable
 
 import pandas as pd
 
+from paranalysis.i18n import DEFAULT_LANG, t
 from paranalysis.periods import to_period
 from paranalysis.indicators.counts import combine
 from paranalysis.indicators.definitions import HEADLINE, indicator, rates
 from paranalysis.indicators.intervals import changes
-from paranalysis.i18n import DEFAULT_LANG, t
 
 
 def province_summary(processing: pd.DataFrame, quarter, *, indicators: Iterable[str] = HEADLINE,
