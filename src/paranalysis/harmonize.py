@@ -285,8 +285,12 @@ def _sum_known(values: list) -> int | None:
     """The sum of one count over the pieces of a result row, or None (NA) unless every
     piece gives it: pandas ``sum(min_count=len(values))``, so a part that one unit did not
     report (its form gave only the combined count) is not passed off as known."""
-    s = pd.Series(values, dtype="Int64").sum(min_count=len(values))
-    return None if pd.isna(s) else int(s)
+    total = 0
+    for v in values:  # plain Python: this runs once per count and result row (tens of thousands)
+        if v is None or pd.isna(v):
+            return None
+        total += int(v)
+    return total
 
 
 @dataclass(repr=False)

@@ -45,7 +45,8 @@ def _read_any(path: Path, *, sheet, header_hint: list[str]) -> tuple[pd.DataFram
         return df, skip + 2, None
     if suffix in {".xlsx", ".xlsm", ".xls"}:
         try:
-            book = pd.read_excel(path, sheet_name=None if sheet is None else sheet, header=None, dtype=str)
+            book = pd.read_excel(path, sheet_name=None if sheet is None else sheet, header=None, dtype=str,
+                                 engine="xlrd" if suffix == ".xls" else "openpyxl")
         except ValueError as exc:
             raise DataError([Problem(file=str(path), sheet=str(sheet) if sheet is not None else None,
                                      expected=f"a readable workbook / existing sheet ({exc})")]) from None
