@@ -185,7 +185,7 @@ def test_there_is_no_unnamed_on_time_rate():
 def test_every_indicator_says_what_it_counts():
     for key, spec in ind.INDICATORS.items():
         assert len(spec.doc) > 40, key
-        assert spec.formula and spec.definition and spec.label_vi and spec.label_en
+        assert spec.formula and spec.definition and spec.label("vi") and spec.label("en") and spec.label("vi") != spec.label("en")
         fn = getattr(ind, key)
         assert spec.doc.split(".")[0] in " ".join(fn.__doc__.split())
 

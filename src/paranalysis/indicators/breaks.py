@@ -9,7 +9,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from paranalysis.i18n import DEFAULT_LANG, _check_lang
+from paranalysis.i18n import DEFAULT_LANG, t
 from paranalysis.periods import QUARTER_FREQ, to_period
 
 
@@ -20,8 +20,6 @@ class DefinitionBreak:
 
     key: str
     date: _dt.date
-    label_vi: str
-    label_en: str
     instruments: str
     scope: str  # "all", "district" or "commune": which series it breaks
 
@@ -38,31 +36,25 @@ class DefinitionBreak:
         return q if pd.Timestamp(self.date) == q.start_time else q + 1
 
     def label(self, lang: str = DEFAULT_LANG) -> str:
-        """The name in ``lang``."""
-        return getattr(self, f"label_{_check_lang(lang)}")
+        """The name in ``lang`` (catalogue key ``break.<key>``)."""
+        return t(f"break.{self.key}", lang)
 
 
 DEFINITION_BREAKS: tuple[DefinitionBreak, ...] = (
     DefinitionBreak(
         "decree_61_2018", _dt.date(2018, 6, 21),
-        "NĐ 61/2018: cơ chế một cửa", "Decree 61/2018: one-stop mechanism",
         "Decree 61/2018/NĐ-CP (in force 21 Jun 2018)", "all"),
     DefinitionBreak(
         "commune_merger_2020", _dt.date(2020, 1, 1),
-        "Sắp xếp xã 2020", "Commune mergers 2020",
         "UBTVQH resolution on Nghe An, 2019-2021 round (in force 1 Jan 2020)", "commune"),
     DefinitionBreak(
         "decree_42_decision_766_2022", _dt.date(2022, 6, 23),
-        "NĐ 42/2022 và QĐ 766: DVC toàn trình/một phần",
-        "Decree 42/2022 and Decision 766: full/partial online services",
         "Decision 766/QĐ-TTg (23 Jun 2022); Decree 42/2022/NĐ-CP (24 Jun 2022)", "all"),
     DefinitionBreak(
         "vinh_cua_lo_merger_2024", _dt.date(2024, 12, 1),
-        "Sáp nhập Cửa Lò vào Vinh", "Cửa Lò merged into Vinh",
         "Resolution 1243/NQ-UBTVQH15 (in force 1 Dec 2024)", "district"),
     DefinitionBreak(
         "two_level_government_2025", _dt.date(2025, 7, 1),
-        "Chính quyền địa phương hai cấp", "Two-level local government",
         "Resolution 203/2025/QH15; Law 72/2025/QH15; Res. 1678/NQ-UBTVQH15; Decree 118/2025 (1 Jul 2025)", "all"),
 )
 

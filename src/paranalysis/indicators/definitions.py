@@ -11,7 +11,7 @@ from typing import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from paranalysis.i18n import DEFAULT_LANG, _check_lang
+from paranalysis.i18n import DEFAULT_LANG, t
 from paranalysis.schemas import COMBINED_COUNTS
 from paranalysis.indicators.counts import MISSING_REASONS, key_columns, with_totals
 from paranalysis.indicators.intervals import counts_as_float, proportion_interval
@@ -24,8 +24,6 @@ class IndicatorSpec:
     key: str
     formula: str
     definition: str
-    label_vi: str
-    label_en: str
     higher_is_better: bool | None
     reports: str
     optional: bool
@@ -36,8 +34,8 @@ class IndicatorSpec:
         return " ".join((self.func.__doc__ or "").split())
 
     def label(self, lang: str = DEFAULT_LANG) -> str:
-        """The name in ``lang``."""
-        return getattr(self, f"label_{_check_lang(lang)}")
+        """The name in ``lang`` (catalogue key ``indicator.<key>``)."""
+        return t(f"indicator.{self.key}", lang)
 
 
 INDICATORS: dict[str, IndicatorSpec] = {}
@@ -60,7 +58,7 @@ def _missing_reason(func, df: pd.DataFrame, num: pd.Series, den: pd.Series) -> p
     return reason
 
 
-def _indicator(key, *, formula, definition, label_vi, label_en, higher_is_better, reports, optional=False):
+def _indicator(key, *, formula, definition, higher_is_better, reports, optional=False):
     def deco(func):
         def wrapper(counts: pd.DataFrame, *, conf: float = 0.95, method: str = "wilson") -> pd.DataFrame:
             df = with_totals(counts)
@@ -79,7 +77,7 @@ def _indicator(key, *, formula, definition, label_vi, label_en, higher_is_better
         wrapper.__doc__ = (func.__doc__ or "") + (
             f"\n\n    Formula: {formula}. Definition: {definition}. Used in: {reports}.\n"
             "    Returns numerator, denominator, rate (0-1) and its confidence interval.")
-        INDICATORS[key] = IndicatorSpec(key, formula, definition, label_vi, label_en, higher_is_better,
+        INDICATORS[key] = IndicatorSpec(key, formula, definition, higher_is_better,
                                         reports, optional, func)
         return wrapper
 
@@ -87,8 +85,7 @@ def _indicator(key, *, formula, definition, label_vi, label_en, higher_is_better
 
 
 @_indicator("on_time_resolved_basis", formula="(early + on time) / resolved",
-            definition="A, resolved basis", label_vi="Tỷ lệ đúng và trước hạn (A, trên hồ sơ đã giải quyết)",
-            label_en="On-time rate (A, resolved basis)", higher_is_better=True,
+            definition="A, resolved basis", higher_is_better=True,
             reports="most press reports and provincial summaries (e.g. Nghe An centre 96.57 %, May-Jun 2023)")
 def on_time_resolved_basis(df):
     """Of the records resolved in the period, the share returned before or on the due
@@ -97,9 +94,7 @@ def on_time_resolved_basis(df):
 
 
 @_indicator("on_time_workload_basis", formula="1 - (resolved late + pending overdue) / handled",
-            definition="B, workload basis (Gia Lai)",
-            label_vi="Tỷ lệ đúng hạn (B, trên tổng hồ sơ cần giải quyết)",
-            label_en="On-time rate (B, workload basis)", higher_is_better=True,
+            definition="B, workload basis (Gia Lai)", higher_is_better=True,
             reports="Gia Lai monthly dashboard")
 def on_time_workload_basis(df):
     """Of all records the unit had to handle in the period (carried over + new), the
@@ -110,7 +105,6 @@ def on_time_workload_basis(df):
 
 @_indicator("on_time_766_basis", formula="(early + on time + pending not yet due) / handled",
             definition="C, Decision 766 indicator 2.1 style",
-            label_vi="Tỷ lệ đúng hạn (C, kiểu QĐ 766)", label_en="On-time rate (C, Decision 766 style)",
             higher_is_better=True, reports="National Public Service Portal, Decision 766 scoring (indicator 2.1)")
 def on_time_766_basis(df):
     """Of all records handled in the period, the share finished early or on time plus
@@ -122,8 +116,7 @@ def on_time_766_basis(df):
 
 
 @_indicator("late_rate_resolved_basis", formula="resolved late / resolved",
-            definition="late share of resolved records", label_vi="Tỷ lệ trễ hạn (trên hồ sơ đã giải quyết)",
-            label_en="Late rate (of resolved)", higher_is_better=False,
+            definition="late share of resolved records", higher_is_better=False,
             reports="Nghe An centre and province reports (0.3-3.4 %)")
 def late_rate_resolved_basis(df):
     """Of the records resolved in the period, the share returned after the due date."""
@@ -131,8 +124,7 @@ def late_rate_resolved_basis(df):
 
 
 @_indicator("late_rate_received_basis", formula="resolved late / received",
-            definition="late records per new record", label_vi="Hồ sơ trễ hạn trên hồ sơ tiếp nhận mới",
-            label_en="Late records per record received", higher_is_better=False,
+            definition="late records per new record", higher_is_better=False,
             reports="Nghe An H1 2017 conference report ('12 %' = 14,224 / 117,139)")
 def late_rate_received_basis(df):
     """Records resolved late, per record newly received in the period. Some reports
@@ -142,8 +134,7 @@ def late_rate_received_basis(df):
 
 
 @_indicator("late_rate_workload_basis", formula="(resolved late + pending overdue) / handled",
-            definition="B, workload basis (Gia Lai)", label_vi="Tỷ lệ trễ hạn (B, trên tổng hồ sơ cần giải quyết)",
-            label_en="Late rate (B, workload basis)", higher_is_better=False, reports="Gia Lai monthly dashboard")
+            definition="B, workload basis (Gia Lai)", higher_is_better=False, reports="Gia Lai monthly dashboard")
 def late_rate_workload_basis(df):
     """Of all records the unit had to handle (carried over + new), the share resolved
     late or still pending past the due date at the end of the period."""
@@ -151,8 +142,7 @@ def late_rate_workload_basis(df):
 
 
 @_indicator("overdue_backlog_share", formula="pending overdue / pending",
-            definition="overdue share of the backlog", label_vi="Tỷ lệ tồn quá hạn (trên hồ sơ đang giải quyết)",
-            label_en="Overdue share of backlog", higher_is_better=False,
+            definition="overdue share of the backlog", higher_is_better=False,
             reports="Lâm Đồng Q1/2020 (969 / 3,405 = 28 %, derived)")
 def overdue_backlog_share(df):
     """Of the records still in progress at the end of the period, the share already
@@ -160,8 +150,7 @@ def overdue_backlog_share(df):
     return df["pending_overdue"], df["pending"]
 
 
-@_indicator("early_share", formula="early / resolved", definition="early share of resolved records",
-            label_vi="Tỷ lệ giải quyết trước hạn", label_en="Early share (of resolved)", higher_is_better=True,
+@_indicator("early_share", formula="early / resolved", definition="early share of resolved records", higher_is_better=True,
             reports="Thừa Thiên Huế by service level; Long An centre")
 def early_share(df):
     """Of the records resolved in the period, the share returned before the due date."""
@@ -169,7 +158,6 @@ def early_share(df):
 
 
 @_indicator("clearance_rate", formula="resolved / (carried over + received)", definition="clearance rate",
-            label_vi="Tỷ lệ giải quyết xong (trên tổng hồ sơ cần giải quyết)", label_en="Clearance rate",
             higher_is_better=True, reports="derived from the standard form (all provinces)")
 def clearance_rate(df):
     """Of all records the unit had to handle in the period (carried over + new), the
@@ -179,8 +167,7 @@ def clearance_rate(df):
 
 
 @_indicator("online_share", formula="received online / received",
-            definition="online submission share (form channels; not 766 indicator 3.3)",
-            label_vi="Tỷ lệ hồ sơ trực tuyến", label_en="Online share", higher_is_better=True,
+            definition="online submission share (form channels; not 766 indicator 3.3)", higher_is_better=True,
             reports="Nghe An press (8.6 % in 2022; 60.1 % Nghi Lộc 2023; 72.35 % mid-2025)")
 def online_share(df):
     """Of the records newly received in the period, the share submitted online (through
@@ -189,8 +176,7 @@ def online_share(df):
     return df["received_online"], df["received"]
 
 
-@_indicator("postal_share", formula="received by post / received", definition="postal (BCCI) share",
-            label_vi="Tỷ lệ hồ sơ qua bưu chính công ích", label_en="Postal share", higher_is_better=None,
+@_indicator("postal_share", formula="received by post / received", definition="postal (BCCI) share", higher_is_better=None,
             reports="Long An centre (18.27 %)")
 def postal_share(df):
     """Of the records newly received in the period, the share that came through the
@@ -198,8 +184,7 @@ def postal_share(df):
     return df["received_postal"], df["received"]
 
 
-@_indicator("direct_share", formula="received in person / received", definition="in-person share",
-            label_vi="Tỷ lệ hồ sơ nộp trực tiếp", label_en="In-person share", higher_is_better=None,
+@_indicator("direct_share", formula="received in person / received", definition="in-person share", higher_is_better=None,
             reports="Nghi Lộc 2023 (39.16 %)")
 def direct_share(df):
     """Of the records newly received in the period, the share handed in at the counter."""
@@ -207,8 +192,7 @@ def direct_share(df):
 
 
 @_indicator("digitisation_rate", formula="digitised / handled",
-            definition="digitisation rate (766 indicator 4.2 style)", label_vi="Tỷ lệ số hóa hồ sơ",
-            label_en="Digitisation rate", higher_is_better=True,
+            definition="digitisation rate (766 indicator 4.2 style)", higher_is_better=True,
             reports="Nghe An 88.43 % (Jul 2025); Nghi Lộc 68.51 % (2023)", optional=True)
 def digitisation_rate(df):
     """Of all records handled in the period, the share with digitised input documents
@@ -218,8 +202,7 @@ def digitisation_rate(df):
 
 
 @_indicator("satisfaction_rate", formula="satisfied ratings / ratings",
-            definition="counter-rating satisfaction (not 766 indicator 5.4)", label_vi="Tỷ lệ hài lòng (đánh giá)",
-            label_en="Satisfaction (ratings)", higher_is_better=True, reports="Long An centre (98.12 %)",
+            definition="counter-rating satisfaction (not 766 indicator 5.4)", higher_is_better=True, reports="Long An centre (98.12 %)",
             optional=True)
 def satisfaction_rate(df):
     """Of the citizens' ratings given in the period, the share that were 'satisfied'.
