@@ -364,3 +364,60 @@ def test_sums_over_units_and_quarters_keep_the_same_rule():
     assert indicators.on_time_resolved_basis(y.to_frame().T)["rate"].iloc[0] == pytest.approx(1410 / (1410 + 66))
     h = indicators.window(t, "2024Q1", "2024Q3").iloc[0]
     assert (h["received_direct"], h["resolved_early"]) == (450, 300)
+
+
+# --- the in-process cache of harmonizations (issue 16: a report harmonizes the same table
+# several times) ---------------------------------------------------------------------------
+
+import sys as _sys
+
+_H = _sys.modules["paranalysis.harmonize"]
+
+
+@pytest.fixture()
+def demo_processing() -> pd.DataFrame:
+    from paranalysis import nbtools
+
+    ds, _ = nbtools.setup(None, None, "vi")
+    return ds.processing.copy()
+
+
+def _uncached(processing, **kw):
+    _H._CACHE.clear()
+    return _H._harmonization(processing, units=None, crosswalk=None, **kw)
+
+
+def test_cached_harmonization_is_the_uncached_one_and_a_copy(demo_processing):
+    kw = dict(level="district", on="2025-06-30")
+    ref = _uncached(demo_processing, **kw)
+    first = harmonization(demo_processing, **kw)
+    assert len(_H._CACHE) == 1
+    second = harmonization(demo_processing.copy(), **kw)  # same content, another object
+    assert len(_H._CACHE) == 1
+    for h in (first, second):
+        pd.testing.assert_frame_equal(h.table, ref.table)
+        pd.testing.assert_frame_equal(h.left_out, ref.left_out)
+        assert h.settings == ref.settings and h.title == ref.title
+    # what a caller does to its result does not reach the next caller
+    second.table.loc[:, "received_total"] = 0
+    second.left_out.drop(second.left_out.index, inplace=True)
+    second.settings["level"] = "x"
+    third = harmonization(demo_processing, **kw)
+    pd.testing.assert_frame_equal(third.table, ref.table)
+    pd.testing.assert_frame_equal(third.left_out, ref.left_out)
+    assert third.settings == ref.settings
+
+
+def test_changed_table_or_arguments_are_not_served_stale(demo_processing):
+    kw = dict(level="district", on="2025-06-30")
+    before = harmonization(demo_processing, **kw).table
+    changed = demo_processing.copy()
+    i = changed.index[0]
+    changed.loc[i, "received_direct"] = changed.loc[i, "received_direct"] + 7  # one count, same shape
+    after = harmonization(changed, **kw).table
+    pd.testing.assert_frame_equal(after, _uncached(changed, **kw).table)
+    assert int(after["received_direct"].sum()) == int(before["received_direct"].sum()) + 7
+    # another level: the province's one series
+    prov = harmonization(demo_processing, level="province", on="2025-06-30").table
+    pd.testing.assert_frame_equal(prov, _uncached(demo_processing, level="province", on="2025-06-30").table)
+    assert prov["unit_code"].nunique() == 1 and before["unit_code"].nunique() == 20

@@ -41,7 +41,9 @@ Rules (docs/units.md, "harmonize"):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -317,16 +319,71 @@ def harmonize(processing, *, level: str, on, units: pd.DataFrame | None = None,
     return harmonization(processing, level=level, on=on, units=units, crosswalk=crosswalk).table
 
 
+#: the last few harmonizations of this process, by a fingerprint of their inputs
+#: (:func:`_input_key`): a report harmonizes the same table several times
+_CACHE: "OrderedDict[tuple, Harmonized]" = OrderedDict()
+_CACHE_SIZE = 8
+
+
+def _frame_key(df) -> tuple | None:
+    """A fingerprint of a table's content: its columns, dtypes, shape and a digest of
+    pandas' row hashes (index included); None when the table cannot be hashed."""
+    if df is None:
+        return ("none",)
+    if not isinstance(df, pd.DataFrame):
+        return None
+    try:
+        rows = pd.util.hash_pandas_object(df, index=True).to_numpy()
+    except (TypeError, ValueError):
+        return None
+    return (tuple(map(str, df.columns)), tuple(map(str, df.dtypes)), df.shape,
+            hashlib.sha1(rows.tobytes()).hexdigest())
+
+
+def _input_key(processing, level, on, units, crosswalk) -> tuple | None:
+    keys = [_frame_key(processing), _frame_key(units), _frame_key(crosswalk)]
+    if any(k is None for k in keys):
+        return None
+    try:
+        hash(level), hash(on)
+    except TypeError:
+        return None
+    return (*keys, type(level).__name__, level, type(on).__name__, on)
+
+
+def _copy(h: Harmonized) -> Harmonized:
+    """A copy the caller may change without changing the cached one."""
+    return replace(h, table=h.table.copy(), settings=dict(h.settings),
+                   meta={k: v.copy() if isinstance(v, pd.DataFrame) else v for k, v in h.meta.items()})
+
+
 def harmonization(processing, *, level: str, on, units: pd.DataFrame | None = None,
                   crosswalk: pd.DataFrame | None = None) -> Harmonized:
     """:func:`harmonize` with what it left out: ``.table`` is the harmonized table,
     ``.left_out`` the rows of units outside the level's geography (unit_code, period as
-    text, reason), ``.settings`` the level and day."""
+    text, reason), ``.settings`` the level and day.
+
+    The same inputs (same table content, units, crosswalk, level and day) harmonized again
+    in the same process are served from a small cache, as a fresh copy."""
     if hasattr(processing, "processing") and hasattr(processing, "units"):
         ds = processing
         processing = ds.processing
         units = ds.units if units is None else units
         crosswalk = getattr(ds, "crosswalk", None) if crosswalk is None else crosswalk
+    key = _input_key(processing, level, on, units, crosswalk)
+    if key is not None and key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _copy(_CACHE[key])
+    h = _harmonization(processing, level=level, on=on, units=units, crosswalk=crosswalk)
+    if key is not None:
+        _CACHE[key] = _copy(h)
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return h
+
+
+def _harmonization(processing, *, level: str, on, units: pd.DataFrame | None,
+                   crosswalk: pd.DataFrame | None) -> Harmonized:
     lv = normalize_level(level)
     if lv not in HARMONIZE_LEVELS:
         raise ValueError(f"level {level!r}: expected one of {', '.join(HARMONIZE_LEVELS)}")

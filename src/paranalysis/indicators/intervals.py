@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 from paranalysis.indicators.counts import key_columns
 
@@ -20,6 +19,8 @@ def proportion_interval(num: np.ndarray, den: np.ndarray, conf: float, method: s
     hi = np.full(len(num), np.nan)
     ok = np.isfinite(num) & np.isfinite(den) & (den > 0) & (num >= 0) & (num <= den)
     if ok.any():
+        from statsmodels.stats.proportion import proportion_confint  # lazy: ~0.8 s to import
+
         a, b = proportion_confint(num[ok], den[ok], alpha=1 - conf, method=method)
         lo[ok], hi[ok] = np.clip(a, 0.0, 1.0), np.clip(b, 0.0, 1.0)
     return lo, hi
@@ -54,6 +55,8 @@ def changes(rate_table: pd.DataFrame, lag: int = 1, *, conf: float = 0.95) -> pd
     hi = np.full(len(m), np.nan)
     ok = (d1 > 0) & (d0 > 0) & np.isfinite(n1) & np.isfinite(n0)
     if ok.any():
+        from statsmodels.stats.proportion import confint_proportions_2indep  # lazy: ~0.8 s to import
+
         a, b = confint_proportions_2indep(n1[ok], d1[ok], n0[ok], d0[ok], method="newcomb", compare="diff",
                                           alpha=1 - conf)
         lo[ok], hi[ok] = a, b

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.multitest import multipletests
 
 #: outcome pairs that are the same finding (the second is dropped when both are present)
 COMPLEMENTS = {("late_rate_resolved_basis", "on_time_resolved_basis")}
@@ -32,6 +31,8 @@ def holm(p_values) -> np.ndarray:
     out = np.full(len(p), np.nan)
     ok = np.isfinite(p)
     if ok.any():
+        from statsmodels.stats.multitest import multipletests  # lazy: ~0.7 s to import
+
         out[ok] = multipletests(p[ok], method="holm")[1]
     return out
 

@@ -129,11 +129,15 @@ class _WildCluster:
         resid = y - X @ (XtX_inv @ (X.T @ y))
         score = S.T @ (q * resid)
         self.se = float(np.sqrt(c * np.sum(score ** 2)))
+        # the bootstrap draws' parts that do not depend on b0, once (pvalue is called ~50
+        # times per interval): V (s - b0 t) and V (Cy - b0 Cx)' are linear in b0
+        self._Vs, self._Vt = V @ self.s, V @ self.t
+        self._VCy, self._VCx = V @ self.Cy.T, V @ self.Cx.T
 
     def pvalue(self, b0: float) -> float:
         t0 = (self.beta - b0) / self.se
-        num = self.V @ (self.s - b0 * self.t)
-        den = np.sqrt(self.c * np.sum((self.V @ (self.Cy - b0 * self.Cx).T) ** 2, axis=1))
+        num = self._Vs - b0 * self._Vt
+        den = np.sqrt(self.c * np.sum((self._VCy - b0 * self._VCx) ** 2, axis=1))
         with np.errstate(divide="ignore", invalid="ignore"):
             tb = num / den
         return float(np.mean(np.abs(tb) >= abs(t0) - 1e-12 * max(1.0, abs(t0))))
