@@ -291,3 +291,13 @@ def test_a_run_is_in_one_language(notebook, lang, tmp_path):
     page = next(tmp_path.glob(notebook.replace(".ipynb", "") + "*.html"))
     words = foreign_words(page.read_text(encoding="utf-8"), lang, _unit_names())
     assert not words, f"{notebook} ({lang}): {sorted(set(words))[:40]}"
+
+
+def test_the_fast_yaml_loader_reads_the_catalogue_exactly_as_the_safe_loader():
+    import yaml
+    from importlib import resources
+
+    from paranalysis.i18n import catalogue
+
+    text = resources.files("paranalysis").joinpath("resources/messages.yaml").read_text(encoding="utf-8")
+    assert catalogue() == yaml.safe_load(text)

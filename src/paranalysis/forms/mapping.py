@@ -215,7 +215,7 @@ def _package_text() -> str:
 
 @lru_cache(maxsize=8)
 def _load(paths: tuple[str, ...], mtimes: tuple[float, ...]) -> HeaderMapping:
-    data = yaml.safe_load(_package_text())
+    data = yaml.load(_package_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml if present
     sources = ["paranalysis/" + MAPPING_FILE]
     for p in paths:
         extra = yaml.safe_load(Path(p).read_text(encoding="utf-8")) or {}
