@@ -16,15 +16,10 @@ Public entry points (contracts other tools rely on):
 
 __version__ = "0.1.0"
 
-import warnings as _warnings
+from paranalysis.errors import DataError, Problem, quiet_foreign_warnings
 
-# With the optional extra [spark] installed, pandera tries to import pyspark.pandas each time
-# it loads a backend; under pandas 3 that import fails after warning "PySpark does not yet
-# fully support pandas >= 3.0.0". paranalysis never uses pyspark.pandas (its Spark engine
-# uses Spark SQL), so keep that one line out of notebooks and reports.
-_warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+quiet_foreign_warnings()  # see paranalysis.errors.FOREIGN_WARNINGS
 
-from paranalysis.errors import DataError, Problem
 from paranalysis.dataset import Dataset, load_dataset
 from paranalysis.loaders import load_processing
 from paranalysis.harmonize import harmonize

@@ -19,7 +19,6 @@ import argparse
 import os
 import sys
 import time
-import warnings
 from pathlib import Path
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -51,16 +50,14 @@ def _table_of(path: Path) -> str:
 def _validate(args) -> int:
     """Check each file (or dataset folder) and print every problem."""
     import paranalysis
-    from paranalysis.errors import DataError, Problem
+    from paranalysis.errors import DataError, Problem, reading_notes
     from paranalysis.tables import read_table
 
     bad = 0
     for f in args.files:
         path = Path(f)
         try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")  # see paranalysis/__init__
+            with reading_notes() as caught:
                 if path.is_dir():  # a dataset folder: every table in it, as load_dataset reads them
                     ds = paranalysis.load_dataset(path)
                     if not any(ds.files.values()):

@@ -2,8 +2,31 @@
 
 from __future__ import annotations
 
+import contextlib
+import warnings
 from dataclasses import dataclass
 from typing import Iterable
+
+#: Warnings other libraries raise that say nothing about the user's data: with the optional
+#: extra [spark], pandera imports pyspark.pandas, which warns under pandas 3 ("PySpark does
+#: not yet fully support pandas >= 3.0.0"); paranalysis never uses pyspark.pandas.
+FOREIGN_WARNINGS = ("PySpark does not yet fully support pandas",)
+
+
+def quiet_foreign_warnings() -> None:
+    """Hide :data:`FOREIGN_WARNINGS` under the warning filters now in force."""
+    for message in FOREIGN_WARNINGS:
+        warnings.filterwarnings("ignore", message=message)
+
+
+@contextlib.contextmanager
+def reading_notes():
+    """Collect, as a list, every warning reading a file raises (rows dropped, hidden rows
+    read, ...): the notes shown about that file; other libraries' chatter left out."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        quiet_foreign_warnings()
+        yield caught
 
 
 @dataclass(frozen=True)

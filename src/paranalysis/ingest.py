@@ -39,7 +39,6 @@ import os
 import re
 import shutil
 import uuid
-import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -48,7 +47,7 @@ import pandas as pd
 
 import paranalysis
 from paranalysis.dataset import load_dataset, table_files
-from paranalysis.errors import DataError, Problem
+from paranalysis.errors import DataError, Problem, reading_notes
 from paranalysis.folderlock import LOCK_NAME, folder_lock, remove_lock_file
 from paranalysis.schemas import PROCESSING_TABLE_COLUMNS, validate
 from paranalysis.tables import read_table
@@ -433,9 +432,7 @@ def _ingest_locked(file: Path, root: Path, *, period, synthetic, now, mapping) -
             raise DataError([Problem(file=str(root), expected="a valid dataset folder before ingest; "
                                                                "fix these problems first")] + exc.problems) from None
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")  # see paranalysis/__init__
+    with reading_notes() as caught:
         rows = paranalysis.load_processing(file, period=period, units=units, mapping=mapping,
                                            data_dir=root if root.is_dir() else None)
     notes += [str(w.message) for w in caught]

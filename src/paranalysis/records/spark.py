@@ -22,7 +22,7 @@ from contextlib import contextmanager
 
 import pandas as pd
 
-from paranalysis.errors import DataError, Problem
+from paranalysis.errors import DataError, Problem, quiet_foreign_warnings
 from paranalysis.records.reader import (
     _TEXT_TIME_FORMATS,
     _files,
@@ -72,7 +72,7 @@ def local_session(master: str = "local[2]", conf: dict | None = None):
     for k, v in {**LOCAL_CONF, **(conf or {})}.items():
         b = b.config(k, v)
     with warnings.catch_warnings():  # about pyspark.pandas and pandas 3; not used here
-        warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+        quiet_foreign_warnings()
         spark = b.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
