@@ -213,7 +213,19 @@ def test_bieu06_rows_survive_the_tidy_csv(tmp_path):
 
 def test_standard_layout_refuses_rows_without_the_parts(tmp_path):
     with pytest.raises(ValueError, match="layout='bieu06'"):
-        of.write_official_form(B06, tmp_path / "x.xlsx", period="2024Q2")
+        of.write_official_form(B06, tmp_path / "x.xlsx", period="2024Q2", layout="standard")
+
+
+def test_the_writer_chooses_bieu06_when_only_the_sums_are_known(tmp_path):
+    """Without a layout, rows giving only the sums are written as Biểu 06 (as export-form
+    and notebook 01's example form need) and read back with the same counts."""
+    path = of.write_official_form(B06, tmp_path / "auto.xlsx", period="2024Q2")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", of.FormWarning)
+        back = paranalysis.load_processing(path).set_index("unit_code")
+    want = B06.set_index("unit_code")
+    for c in ("received_online", "received_direct_postal", "resolved_early_on_time", "resolved_late"):
+        assert back[c].tolist() == want.loc[back.index, c].tolist(), c
 
 
 def test_bieu06_ingest_and_export_form_round_trip(tmp_path):
@@ -234,3 +246,58 @@ def test_bieu06_ingest_and_export_form_round_trip(tmp_path):
     assert back["received_direct_postal"].tolist() == [30, 46, 175, 12]  # 40-SNV, 40-STP, 412, 415
     assert back["resolved_early_on_time"].tolist() == [140, 90, 440, 17]
     assert back[PARTS].isna().all().all()
+
+
+def test_a_hand_typed_national_form_in_its_own_wording_is_read_exactly(tmp_path):
+    """A Biểu 06 typed by hand with openpyxl (not the package's writer), in the national
+    form's own wording: "Số hồ sơ nhận giải quyết > Trong đó: Trực tuyến", "Kết quả giải
+    quyết > Trước hạn và đúng hạn / Quá hạn"; merged two-row header, a contacts sheet
+    first, a unit-code column, a section heading and a "Cộng" row; communes of the new map
+    (2025Q4). Expected counts are the typed ones; pending overdue = total - resolved - not due."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "Danh bạ"
+    wb.active["A1"], wb.active["A2"] = "Danh sách cán bộ đầu mối", "Nguyễn Văn A"
+    f = wb.create_sheet("Biểu 06")
+    f["A3"] = "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH QUÝ IV NĂM 2025"
+    f["A4"] = "(Kỳ báo cáo: từ ngày 01/10/2025 đến ngày 31/12/2025)"
+    top = ["STT", "Mã đơn vị", "Tên đơn vị", "Số hồ sơ nhận giải quyết", None, None, None,
+           "Kết quả giải quyết", None, None, "Số hồ sơ đang giải quyết", None]
+    sub = [None, None, None, "Tổng số", "Kỳ trước chuyển sang", "Trong đó: Trực tuyến",
+           "Trực tiếp và qua dịch vụ bưu chính công ích", "Trước hạn và đúng hạn", "Quá hạn",
+           "Tỷ lệ trước và đúng hạn (%)", "Trong hạn", "Quá hạn"]
+    for j, (a, b) in enumerate(zip(top, sub), 1):
+        f.cell(6, j, a)
+        f.cell(7, j, b)
+    for rng in ("A6:A7", "B6:B7", "C6:C7", "D6:G6", "H6:J6", "K6:L6"):
+        f.merge_cells(rng)
+    # code, name, carried over, direct+postal, online, early+on time, late, pending not due
+    typed = [("16681-2025", "Phường Thành Vinh", 10, 300, 120, 280, 5, 25),
+             ("16690-2025", "Phường Trường Vinh", 4, 150, 60, 140, 2, 12),
+             ("16732-2025", "Phường Cửa Lò", 0, 80, 30, 75, 1, 4)]
+    f.cell(8, 1, "I")
+    f.cell(8, 3, "CẤP XÃ")
+    for i, (code, name, carried, dp, online, ok, late, not_due) in enumerate(typed, 1):
+        total = carried + online + dp
+        row = [i, code, name, total, carried, online, dp, ok, late, round(100 * ok / (ok + late), 2),
+               not_due, total - ok - late - not_due]
+        for j, v in enumerate(row, 1):
+            f.cell(8 + i, j, v)
+    f.cell(12, 3, "Cộng")
+    for j in (4, 5, 6, 7, 8, 9, 11, 12):
+        f.cell(12, j, sum(f.cell(r, j).value for r in (9, 10, 11)))
+    path = tmp_path / "bao_cao_quy_IV_2025.xlsx"
+    wb.save(path)
+
+    with pytest.warns(of.FormWarning, match="1 section heading"):
+        got = paranalysis.load_processing(path).set_index("unit_code")
+    assert list(got.index) == ["16681-2025", "16690-2025", "16732-2025"]
+    assert set(got["period"].astype(str)) == {"2025Q4"}
+    assert got["received_direct_postal"].tolist() == [300, 150, 80]
+    assert got["received_online"].tolist() == [120, 60, 30]
+    assert got["resolved_early_on_time"].tolist() == [280, 140, 75]
+    assert got["resolved_late"].tolist() == [5, 2, 1]
+    assert got["pending_not_due"].tolist() == [25, 12, 4]
+    assert got["pending_overdue"].tolist() == [430 - 285 - 25, 214 - 142 - 12, 110 - 76 - 4]
+    assert got[["received_direct", "received_postal", "resolved_early", "resolved_on_time"]].isna().all().all()

@@ -44,7 +44,7 @@ _SECTION_TITLE = {"province": "Cấp tỉnh (UBND tỉnh)", "agency": "Cấp t�
 
 def write_official_form(rows: pd.DataFrame, path, *, period, units: pd.DataFrame | None = None,
                         province_title: str = "UBND TỈNH NGHỆ AN", variant: str = _STD,
-                        text_numbers: bool = False, sections: bool = False, layout: str = _STD,
+                        text_numbers: bool = False, sections: bool = False, layout: str | None = None,
                         title: str = "BÁO CÁO TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH") -> Path:
     """Write processing rows of one quarter as the official report form (.xlsx), in the
     layout analysts receive: title rows with the quarter and its reporting window, the
@@ -62,7 +62,8 @@ def write_official_form(rows: pd.DataFrame, path, *, period, units: pd.DataFrame
     "Trong đó: Trực tuyến", one column "Trực tiếp và qua dịch vụ bưu chính" (direct + postal)
     and, of the resolved, one column "Trước hạn và đúng hạn" (early + on time) beside "Quá
     hạn": what rows with only those sums known (the parts missing) can be written as; the
-    standard layout needs the parts.
+    standard layout needs the parts. ``layout=None`` (default): the standard layout when the
+    rows give the parts, Biểu 06 when any row gives only the sums.
     """
     import openpyxl
     from openpyxl.styles import Alignment, Border, Font, Side
@@ -70,11 +71,13 @@ def write_official_form(rows: pd.DataFrame, path, *, period, units: pd.DataFrame
 
     if variant not in (_STD, _ALT):
         raise ValueError(f"variant must be {_STD!r} or {_ALT!r}")
+    df = with_combined(rows)
+    if layout is None:
+        layout = BIEU06 if set(SPLIT_PARTS) <= set(df.columns) and df[SPLIT_PARTS].isna().any().any() else _STD
     if layout not in (_STD, BIEU06):
         raise ValueError(f"layout must be {_STD!r} or {BIEU06!r}")
     b06 = layout == BIEU06
     q = to_period(period)
-    df = with_combined(rows)
     if "period" in df.columns:
         df = df[df["period"].map(lambda p: to_period(p) == q)]
     unit_table = prepare_units(units).set_index("unit_code")
@@ -331,6 +334,5 @@ def export_form(data_dir, quarter, out=None, *, level: str | None = None) -> Pat
     title = "BÁO CÁO TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"
     if rows["synthetic"].any():  # never mixed silently: the file itself says so
         title += " (SỐ LIỆU MÔ PHỎNG / SYNTHETIC DATA)"
-    b06 = rows[SPLIT_PARTS].isna().any().any()  # only the sums known: written as Biểu 06
     return write_official_form(rows, out, period=q, units=ds.units, sections=several, title=title,
-                               layout=BIEU06 if b06 else _STD)
+                               layout=None)  # Biểu 06 when only the sums are known
