@@ -83,3 +83,29 @@ def test_the_other_pages_say_what_is_missing(run_on_new_folder):
     assert "Chưa có số liệu xếp hạng của tỉnh" in rankings and "<code>data/rankings/</code>" in rankings
     assert "chưa có bảng xếp hạng các đơn vị cấp huyện" in rankings
     assert "chưa có số liệu báo chí" in _page(out, "01")
+
+
+def test_a_new_map_folder_of_national_forms_runs_every_notebook(tmp_path):
+    """The same documented steps after 1 July 2025: Biểu 06 forms (only the sums of direct +
+    postal and early + on time) of six new communes and wards, 2025Q3 and 2025Q4, a file
+    name carrying markup. Every notebook runs (found failing before: notebook 01 charted
+    only district-level units and wrote its example form in the standard layout), and the
+    file name is shown escaped."""
+    demo = paranalysis.load_dataset()
+    lv = demo.units.drop_duplicates("unit_code").set_index("unit_code")["level"]
+    p = demo.processing
+    communes = sorted(p.loc[(p["period"].astype(str) == "2025Q4") & p["unit_code"].map(lv).eq("commune"),
+                            "unit_code"].unique())[:6]
+    data = tmp_path / "du_lieu"
+    for q in ("2025Q3", "2025Q4"):
+        rows = p[(p["period"].astype(str) == q) & p["unit_code"].isin(communes)]
+        book = write_official_form(rows.drop(columns=["synthetic", "source"]), tmp_path / f"bao_cao_<i>{q}<i>.xlsx",
+                                   period=q, layout="bieu06")
+        assert cli.main(["ingest", str(book), "--data", str(data)]) == 0
+    assert paranalysis.load_dataset(data).processing["resolved_early"].isna().all()
+    out = tmp_path / "out"
+    assert cli.main(["run", "--data", str(data), "--out", str(out), "--no-progress"]) == 0
+    manifest = json.loads((out / "run-vi.json").read_text(encoding="utf-8"))
+    assert all(r["ok"] for r in manifest["reports"]), [r["error"] for r in manifest["reports"] if not r["ok"]]
+    page = (out / "01-data-overview.html").read_text(encoding="utf-8")
+    assert "bao_cao_&lt;i&gt;2025Q4&lt;i&gt;.xlsx" in page and "<i>2025Q4<i>" not in page

@@ -157,3 +157,19 @@ def test_gaps_within_span_ignores_units_that_began_or_ended():
     p = pd.DataFrame({"unit_code": ["a", "a", "a", "b", "b"],
                       "period": pd.PeriodIndex(["2024Q1", "2024Q2", "2024Q4", "2025Q3", "2025Q4"], freq="Q-DEC")})
     assert geo.gaps_within_span(p).to_dict() == {"a": 1}
+
+
+def test_chart_level_follows_the_map_the_data_is_on():
+    """The overview chart shows the district-level units when there are any (the old map),
+    the communes and wards of the new map when the folder starts after 1 July 2025."""
+    import dataclasses
+
+    ds = paranalysis.load_dataset()
+    assert geo.chart_level(ds) == "district"
+    new_map = ds.processing[ds.processing["period"] >= pd.Period("2025Q3", "Q")]
+    lv = ds.units.drop_duplicates("unit_code").set_index("unit_code")["level"]
+    communes = new_map[new_map["unit_code"].map(lv).eq("commune").to_numpy()]
+    assert geo.chart_level(dataclasses.replace(ds, processing=communes.reset_index(drop=True))) == "commune"
+    agencies = ds.processing[ds.processing["unit_code"].map(lv).eq("agency").to_numpy()]
+    if len(agencies):
+        assert geo.chart_level(dataclasses.replace(ds, processing=agencies.reset_index(drop=True))) == "agency"

@@ -266,6 +266,22 @@ def level_view(ds, level: str):
     return dataclasses.replace(ds, processing=p.reset_index(drop=True))
 
 
+def chart_level(ds) -> str:
+    """The level whose units a one-chart overview shows: the district-level units when the
+    data has any (21 rows, the old map to 2025Q2), else the communes and wards (the new
+    map), else the level with the most processing rows (e.g. agencies only)."""
+    lv = ds.units.drop_duplicates("unit_code").set_index("unit_code")["level"]
+    levels = ds.processing["unit_code"].map(lv).value_counts()
+    for level in ("district", "commune"):
+        if levels.get(level, 0) > 0:
+            return level
+    if levels.empty:
+        from paranalysis.errors import DataError, Problem
+
+        raise DataError([Problem(expected="processing rows of units known to the units table; there are none")])
+    return str(levels.index[0])
+
+
 def level_summary(ds, lang: str = DEFAULT_LANG) -> pd.DataFrame:
     """One row per administrative level with rows in the processing table: how many
     units, from which quarter to which, and how many unit-quarters."""
