@@ -118,9 +118,12 @@ def load_dataset(path=None) -> Dataset:
     root = Path(path) if path is not None else bundled_data_dir()
     if not root.is_dir():
         raise DataError([Problem(file=str(root), expected="a dataset folder")])
-    from paranalysis import folderlock
+    from paranalysis import folderlock, snapshot
     from paranalysis.ingest import pending, recover
 
+    shared = snapshot.from_run(root)  # a kernel of `paranalysis run`: the run read this folder already
+    if shared is not None:
+        return shared
     if folderlock.held(root):  # ingest checking its own work
         return _load(root)
     if not (root / folderlock.LOCK_NAME).exists() and not pending(root):

@@ -16,7 +16,8 @@ from pathlib import Path
 import nbformat
 
 import paranalysis
-from paranalysis.dataset import load_dataset
+from paranalysis import snapshot
+from paranalysis.dataset import bundled_data_dir, load_dataset
 from paranalysis.errors import RunError, UnsafeReportError
 from paranalysis.i18n import DEFAULT_LANG, check_lang, t
 from paranalysis.markup import publishable_notebook  # published .ipynb: one-line errors, no traceback frames
@@ -77,7 +78,11 @@ def run_notebooks(*, data=None, quarter=None, out=None, lang: str = DEFAULT_LANG
     data_path = Path(data).resolve() if data is not None else None
     if data_path is not None and not data_path.is_dir():
         raise RunError(f"data folder not found: {data}")
+    root = data_path if data_path is not None else bundled_data_dir()
+    state = snapshot.folder_state(root)
     ds = load_dataset(data_path)  # DataError lists every problem
+    if snapshot.folder_state(root) != state:  # changed while read: let every kernel read it itself
+        state = state[:2] + (True,) + state[3:]
     q = resolve_quarter(ds, quarter)
     nbs = list(notebooks) if notebooks is not None else list_notebooks()
     if not nbs:
@@ -137,7 +142,7 @@ def run_notebooks(*, data=None, quarter=None, out=None, lang: str = DEFAULT_LANG
                               ok=error is None, error=error, seconds=round(seconds, 1),
                               html_bytes=html_path.stat().st_size)
 
-    with _kernel_stderr_to(log_path) as console, _restore_env(env_backup):
+    with _kernel_stderr_to(log_path) as console, _restore_env(env_backup), snapshot.shared_with_kernels(ds, state):
         bar = tqdm(total=len(nbs), desc=f"paranalysis run {q} {lang}", unit="notebook", file=console,
                    disable=not progress, dynamic_ncols=True)
         reports: dict[Path, NotebookReport] = {}
