@@ -59,3 +59,38 @@ def test_styled_decorator_draws_in_style_and_restores():
     assert ax.spines["right"].get_visible() is False
     assert matplotlib.colors.to_hex(line.get_color()) == style.PALETTE[0]
     plt.close(fig)
+
+
+def test_date_ticks_chosen_once_draw_the_same_figure():
+    """freeze_date_ticks keeps matplotlib's own choice of date ticks and labels (the PNG is
+    byte for byte the same) and stops it choosing them again at every drawing."""
+    import io
+
+    import matplotlib
+    import pandas as pd
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.dates import AutoDateLocator
+
+    x = pd.period_range("2017Q1", "2026Q3", freq="Q").to_timestamp(how="start")
+
+    def draw():
+        with style.context():
+            fig, axes = plt.subplots(2, 3, sharex=True, sharey=True)
+            for i, ax in enumerate(axes.flat):
+                ax.plot(x, [((j * (i + 3)) % 7) / 7 for j in range(len(x))])
+        return fig
+
+    plain, frozen = draw(), draw()
+    style.freeze_date_ticks(frozen)
+    assert all(not isinstance(ax.xaxis.get_major_locator(), AutoDateLocator) for ax in frozen.axes)
+    assert [t.get_text() for t in frozen.axes[3].get_xticklabels()] == \
+        [t.get_text() for t in plain.axes[3].get_xticklabels()]
+    png = []
+    for fig in (plain, frozen):
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+        png.append(buf.getvalue())
+        plt.close(fig)
+    assert png[0] == png[1]

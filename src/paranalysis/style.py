@@ -54,8 +54,30 @@ def styled(func):
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         with context():
-            return func(*args, **kwargs)
+            fig = func(*args, **kwargs)
+        freeze_date_ticks(fig)
+        return fig
     return wrapper
+
+
+def freeze_date_ticks(fig) -> None:
+    """Fix the date ticks of a finished figure where matplotlib would choose them again at
+    every drawing (its automatic date locator, costly on many small panels): the same
+    ticks and labels, chosen once."""
+    axes = getattr(fig, "axes", None)
+    if not axes:
+        return
+    from matplotlib.dates import AutoDateLocator
+    from matplotlib.ticker import FixedFormatter, FixedLocator
+
+    for ax in axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            loc = axis.get_major_locator()
+            if isinstance(loc, AutoDateLocator):
+                ticks = loc()
+                labels = axis.get_major_formatter().format_ticks(ticks)
+                axis.set_major_locator(FixedLocator(ticks))  # shared axes share it: set once
+                axis.set_major_formatter(FixedFormatter(labels))
 
 
 def apply_style() -> None:
