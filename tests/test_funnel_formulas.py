@@ -36,6 +36,8 @@ def test_ranks_match_scipy_stats(method):
         for values in (rng.normal(size=shape), rng.integers(0, 4, size=shape).astype(float)):  # ties
             np.testing.assert_array_equal(fn._rankdata(values, method),
                                           stats.rankdata(values, axis=-1, method=method))
+    for empty in (np.array([]), np.zeros((4, 0))):
+        np.testing.assert_array_equal(fn._rankdata(empty, method), stats.rankdata(empty, axis=-1, method=method))
     with_nan = np.array([[0.3, np.nan, 0.1], [0.2, 0.2, 0.5]])
     np.testing.assert_array_equal(fn._rankdata(with_nan, method), stats.rankdata(with_nan, axis=1, method=method))
     np.testing.assert_array_equal(fn._rankdata(with_nan[0], method), stats.rankdata(with_nan[0], method=method))

@@ -72,6 +72,8 @@ def _rankdata(a, method: str) -> np.ndarray:
     x = np.asarray(a)
     shape = x.shape
     dtype = float if method == "average" else int
+    if x.size == 0:
+        return np.empty(shape, dtype=dtype)
     j = np.argsort(x, axis=-1, kind="stable")
     ordinal = np.broadcast_to(np.arange(1, shape[-1] + 1, dtype=dtype), shape)
     y = np.take_along_axis(x, j, axis=-1)
