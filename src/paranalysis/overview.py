@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -72,6 +71,7 @@ def plot_coverage(ds: Dataset, lang: str = DEFAULT_LANG):
     cov = coverage(ds.processing)
     names = ds.units.set_index("unit_code")["short_name_vi"].fillna(ds.units.set_index("unit_code")["name_vi"])
     labels = [f"{names.get(c, c)} ({c})" for c in cov.index]
+    import matplotlib.pyplot as plt  # here, not at the top: the tables of this module need no pyplot
     from matplotlib.colors import LogNorm
     from matplotlib.ticker import FuncFormatter
 

@@ -13,7 +13,7 @@ quarter) and follows three rules:
    resolved, ...) are added, while the stock carried over is the one at the start of the
    window and the pending stock the one at its end.
 3. **Uncertainty.** Every rate carries a confidence interval (Wilson score by default,
-   exact Clopper-Pearson on request; statsmodels). The counts are a census of a period's
+   exact Clopper-Pearson on request). The counts are a census of a period's
    records, so the interval describes the rate as a measure of the unit's underlying
    performance (how much it would move by chance alone with the same practice), not
    sampling error of a survey.
