@@ -10,6 +10,7 @@ import pandas as pd
 
 from paranalysis.errors import Problem
 from paranalysis.forms.messages import E_BAD_DATE, E_WINDOW
+from paranalysis.i18n import Message
 from paranalysis.periods import QUARTER_FREQ, ROMAN_QUARTERS, ReportSpan, reporting_window
 from paranalysis.units import fold
 
@@ -36,7 +37,7 @@ def _span_of(text: str):
             return ReportSpan(int(m.group(1)), part), m.group(0)
     m = _MONTH_RE.search(f)
     if m and not re.search(r"\bngay\s+\d", f[:m.start()][-12:]):
-        return f"the month {int(m.group(1))}/{m.group(2)}", m.group(0)
+        return Message("form.span_month", month=int(m.group(1)), year=m.group(2)), m.group(0)
     m = _SPAN_RE[3][0].search(f)
     if m and ("bao cao" in f or f.startswith("nam ")) and not re.search(r"\bngay\s+\d", f):
         return ReportSpan(int(m.group(1)), "Y"), m.group(0)
@@ -75,7 +76,7 @@ def _title_period(texts: list[tuple[int, str]], file: str, sheet: str):
                 sp = ReportSpan(end.year, part)
                 if (start, end) in {sp.reporting_window(), (sp.start, sp.end)}:
                     return None, None, None, problems, (sp, window[2], window[3], window)
-            return None, None, None, problems, (f"the dates {start:%d/%m/%Y} to {end:%d/%m/%Y}",
+            return None, None, None, problems, (Message("form.span_dates", start=start, end=end),
                                                 window[2], window[3], window)
     if quarter is None and window is None:
         return None, None, None, problems, None

@@ -37,6 +37,7 @@ from paranalysis.forms.messages import (E_AMBIGUOUS_HEADER, E_AMBIGUOUS_UNIT, E_
 from paranalysis.forms.period import _title_period, check_span_window
 from paranalysis.forms.sections import Section, heading_of, total_kind
 from paranalysis.forms.workbook import Sheet, _letter, load_sheets
+from paranalysis.i18n import Message, joined
 from paranalysis.periods import QUARTER_FREQ, ReportSpan, to_report_period
 from paranalysis.schemas import (COMBINED_COUNT_COLUMNS, COMBINED_COUNTS, COUNT_COLUMNS, OPTIONAL_COUNT_COLUMNS,
                                  PROCESSING_TABLE_COLUMNS, validate)
@@ -188,7 +189,7 @@ def _read_sheet(sheet: Sheet, path: Path, mapping: HeaderMapping, matcher: UnitM
 
     head, unit_col = _header(sheet, by_row, mapping)
     if head is None:
-        return "no header row with a unit-name column"
+        return Message("form.why_no_header")
     own: list[Problem] = []
     stt_cols = {c for c, v in by_row[head].items() if isinstance(v, str) and mapping.segment(v) in mapping.stt}
     code_cols = {c for c, v in by_row[head].items()
@@ -253,15 +254,14 @@ def _read_sheet(sheet: Sheet, path: Path, mapping: HeaderMapping, matcher: UnitM
             addends.setdefault(col.field, []).append(col)
     n_counts = sum(1 for c in by_field.values() if c.role in ("count", "total"))
     if n_counts < MIN_FORM_COUNT_COLUMNS:
-        return (f"a header row with a unit-name column, but only {n_counts} column(s) of counts "
-                f"(at least {MIN_FORM_COUNT_COLUMNS} needed)")
+        return Message("form.why_few_counts", n=n_counts, min=MIN_FORM_COUNT_COLUMNS)
     derived = {}  # combined count -> (total, other) it is derived from on this sheet
     for c, parts in COMBINED_COUNTS.items():
         total, other = DERIVED[c]
         if c not in by_field and not any(p in by_field for p in parts) and total in by_field and other in by_field:
             derived[c] = (total, other)
-            counters["derived"].append(f"sheet {sh}: {c} = {total} - {other} (columns {by_field[total].letter} - "
-                                       f"{by_field[other].letter}; the form prints neither the sum nor its parts)")
+            counters["derived"].append(Message("form.note_derived", sheet=sh, count=c, total=total, other=other,
+                                               a=by_field[total].letter, b=by_field[other].letter))
     for f in COUNT_COLUMNS:
         if f not in by_field:
             comb = next(c for c, ps in [*COMBINED_COUNTS.items(), (f, (f,))] if f in ps)
@@ -443,7 +443,7 @@ def _read_sheet(sheet: Sheet, path: Path, mapping: HeaderMapping, matcher: UnitM
             continue
         if code in seen:
             problems.append(Problem(file, sh, r, name_label, name_s,
-                                    E_DUPLICATE_UNIT.format(code=code, where=f"row {seen[code]}")))
+                                    E_DUPLICATE_UNIT.format(code=code, where=Message("form.where_row", row=seen[code]))))
             others.append(rec)
             continue
         seen[code] = r
@@ -474,13 +474,15 @@ def _read_sheet(sheet: Sheet, path: Path, mapping: HeaderMapping, matcher: UnitM
     if hidden_r or hidden_c:
         what = []
         if hidden_r:
-            what.append(f"hidden row(s) {', '.join(map(str, hidden_r[:10]))}" + (" ..." if len(hidden_r) > 10 else ""))
+            what.append(Message("form.note_hidden_rows",
+                                rows=", ".join(map(str, hidden_r[:10])) + (" ..." if len(hidden_r) > 10 else "")))
         if hidden_c:
-            what.append(f"hidden column(s) {', '.join(_letter(c) for c in hidden_c[:10])}")
-        counters["hidden"].append(f"sheet {sh}: read {' and '.join(what)}")
+            what.append(Message("form.note_hidden_cols", cols=", ".join(_letter(c) for c in hidden_c[:10])))
+        counters["hidden"].append(Message("form.note_hidden", sheet=sh,
+                                          what=Message("form.note_and", a=what[0], b=what[1]) if len(what) == 2
+                                          else what[0]))
     if sheet.evaluated:
-        counters["formulas"].append(f"sheet {sh}: {len(sheet.evaluated)} formula(s) saved without values "
-                                    "evaluated (SUM, +, -)")
+        counters["formulas"].append(Message("form.note_formulas", sheet=sh, n=len(sheet.evaluated)))
     return records
 
 
@@ -573,7 +575,7 @@ def read_official_form(path, *, period=None, units: pd.DataFrame | None = None,
     """
     path = Path(path)
     if not path.exists():
-        raise DataError([Problem(file=str(path), expected="an existing file")], file=str(path))
+        raise DataError([Problem(file=str(path), expected=Message("form.existing_file"))], file=str(path))
     given = None
     if period is not None:
         try:
@@ -596,9 +598,10 @@ def read_official_form(path, *, period=None, units: pd.DataFrame | None = None,
             continue
         records += out
     if len(no_form) == len(sheets):
-        why = "; ".join(f"{n}: {w}" for n, w in no_form) or "the workbook has no sheet"
+        why = joined("; ", [joined(": ", [n, w]) for n, w in no_form]) or Message("form.why_no_sheet")
         problems.append(Problem(file=path.name, sheet=", ".join(n for n, _ in no_form) or None,
-                                expected=E_NO_FORM.format(n=MAX_HEADER_SEARCH_ROWS) + f" ({why})"))
+                                expected=Message("form.no_form_why", text=E_NO_FORM.format(n=MAX_HEADER_SEARCH_ROWS),
+                                                 why=why)))
     # the same unit and period on two sheets
     seen: dict = {}
     for rec in records:
@@ -607,26 +610,17 @@ def read_official_form(path, *, period=None, units: pd.DataFrame | None = None,
             problems.append(Problem(file=path.name, sheet=rec["_source"].split("#", 1)[1], row=rec["_row"],
                                     column="unit", value=rec["unit_code"],
                                     expected=E_DUPLICATE_UNIT.format(code=rec["unit_code"], where=seen[key])))
-        seen.setdefault(key, f"sheet {rec['_source'].split('#', 1)[1]} row {rec['_row']}")
+        seen.setdefault(key, Message("form.where_sheet_row", sheet=rec["_source"].split("#", 1)[1], row=rec["_row"]))
     if problems or problems.more:
         raise DataError(problems.listed(path.name), file=str(path))
-    dropped = []
-    if counters["total"]:
-        dropped.append(f"{counters['total']} total row(s) (checked against the sum of their units)")
-    if counters["section"]:
-        dropped.append(f"{counters['section']} section heading(s)")
-    if counters["blank"]:
-        dropped.append(f"{counters['blank']} blank row(s)")
-    if counters["text"]:
-        dropped.append(f"{counters['text']} text row(s) without counts (headings, notes, signature lines)")
+    dropped = [Message(f"form.note_{kind}", n=counters[kind]) for kind in ("total", "section", "blank", "text")
+               if counters[kind]]
     if no_form:
-        dropped.append(f"{len(no_form)} sheet(s) without the form ({', '.join(n for n, _ in no_form)})")
-    notes = counters["hidden"] + counters["formulas"] + [f"derived {d}" for d in counters["derived"]]
-    if dropped or notes:
-        msg = f"{path.name}: " + ("dropped " + "; ".join(dropped) if dropped else "")
-        if notes:
-            msg += ("; " if dropped else "") + "; ".join(notes)
-        warnings.warn(msg, FormWarning, stacklevel=2)
+        dropped.append(Message("form.note_no_form", n=len(no_form), sheets=", ".join(n for n, _ in no_form)))
+    notes = counters["hidden"] + counters["formulas"] + counters["derived"]
+    if dropped or notes:  # the note: a Message, English as a string, shown in a page's language
+        body = ([Message("form.note_dropped", items=joined("; ", dropped))] if dropped else []) + notes
+        warnings.warn(Message("form.note", file=path.name, body=joined("; ", body)), FormWarning, stacklevel=2)
     if isinstance(given, ReportSpan):
         return _span_table(records, given)
     return _tidy(records, path)
