@@ -237,6 +237,21 @@ def display_table(df: pd.DataFrame, lang: str = DEFAULT_LANG, *, decimals: int |
     return out
 
 
+class WholeTable(pd.DataFrame):
+    """A table shown whole in a notebook or page: every row, every column, no text cut with
+    "..." (a message, a quotation must be read to its end)."""
+
+    _WHOLE = ("display.max_colwidth", None, "display.max_rows", None, "display.max_columns", None)
+
+    def _repr_html_(self):
+        with pd.option_context(*self._WHOLE):
+            return super()._repr_html_()
+
+    def __repr__(self) -> str:
+        with pd.option_context(*self._WHOLE):
+            return super().__repr__()
+
+
 # ------------------------------------------------------------------------------------
 # messages kept with their key: English wherever a plain string goes, any language on a page
 # ------------------------------------------------------------------------------------
@@ -291,7 +306,10 @@ def joined(sep: str, parts) -> Message:
 
 def shown(text, lang: str = DEFAULT_LANG):
     """``text`` in ``lang``: a :class:`Message` written from the catalogue (its values that
-    are messages too, in the same language); any other value unchanged."""
+    are messages too, in the same language); a warning or exception carrying a message, that
+    message; any other value unchanged."""
+    if isinstance(text, BaseException):
+        text = text.args[0] if len(text.args) == 1 and isinstance(text.args[0], Message) else str(text)
     if not isinstance(text, Message):
         return text
     _check_lang(lang)

@@ -52,4 +52,9 @@ E_CODE_NAME = Message("form.code_name")
 E_OTHER_PERIOD = Message("form.other_period")
 E_PART_EXCEEDS = Message("form.part_exceeds")
 
-__all__ = [name for name in dir() if name.startswith("E_")]
+# where a problem is when it is not in a column of the form (Problem.column)
+COL_TITLE = Message("form.col_title")
+COL_PERIOD_ARG = Message("form.col_period_arg")
+COL_UNIT = Message("form.col_unit")
+
+__all__ = [name for name in dir() if name.startswith(("E_", "COL_"))]

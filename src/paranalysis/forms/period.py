@@ -9,7 +9,7 @@ import re
 import pandas as pd
 
 from paranalysis.errors import Problem
-from paranalysis.forms.messages import E_BAD_DATE, E_WINDOW
+from paranalysis.forms.messages import COL_TITLE, E_BAD_DATE, E_WINDOW
 from paranalysis.i18n import Message
 from paranalysis.periods import QUARTER_FREQ, ROMAN_QUARTERS, ReportSpan, reporting_window
 from paranalysis.units import fold
@@ -63,7 +63,7 @@ def _title_period(texts: list[tuple[int, str]], file: str, sheet: str):
             try:
                 window = (pd.Timestamp(year=y1, month=m1, day=d1), pd.Timestamp(year=y2, month=m2, day=d2), row, text)
             except ValueError:
-                problems.append(Problem(file=file, sheet=sheet, row=row, column="title", value=text, expected=E_BAD_DATE))
+                problems.append(Problem(file=file, sheet=sheet, row=row, column=COL_TITLE, value=text, expected=E_BAD_DATE))
     if quarter is None:
         for row, text in texts:
             span = _span_of(text)
@@ -91,7 +91,7 @@ def _title_period(texts: list[tuple[int, str]], file: str, sheet: str):
         target = quarter if quarter is not None else (cands[0] if cands else end.to_period(QUARTER_FREQ))
         if target not in cands:
             rs, re_ = reporting_window(target)
-            problems.append(Problem(file=file, sheet=sheet, row=w_row, column="title", value=w_text,
+            problems.append(Problem(file=file, sheet=sheet, row=w_row, column=COL_TITLE, value=w_text,
                                     expected=E_WINDOW.format(start=rs, end=re_, cstart=target.start_time,
                                                              cend=target.end_time)))
         if quarter is None:
@@ -107,5 +107,5 @@ def check_span_window(span: ReportSpan, window, file, sheet) -> list[Problem]:
     if (start, end) in {span.reporting_window(), (span.start, span.end)}:
         return []
     rs, re_ = span.reporting_window()
-    return [Problem(file, sheet, row, "title", text,
+    return [Problem(file, sheet, row, COL_TITLE, text,
                     E_WINDOW.format(start=rs, end=re_, cstart=span.start, cend=span.end))]

@@ -28,12 +28,12 @@ from paranalysis.errors import DataError, Problem
 from paranalysis.forms.cells import _is_blank, _is_colnum_row, _looks_numeric, _parse_count, _parse_percent
 from paranalysis.forms.mapping import HeaderMapping, _norm_text, is_rate_label, load_mapping
 from paranalysis.forms.messages import *  # noqa: F403 - the message constants
-from paranalysis.forms.messages import (E_AMBIGUOUS_HEADER, E_AMBIGUOUS_UNIT, E_BAD_PERIOD_ARG, E_BLANK,
-                                        E_CODE_NAME, E_DUPLICATE_COLUMN, E_DUPLICATE_UNIT, E_IDENTITY,
-                                        E_MISSING_COLUMN, E_MISSING_NAME, E_MORE_PROBLEMS, E_NO_FORM,
+from paranalysis.forms.messages import (COL_PERIOD_ARG, COL_TITLE, COL_UNIT, E_AMBIGUOUS_HEADER, E_AMBIGUOUS_UNIT,
+                                        E_BAD_PERIOD_ARG, E_BLANK, E_CODE_NAME, E_DUPLICATE_COLUMN, E_DUPLICATE_UNIT,
+                                        E_IDENTITY, E_MISSING_COLUMN, E_MISSING_NAME, E_MORE_PROBLEMS, E_NO_FORM,
                                         E_NO_PERIOD, E_NO_ROWS, E_NOT_QUARTERLY, E_OTHER_PERIOD, E_PART_EXCEEDS,
-                                        E_PERIOD_CONFLICT, E_RATE, E_SUBTOTAL, E_TOTAL_ROW, E_UNIT_CODE, E_UNKNOWN_HEADER,
-                                        E_UNKNOWN_UNIT, E_VALUES_WITHOUT_HEADER)
+                                        E_PERIOD_CONFLICT, E_RATE, E_SUBTOTAL, E_TOTAL_ROW, E_UNIT_CODE,
+                                        E_UNKNOWN_HEADER, E_UNKNOWN_UNIT, E_VALUES_WITHOUT_HEADER)
 from paranalysis.forms.period import _title_period, check_span_window
 from paranalysis.forms.sections import Section, heading_of, total_kind
 from paranalysis.forms.workbook import Sheet, _letter, load_sheets
@@ -278,25 +278,25 @@ def _read_sheet(sheet: Sheet, path: Path, mapping: HeaderMapping, matcher: UnitM
     problems += p_probs
     if isinstance(period, ReportSpan):
         if title_q is not None:
-            problems.append(Problem(file, sh, q_row, "title", q_text,
+            problems.append(Problem(file, sh, q_row, COL_TITLE, q_text,
                                     E_PERIOD_CONFLICT.format(title=str(title_q), given=str(period))))
         elif other is not None:
             span, o_row, o_text, window = other
             if isinstance(span, ReportSpan) and span != period:
-                problems.append(Problem(file, sh, o_row, "title", o_text,
+                problems.append(Problem(file, sh, o_row, COL_TITLE, o_text,
                                         E_PERIOD_CONFLICT.format(title=span.label, given=period.label)))
             elif not isinstance(span, ReportSpan):
-                problems.append(Problem(file, sh, o_row, "title", o_text, E_NOT_QUARTERLY.format(what=span)))
+                problems.append(Problem(file, sh, o_row, COL_TITLE, o_text, E_NOT_QUARTERLY.format(what=span)))
             else:
                 problems += check_span_window(period, window, file, sh)
         quarter = period
     elif period is not None:
         if title_q is not None and title_q != period:
-            problems.append(Problem(file, sh, q_row, "title", q_text,
+            problems.append(Problem(file, sh, q_row, COL_TITLE, q_text,
                                     E_PERIOD_CONFLICT.format(title=str(title_q), given=str(period))))
         elif title_q is None and other is not None:
             span, o_row, o_text, _ = other
-            problems.append(Problem(file, sh, o_row, "title", o_text, E_PERIOD_CONFLICT.format(
+            problems.append(Problem(file, sh, o_row, COL_TITLE, o_text, E_PERIOD_CONFLICT.format(
                 title=span.label if isinstance(span, ReportSpan) else span, given=str(period))))
         quarter = period
     else:
@@ -304,13 +304,13 @@ def _read_sheet(sheet: Sheet, path: Path, mapping: HeaderMapping, matcher: UnitM
         if quarter is None and other is not None:
             span, o_row, o_text, _ = other
             if isinstance(span, ReportSpan):
-                problems.append(Problem(file, sh, o_row, "title", o_text,
+                problems.append(Problem(file, sh, o_row, COL_TITLE, o_text,
                                         E_OTHER_PERIOD.format(what=span.describe(), text=o_text.strip()[:120],
                                                               suggest=span.label)))
             else:
-                problems.append(Problem(file, sh, o_row, "title", o_text, E_NOT_QUARTERLY.format(what=span)))
+                problems.append(Problem(file, sh, o_row, COL_TITLE, o_text, E_NOT_QUARTERLY.format(what=span)))
         elif quarter is None and not any(p.column == "title" for p in p_probs):
-            problems.append(Problem(file, sh, None, "title", None, E_NO_PERIOD))
+            problems.append(Problem(file, sh, None, COL_TITLE, None, E_NO_PERIOD))
     # units as they were on the period's last day (paranalysis.units; docs/units.md)
     if isinstance(quarter, ReportSpan):
         dates = [quarter.end]
@@ -394,7 +394,7 @@ def _read_sheet(sheet: Sheet, path: Path, mapping: HeaderMapping, matcher: UnitM
                         counters["text"] += 1
                         continue
                     counters["explained"] += 1  # an explanation searches every unit name: bounded
-                    hint = ("; " + matcher.explain(name_s, on=dates[0])
+                    hint = (joined("", ["; ", matcher.explain(name_s, on=dates[0])])
                             if counters["explained"] <= limits.MAX_EXPLAINED_NAMES and not problems.full else "")
                     problems.append(Problem(file, sh, r, name_label, name_s, E_UNKNOWN_UNIT.format(hint=hint)))
                     kind = "unresolved"
@@ -581,7 +581,7 @@ def read_official_form(path, *, period=None, units: pd.DataFrame | None = None,
         try:
             given = to_report_period(period)
         except ValueError:
-            raise DataError([Problem(file=path.name, column="period argument", value=period,
+            raise DataError([Problem(file=path.name, column=COL_PERIOD_ARG, value=period,
                                      expected=E_BAD_PERIOD_ARG)], file=str(path)) from None
     mp = load_mapping(mapping, data_dir=data_dir)
     unit_table = prepare_units(units)
@@ -608,7 +608,7 @@ def read_official_form(path, *, period=None, units: pd.DataFrame | None = None,
         key = (rec["unit_code"], str(rec["_quarter"]))
         if rec["_quarter"] is not None and key in seen:
             problems.append(Problem(file=path.name, sheet=rec["_source"].split("#", 1)[1], row=rec["_row"],
-                                    column="unit", value=rec["unit_code"],
+                                    column=COL_UNIT, value=rec["unit_code"],
                                     expected=E_DUPLICATE_UNIT.format(code=rec["unit_code"], where=seen[key])))
         seen.setdefault(key, Message("form.where_sheet_row", sheet=rec["_source"].split("#", 1)[1], row=rec["_row"]))
     if problems or problems.more:
