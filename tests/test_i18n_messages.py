@@ -225,3 +225,17 @@ def test_the_facts_tables_of_notebooks_01_and_04(lang):
         beside = overview.beside_data_table(ds, "vi")
         assert not any(re.fullmatch(r"[a-z]+(_[a-z0-9]+)+", v) for v in beside[t("col.metric", "vi")])
         assert not any(re.search(r"\d{4}Q\d", v) for v in beside[t("col.data_quarters", "vi")])
+
+
+def test_why_a_unit_name_is_unknown_in_both_languages():
+    from paranalysis.units import UnitMatcher, package_units
+
+    m = UnitMatcher(package_units())
+    why = m.explain("Huyện Quỳ Hợp", on="2025-09-30")
+    assert "Huyện Quỳ Hợp (420) existed until 2025-06-30" in str(why) and "units_extra.csv" in str(why)
+    vi = shown(why, "vi")
+    assert "Huyện Quỳ Hợp (420) chỉ tồn tại đến ngày 30/06/2025" in vi and "units_extra.csv" in vi
+    assert "Xã Quỳ Hợp (17035-2025), một xã/phường" in vi
+    assert not re.search(r"\b(existed|until|after|the|did you mean|to add|only)\b", vi), vi
+    several = m.explain("Xã Tân Sơn", on="2025-06-30")
+    assert "matches several units" in several and "khớp với nhiều đơn vị" in shown(several, "vi")

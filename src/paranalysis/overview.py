@@ -49,7 +49,7 @@ def table_summary(ds: Dataset, lang: str = DEFAULT_LANG) -> pd.DataFrame:
             "first": first, "last": last,
             "files": ", ".join(str(p.relative_to(ds.path)) for p in ds.files.get(name, [])) or MISSING,
         })
-    return display_table(pd.DataFrame(out), lang)
+    return WholeTable(display_table(pd.DataFrame(out), lang))
 
 
 def coverage(processing: pd.DataFrame) -> pd.DataFrame:

@@ -45,6 +45,13 @@ _TIER = {"province": 0, "district": 1, "agency": 2, "commune": 3}
 #: a unit of each level in words (catalogue ``units.level_<level>``)
 _LEVEL_WORDS = {lv: Message(f"units.level_{lv}") for lv in ("province", "district", "agency", "commune")}
 _A_UNIT = Message("units.level_other")
+
+
+def _day(d) -> Message:
+    """A day as a message: 2025-06-30 (its English, as before), 30/06/2025 in Vietnamese."""
+    return Message("units.day", y=d.year, m=d.month, d=d.day)
+
+
 #: the prefixes that tell a unit's level, as forms write them
 _PREFIXES = "Xã/Phường/Huyện/Thị xã/Thành phố"
 
@@ -228,7 +235,7 @@ class UnitMatcher:
 
     def _explain(self, name: str, day, level) -> str:
         on = day
-        when = Message("units.when", day=day.date()) if day is not None else ""
+        when = Message("units.when", day=_day(day)) if day is not None else ""
         valid = self.candidates(name, on=on, level=level)
         if len(valid) > 1:
             names = ", ".join(self.label(c) for c in sorted(valid))
@@ -239,9 +246,9 @@ class UnitMatcher:
         for c in sorted(other_time):
             vf, vt = self._from.get(c), self._to.get(c)
             if vt is not None and day is not None and day > vt:
-                parts.append(Message("units.existed_until", unit=self.label(c), day=vt.date()))
+                parts.append(Message("units.existed_until", unit=self.label(c), day=_day(vt)))
             elif vf is not None and day is not None and day < vf:
-                parts.append(Message("units.exists_from", unit=self.label(c), day=vf.date()))
+                parts.append(Message("units.exists_from", unit=self.label(c), day=_day(vf)))
         other_level = self._valid_on(key_codes, on) - valid
         lv = normalize_level(level) or prefix_level(name)
         if other_level and lv:
@@ -252,7 +259,7 @@ class UnitMatcher:
         if day is not None and not valid:
             changes = reorganisations_before(day)
             if changes and (other_time or not key_codes):
-                parts.append(Message("units.after_reorganisation", day=day.date(), change=changes[0]))
+                parts.append(Message("units.after_reorganisation", day=_day(day), change=changes[0]))
         close = self.suggest(name, on=on, level=level)
         if close:
             parts.append(Message("units.did_you_mean", names=", ".join(self.label(c) for c in close)))
