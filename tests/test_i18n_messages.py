@@ -239,3 +239,14 @@ def test_why_a_unit_name_is_unknown_in_both_languages():
     assert not re.search(r"\b(existed|until|after|the|did you mean|to add|only)\b", vi), vi
     several = m.explain("Xã Tân Sơn", on="2025-06-30")
     assert "matches several units" in several and "khớp với nhiều đơn vị" in shown(several, "vi")
+
+
+def test_data_error_own_texts_keep_their_english_and_have_vietnamese():
+    from paranalysis.limits import MAX_PROBLEMS
+
+    err = DataError([Problem(file="f.csv", expected="x")] * (MAX_PROBLEMS + 5), file="f.csv")
+    last = err.problems[-1].expected
+    assert str(last) == f"no more problems: and 5 more not listed (limit {MAX_PROBLEMS})"
+    assert shown(last, "vi") == f"không có thêm lỗi: còn 5 lỗi khác không được liệt kê (giới hạn {MAX_PROBLEMS})"
+    none = DataError([]).problems[0].expected
+    assert str(none) == "valid data (no detail given)" and shown(none, "vi") != str(none)
