@@ -16,7 +16,9 @@ EN_WORDS = {"units", "unit", "rate", "quarter", "quarters", "nan", "none", "reco
 PROPER = {"Nghệ An", "Cửa Lò", "Diễn Châu", "Vĩnh Tường", "Anh Sơn", "Đô Lương", "Nghi Lộc", "Nghi Thái",
           "Yên Thành", "Quỳnh Lưu", "Hưng Nguyên", "Thanh Chương", "Quế Phong", "Nam Đàn", "Con Cuông",
           "Tương Dương", "Kỳ Sơn", "Quỳ Châu", "Quỳ Hợp", "Nghĩa Đàn", "Tân Kỳ", "Thái Hòa", "Hoàng Mai",
-          "QĐ-TTg", "Tết", "Hà Nội", "Đà Nẵng", "Việt Nam", "An Giang", "Bộ TT&TT", "TT PVHCC", "Một cửa"}
+          "QĐ-TTg", "Tết", "Hà Nội", "Đà Nẵng", "Việt Nam", "An Giang", "Bộ TT&TT", "TT PVHCC", "Một cửa",
+          # words of the Vietnamese form, quoted (with their quotes) in the form reader's messages
+          "'Tên đơn vị'", "'Đơn vị'", "'Quý II năm 2024'"}
 
 _TEXT_TAGS = {"th", "h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "caption", "figcaption", "pre", "td"}
 

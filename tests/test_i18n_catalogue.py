@@ -85,6 +85,21 @@ def _fields(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
+def _specs(text: str) -> set[tuple]:
+    """(placeholder, conversion, format spec) of a text: ``{start:%d/%m/%Y}`` is the same in both languages."""
+    return {(name, conv, spec) for _, name, spec, conv in string.Formatter().parse(text) if name}
+
+
+class _AnyValue:
+    """A value every placeholder accepts, whatever its format spec (``{computed:.4f}``, ``{start:%d/%m/%Y}``)."""
+
+    def __format__(self, spec):
+        return "x"
+
+    def __repr__(self):
+        return "'x'"
+
+
 def test_catalogue_is_one_yaml_file_read_by_i18n():
     path = SRC / "resources" / "messages.yaml"
     import yaml
@@ -119,7 +134,8 @@ def test_every_key_has_both_languages_and_the_same_placeholders(key):
     assert set(entry) == set(LANGS), key
     assert all(isinstance(entry[lg], str) and entry[lg].strip() for lg in LANGS), key
     assert _fields(entry["vi"]) == _fields(entry["en"]), key
-    dummy = {f: "x" for f in _fields(entry["vi"])}
+    assert _specs(entry["vi"]) == _specs(entry["en"]), key
+    dummy = {f: _AnyValue() for f in _fields(entry["vi"])}
     for lg in LANGS:
         t(key, lg, **dummy)  # formats
 
@@ -150,7 +166,7 @@ PREFIXED = [
     (r"""\b_t\(\s*lang\s*,\s*f?["']([a-z0-9_]+)["']""", "si.", "src/paranalysis/serviceindex/leadership.py"),
     (r"""\btext\(\s*["']([a-z0-9_]+)["']""", "geo.", "src/paranalysis/geography.py"),
 ]
-DIRECT = re.compile(r"""\b(?:t|t_or|has|md|column_label)\(\s*["']([A-Za-z0-9_.?]+)["']""")
+DIRECT = re.compile(r"""\b(?:t|t_or|has|md|column_label|Message)\(\s*["']([A-Za-z0-9_.?]+)["']""")
 FSTRING_PREFIX = re.compile(r"""f["']([a-z0-9_]+(?:\.[a-z0-9_]*)+)\{""")
 
 

@@ -64,14 +64,15 @@ class DataError(ValueError):
         if isinstance(problems, str):
             problems = [Problem(file=file, expected=problems)]
         self.problems: list[Problem] = list(problems)
+        from paranalysis.i18n import Message
         from paranalysis.limits import MAX_PROBLEMS
 
         if len(self.problems) > MAX_PROBLEMS + 1:  # bounded output: say how many more there were
             more = len(self.problems) - MAX_PROBLEMS
             self.problems = self.problems[:MAX_PROBLEMS] + [Problem(
-                file=file, expected=f"no more problems: and {more} more not listed (limit {MAX_PROBLEMS})")]
+                file=file, expected=Message("errors.more_problems", more=more, limit=MAX_PROBLEMS))]
         if not self.problems:
-            self.problems = [Problem(file=file, expected="valid data (no detail given)")]
+            self.problems = [Problem(file=file, expected=Message("errors.no_detail"))]
         self.file = file
         n = len(self.problems)
         head = f"{n} problem{'s' if n != 1 else ''} found"

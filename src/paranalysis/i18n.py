@@ -235,3 +235,84 @@ def display_table(df: pd.DataFrame, lang: str = DEFAULT_LANG, *, decimals: int |
     if df.index.name is not None:
         out.index = pd.Index([fmt_cell(v, lang, 0) for v in df.index], name=column_label(df.index.name, lang))
     return out
+
+
+class WholeTable(pd.DataFrame):
+    """A table shown whole in a notebook or page: every row, every column, no text cut with
+    "..." (a message, a quotation must be read to its end)."""
+
+    _WHOLE = ("display.max_colwidth", None, "display.max_rows", None, "display.max_columns", None)
+
+    def _repr_html_(self):
+        with pd.option_context(*self._WHOLE):
+            return super()._repr_html_()
+
+    def __repr__(self) -> str:
+        with pd.option_context(*self._WHOLE):
+            return super().__repr__()
+
+
+# ------------------------------------------------------------------------------------
+# messages kept with their key: English wherever a plain string goes, any language on a page
+# ------------------------------------------------------------------------------------
+
+class Message(str):
+    """A catalogue text kept with its key and values. As a string it is the English text
+    (what exceptions, the command line and logs print, unchanged); :func:`shown` writes it
+    in the reader's language. A template (``Message("form.window")``, placeholders not yet
+    filled) gives the filled message with ``.format(**values)``.
+
+        >>> m = Message("form.negative")
+        >>> m == "a non-negative number of records", shown(m, "vi") == t("form.negative", "vi")
+        (True, True)
+    """
+
+    def __new__(cls, key: str, /, **values):
+        self = super().__new__(cls, t(key, "en", **values))
+        self.key, self.values = key, values
+        return self
+
+    def format(self, *args, **values) -> Message:
+        """The template filled: a message with the same key and these values."""
+        if args:
+            raise TypeError("a catalogue message is filled by named values only")
+        return Message(self.key, **{**self.values, **values})
+
+    def __reduce__(self):  # pickled and copied as key and values, not as its English text
+        return (_rebuild, (self.key, self.values))
+
+
+class _Joined(Message):
+    """Messages (or plain texts) joined by a separator, each shown in the same language."""
+
+    def __new__(cls, sep: str, parts):
+        parts = tuple(parts)
+        self = str.__new__(cls, sep.join(parts))
+        self.key, self.values = None, {"sep": sep, "parts": parts}
+        return self
+
+    def format(self, *args, **values):  # pragma: no cover - a joined text has no placeholders
+        raise TypeError("a joined text has no placeholders")
+
+
+def _rebuild(key, values) -> Message:
+    return _Joined(values["sep"], values["parts"]) if key is None else Message(key, **values)
+
+
+def joined(sep: str, parts) -> Message:
+    """``sep.join(parts)`` that :func:`shown` writes part by part in the reader's language."""
+    return _Joined(sep, parts)
+
+
+def shown(text, lang: str = DEFAULT_LANG):
+    """``text`` in ``lang``: a :class:`Message` written from the catalogue (its values that
+    are messages too, in the same language); a warning or exception carrying a message, that
+    message; any other value unchanged."""
+    if isinstance(text, BaseException):
+        text = text.args[0] if len(text.args) == 1 and isinstance(text.args[0], Message) else str(text)
+    if not isinstance(text, Message):
+        return text
+    _check_lang(lang)
+    if text.key is None:
+        return text.values["sep"].join(str(shown(p, lang)) for p in text.values["parts"])
+    return t(text.key, lang, **{k: shown(v, lang) for k, v in text.values.items()})

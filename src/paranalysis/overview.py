@@ -13,7 +13,8 @@ import pandas as pd
 from paranalysis import style
 from paranalysis.dataset import Dataset
 from paranalysis.errors import DataError
-from paranalysis.i18n import DEFAULT_LANG, MISSING, display_table, fmt_date, quarter_label, t
+from paranalysis.i18n import (DEFAULT_LANG, MISSING, WholeTable, display_table, fmt_date, fmt_number, quarter_label,
+                              shown, t)
 from paranalysis.schemas import COMBINED_COUNT_COLUMNS, COUNT_COLUMNS, with_combined
 from paranalysis.style import styled
 
@@ -47,7 +48,7 @@ def table_summary(ds: Dataset, lang: str = DEFAULT_LANG) -> pd.DataFrame:
             "first": first, "last": last,
             "files": ", ".join(str(p.relative_to(ds.path)) for p in ds.files.get(name, [])) or MISSING,
         })
-    return display_table(pd.DataFrame(out), lang)
+    return WholeTable(display_table(pd.DataFrame(out), lang))
 
 
 def coverage(processing: pd.DataFrame) -> pd.DataFrame:
@@ -97,13 +98,35 @@ def plot_coverage(ds: Dataset, lang: str = DEFAULT_LANG):
 
 
 def problems_table(err: DataError, lang: str = DEFAULT_LANG) -> pd.DataFrame:
-    """The problems of a DataError, one row each (file name only, never a full path)."""
+    """The problems of a DataError, one row each (file name only, never a full path), in
+    ``lang`` (what was expected, from the catalogue) and shown whole (no text cut)."""
     cols = ["file", "sheet", "excel_row", "column", "value", "expected"]
     df = pd.DataFrame([{
         "file": Path(p.file).name if p.file else None, "sheet": p.sheet, "excel_row": p.row,
-        "column": p.column, "value": None if p.value is None else str(p.value), "expected": p.expected,
+        "column": shown(p.column, lang), "value": None if p.value is None else str(p.value),
+        "expected": shown(p.expected, lang),
     } for p in err.problems], columns=cols)
-    return display_table(df, lang, plain=("excel_row",))
+    return WholeTable(display_table(df, lang, plain=("excel_row",)))
+
+
+def _decimals(x, most: int = 2) -> int:
+    """The fewest decimals (up to ``most``) that write ``x`` as it was reported: 1 for 60.1, 0 for a rank."""
+    return next((d for d in range(most) if abs(round(float(x), d) - float(x)) <= 1e-9 * max(1.0, abs(float(x)))),
+                most)
+
+
+def facts_table(facts: pd.DataFrame, lang: str = DEFAULT_LANG, columns=("fact_id", "unit_name", "period_label",
+                "metric", "value", "measure_unit", "note")) -> pd.DataFrame:
+    """The press facts as a reader sees them: the quantity and its unit of measure in words
+    (catalogue ``metric.<code>``, ``measure.<unit>``), each value with the decimals it was
+    reported with (ranks and counts whole), every row and every text whole (the quoted
+    sentence verbatim)."""
+    df = facts[list(columns)].rename(columns={"value": "fact_value"})
+    out = display_table(df, lang, values={"metric": "metric.", "measure_unit": "measure."})
+    if "fact_value" in df.columns:
+        out[t("col.fact_value", lang)] = [fmt_number(v, lang, _decimals(v)) if not pd.isna(v) else MISSING
+                                          for v in df["fact_value"].tolist()]
+    return WholeTable(out)
 
 
 def broken_form_example(rows: pd.DataFrame, folder, *, period) -> tuple[Path, Path, list[str]]:
@@ -159,6 +182,21 @@ _COMPARABLE = {
     "on_time_rate_pct": lambda p: 100 * p["resolved_early_on_time"].sum()
     / (p["resolved_early_on_time"] + p["resolved_late"]).sum(),
 }
+
+
+def beside_data_table(ds: Dataset, lang: str = DEFAULT_LANG) -> pd.DataFrame:
+    """:func:`facts_beside_data` as a reader sees it: the quantity in words, the quarters
+    of the data as quarters are written, each reported figure with the decimals it was
+    reported with."""
+    df = facts_beside_data(ds)
+    if df.empty:
+        return display_table(df, lang)
+    df = df.assign(data_quarters=[MISSING if not q else "–".join(quarter_label(x, lang) for x in q.split("–"))
+                                  for q in df["data_quarters"].tolist()])
+    out = display_table(df, lang, values={"metric": "metric."})
+    for col in ("reported", "data"):
+        out[t(f"col.{col}", lang)] = [fmt_number(v, lang, _decimals(v)) for v in df[col].tolist()]
+    return WholeTable(out)
 
 
 def facts_beside_data(ds: Dataset) -> pd.DataFrame:

@@ -98,8 +98,9 @@ class ReportSpan:
         return start, self.end.replace(day=14).normalize()
 
     def describe(self) -> str:
-        return {"H1": f"the first half of {self.year}", "H2": f"the second half of {self.year}",
-                "M9": f"the first nine months of {self.year}", "Y": f"the year {self.year}"}[self.part]
+        from paranalysis.i18n import Message
+
+        return Message(f"period.describe_{self.part.lower()}", year=self.year)
 
     def __eq__(self, other) -> bool:
         return isinstance(other, ReportSpan) and (self.year, self.part) == (other.year, other.part)

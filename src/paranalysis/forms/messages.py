@@ -1,57 +1,60 @@
-"""Messages of the official-form reader: one constant per kind of problem (each has a test)."""
+"""Messages of the official-form reader: one constant per kind of problem (each has a test).
+
+Each is a :class:`paranalysis.i18n.Message` of the catalogue (``form.<name>`` in
+``resources/messages.yaml``): as a string it is the English text the command line and
+exceptions print; ``.format(**values)`` fills it; ``i18n.shown(m, lang)`` writes it in the
+reader's language."""
 
 from __future__ import annotations
 
+from paranalysis.i18n import Message
+
 # One constant per kind of problem (tests check each one).
-E_UNREADABLE = "a readable workbook (.xlsx, .xlsm, .xls or .ods)"
-E_NO_FORM = ("a sheet holding the report form: a header row with a unit-name column "
-             "('Tên đơn vị', 'Đơn vị', ...) within the first {n} rows")
-E_UNKNOWN_HEADER = ("a column header listed in the header mapping ({source}; normalised: '{norm}'); "
-                    "to teach the reader, add to form_header_mapping.yaml in your data folder (or a file "
-                    "given with --mapping) an entry such as (check the field):\n{entry}")
-E_AMBIGUOUS_HEADER = "a header that matches one field only (matches {fields}); make the mapping patterns longer"
-E_DUPLICATE_COLUMN = "one column for {field} (already read from column {other})"
-E_MISSING_COLUMN = "a column for {field} (a header such as '{example}'); none of the headers matched"
-E_VALUES_WITHOUT_HEADER = "no values in a column without a header (or a header for this column)"
-E_BLANK = "a count (blank cells are not read as 0: write 0)"
-E_DECIMAL = ("a whole number of records (a decimal here may be a count typed with '.' as thousands "
-             "separator that Excel read as a decimal, e.g. 15.61 for 15.610: retype it as text or a whole number)")
-E_NEGATIVE = "a non-negative number of records"
-E_NOT_A_NUMBER = "a whole number of records (digits, optionally with '.' thousands separators such as '15.610')"
-E_DATE = "a number of records (Excel stored this cell as a date)"
-E_PERCENT = "a percentage between 0 and 100 (such as '97,79%')"
-E_RATE = "{rate} = {formula} = {computed:.4f}% (to the {decimals} decimals printed)"
-E_IDENTITY = "{total} = {formula} = {expected}"
-E_TOTAL_ROW = "the sum of the unit rows ({expected})"
-E_UNKNOWN_UNIT = "a unit known to the units table{hint}"
-E_AMBIGUOUS_UNIT = "a name that identifies one unit (it matches units {codes})"
-E_MISSING_NAME = "a unit name for a row that has counts"
-E_DUPLICATE_UNIT = "one row per unit and quarter (unit {code} is also in {where})"
-E_NO_PERIOD = ("a title stating the quarter (e.g. 'Quý II năm 2024') or the period argument "
-               "(e.g. period='2024Q2')")
-E_PERIOD_CONFLICT = "the quarter stated in the title ({title}), which contradicts period={given!r}"
-E_WINDOW = ("dates of the quarter's reporting window ({start:%d/%m/%Y} to {end:%d/%m/%Y}) "
-            "or of the calendar quarter ({cstart:%d/%m/%Y} to {cend:%d/%m/%Y})")
-E_NOT_QUARTERLY = "a quarterly report (this title names another period: '{what}')"
-E_BAD_DATE = "a valid date dd/mm/yyyy"
-E_BAD_PERIOD_ARG = ("a period such as '2024Q2' (a quarter), '2025H1' (half year), '2025M9' (nine months) "
-                    "or '2025' (a year)")
-E_NO_ROWS = "at least one unit row under the header"
+E_UNREADABLE = Message("form.unreadable")
+E_NO_FORM = Message("form.no_form")
+E_UNKNOWN_HEADER = Message("form.unknown_header")
+E_AMBIGUOUS_HEADER = Message("form.ambiguous_header")
+E_DUPLICATE_COLUMN = Message("form.duplicate_column")
+E_MISSING_COLUMN = Message("form.missing_column")
+E_VALUES_WITHOUT_HEADER = Message("form.values_without_header")
+E_BLANK = Message("form.blank")
+E_DECIMAL = Message("form.decimal")
+E_NEGATIVE = Message("form.negative")
+E_NOT_A_NUMBER = Message("form.not_a_number")
+E_DATE = Message("form.date")
+E_PERCENT = Message("form.percent")
+E_RATE = Message("form.rate")
+E_IDENTITY = Message("form.identity")
+E_TOTAL_ROW = Message("form.total_row")
+E_UNKNOWN_UNIT = Message("form.unknown_unit")
+E_AMBIGUOUS_UNIT = Message("form.ambiguous_unit")
+E_MISSING_NAME = Message("form.missing_name")
+E_DUPLICATE_UNIT = Message("form.duplicate_unit")
+E_NO_PERIOD = Message("form.no_period")
+E_PERIOD_CONFLICT = Message("form.period_conflict")
+E_WINDOW = Message("form.window")
+E_NOT_QUARTERLY = Message("form.not_quarterly")
+E_BAD_DATE = Message("form.bad_date")
+E_BAD_PERIOD_ARG = Message("form.bad_period_arg")
+E_NO_ROWS = Message("form.no_rows")
 
 # bounds (paranalysis.limits): refused before the sheet is loaded
-E_CELL_BEYOND = ("a sheet within {rows} rows and {cols} columns (paranalysis.limits): this cell holds a value "
-                 "outside them; delete the stray cell or the rows/columns beyond the form")
-E_TOO_MANY_CELLS = "a sheet with at most {n} cells (paranalysis.limits.MAX_SHEET_CELLS)"
-E_STRING_TOO_LONG = "a text of at most {n} characters (Excel's limit for one cell)"
-E_PART_TOO_LARGE = "a workbook part of at most {n} bytes uncompressed (paranalysis.limits)"
-E_TOO_LARGE = "a count of at most {n} records per unit and period (paranalysis.limits.MAX_COUNT)"
-E_MORE_PROBLEMS = "no more problems: {n} further problem(s) of this file are not listed (limit {limit})"
-E_FORMULA = ("a value: this cell holds a formula without a saved value, '{formula}', and only "
-             "plain arithmetic (cell references, numbers, SUM, + and -) is evaluated; open and save the file "
-             "in Excel or LibreOffice so that the values are stored")
-E_SUBTOTAL = "the sum of the unit rows of section '{section}' ({expected})"
-E_UNIT_CODE = "a unit code known to the units table (column {col})"
-E_CODE_NAME = "a unit name that agrees with the unit code {code} ({code_name})"
-E_OTHER_PERIOD = ("a quarterly report: this title names {what} ('{text}'); it is never read as a quarter. "
-                  "To read it as that period, pass period='{suggest}'")
-E_PART_EXCEEDS = "a count no larger than the total it is part of ({total} = {value})"
+E_CELL_BEYOND = Message("form.cell_beyond")
+E_TOO_MANY_CELLS = Message("form.too_many_cells")
+E_STRING_TOO_LONG = Message("form.string_too_long")
+E_PART_TOO_LARGE = Message("form.part_too_large")
+E_TOO_LARGE = Message("form.too_large")
+E_MORE_PROBLEMS = Message("form.more_problems")
+E_FORMULA = Message("form.formula")
+E_SUBTOTAL = Message("form.subtotal")
+E_UNIT_CODE = Message("form.unit_code")
+E_CODE_NAME = Message("form.code_name")
+E_OTHER_PERIOD = Message("form.other_period")
+E_PART_EXCEEDS = Message("form.part_exceeds")
+
+# where a problem is when it is not in a column of the form (Problem.column)
+COL_TITLE = Message("form.col_title")
+COL_PERIOD_ARG = Message("form.col_period_arg")
+COL_UNIT = Message("form.col_unit")
+
+__all__ = [name for name in dir() if name.startswith(("E_", "COL_"))]

@@ -9,7 +9,8 @@ import re
 import pandas as pd
 
 from paranalysis.errors import Problem
-from paranalysis.forms.messages import E_BAD_DATE, E_WINDOW
+from paranalysis.forms.messages import COL_TITLE, E_BAD_DATE, E_WINDOW
+from paranalysis.i18n import Message
 from paranalysis.periods import QUARTER_FREQ, ROMAN_QUARTERS, ReportSpan, reporting_window
 from paranalysis.units import fold
 
@@ -36,7 +37,7 @@ def _span_of(text: str):
             return ReportSpan(int(m.group(1)), part), m.group(0)
     m = _MONTH_RE.search(f)
     if m and not re.search(r"\bngay\s+\d", f[:m.start()][-12:]):
-        return f"the month {int(m.group(1))}/{m.group(2)}", m.group(0)
+        return Message("form.span_month", month=int(m.group(1)), year=m.group(2)), m.group(0)
     m = _SPAN_RE[3][0].search(f)
     if m and ("bao cao" in f or f.startswith("nam ")) and not re.search(r"\bngay\s+\d", f):
         return ReportSpan(int(m.group(1)), "Y"), m.group(0)
@@ -62,7 +63,7 @@ def _title_period(texts: list[tuple[int, str]], file: str, sheet: str):
             try:
                 window = (pd.Timestamp(year=y1, month=m1, day=d1), pd.Timestamp(year=y2, month=m2, day=d2), row, text)
             except ValueError:
-                problems.append(Problem(file=file, sheet=sheet, row=row, column="title", value=text, expected=E_BAD_DATE))
+                problems.append(Problem(file=file, sheet=sheet, row=row, column=COL_TITLE, value=text, expected=E_BAD_DATE))
     if quarter is None:
         for row, text in texts:
             span = _span_of(text)
@@ -75,7 +76,7 @@ def _title_period(texts: list[tuple[int, str]], file: str, sheet: str):
                 sp = ReportSpan(end.year, part)
                 if (start, end) in {sp.reporting_window(), (sp.start, sp.end)}:
                     return None, None, None, problems, (sp, window[2], window[3], window)
-            return None, None, None, problems, (f"the dates {start:%d/%m/%Y} to {end:%d/%m/%Y}",
+            return None, None, None, problems, (Message("form.span_dates", start=start, end=end),
                                                 window[2], window[3], window)
     if quarter is None and window is None:
         return None, None, None, problems, None
@@ -90,7 +91,7 @@ def _title_period(texts: list[tuple[int, str]], file: str, sheet: str):
         target = quarter if quarter is not None else (cands[0] if cands else end.to_period(QUARTER_FREQ))
         if target not in cands:
             rs, re_ = reporting_window(target)
-            problems.append(Problem(file=file, sheet=sheet, row=w_row, column="title", value=w_text,
+            problems.append(Problem(file=file, sheet=sheet, row=w_row, column=COL_TITLE, value=w_text,
                                     expected=E_WINDOW.format(start=rs, end=re_, cstart=target.start_time,
                                                              cend=target.end_time)))
         if quarter is None:
@@ -106,5 +107,5 @@ def check_span_window(span: ReportSpan, window, file, sheet) -> list[Problem]:
     if (start, end) in {span.reporting_window(), (span.start, span.end)}:
         return []
     rs, re_ = span.reporting_window()
-    return [Problem(file, sheet, row, "title", text,
+    return [Problem(file, sheet, row, COL_TITLE, text,
                     E_WINDOW.format(start=rs, end=re_, cstart=span.start, cend=span.end))]

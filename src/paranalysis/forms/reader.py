@@ -28,15 +28,16 @@ from paranalysis.errors import DataError, Problem
 from paranalysis.forms.cells import _is_blank, _is_colnum_row, _looks_numeric, _parse_count, _parse_percent
 from paranalysis.forms.mapping import HeaderMapping, _norm_text, is_rate_label, load_mapping
 from paranalysis.forms.messages import *  # noqa: F403 - the message constants
-from paranalysis.forms.messages import (E_AMBIGUOUS_HEADER, E_AMBIGUOUS_UNIT, E_BAD_PERIOD_ARG, E_BLANK,
-                                        E_CODE_NAME, E_DUPLICATE_COLUMN, E_DUPLICATE_UNIT, E_IDENTITY,
-                                        E_MISSING_COLUMN, E_MISSING_NAME, E_MORE_PROBLEMS, E_NO_FORM,
+from paranalysis.forms.messages import (COL_PERIOD_ARG, COL_TITLE, COL_UNIT, E_AMBIGUOUS_HEADER, E_AMBIGUOUS_UNIT,
+                                        E_BAD_PERIOD_ARG, E_BLANK, E_CODE_NAME, E_DUPLICATE_COLUMN, E_DUPLICATE_UNIT,
+                                        E_IDENTITY, E_MISSING_COLUMN, E_MISSING_NAME, E_MORE_PROBLEMS, E_NO_FORM,
                                         E_NO_PERIOD, E_NO_ROWS, E_NOT_QUARTERLY, E_OTHER_PERIOD, E_PART_EXCEEDS,
-                                        E_PERIOD_CONFLICT, E_RATE, E_SUBTOTAL, E_TOTAL_ROW, E_UNIT_CODE, E_UNKNOWN_HEADER,
-                                        E_UNKNOWN_UNIT, E_VALUES_WITHOUT_HEADER)
+                                        E_PERIOD_CONFLICT, E_RATE, E_SUBTOTAL, E_TOTAL_ROW, E_UNIT_CODE,
+                                        E_UNKNOWN_HEADER, E_UNKNOWN_UNIT, E_VALUES_WITHOUT_HEADER)
 from paranalysis.forms.period import _title_period, check_span_window
 from paranalysis.forms.sections import Section, heading_of, total_kind
 from paranalysis.forms.workbook import Sheet, _letter, load_sheets
+from paranalysis.i18n import Message, joined
 from paranalysis.periods import QUARTER_FREQ, ReportSpan, to_report_period
 from paranalysis.schemas import (COMBINED_COUNT_COLUMNS, COMBINED_COUNTS, COUNT_COLUMNS, OPTIONAL_COUNT_COLUMNS,
                                  PROCESSING_TABLE_COLUMNS, validate)
@@ -188,7 +189,7 @@ def _read_sheet(sheet: Sheet, path: Path, mapping: HeaderMapping, matcher: UnitM
 
     head, unit_col = _header(sheet, by_row, mapping)
     if head is None:
-        return "no header row with a unit-name column"
+        return Message("form.why_no_header")
     own: list[Problem] = []
     stt_cols = {c for c, v in by_row[head].items() if isinstance(v, str) and mapping.segment(v) in mapping.stt}
     code_cols = {c for c, v in by_row[head].items()
@@ -253,15 +254,14 @@ def _read_sheet(sheet: Sheet, path: Path, mapping: HeaderMapping, matcher: UnitM
             addends.setdefault(col.field, []).append(col)
     n_counts = sum(1 for c in by_field.values() if c.role in ("count", "total"))
     if n_counts < MIN_FORM_COUNT_COLUMNS:
-        return (f"a header row with a unit-name column, but only {n_counts} column(s) of counts "
-                f"(at least {MIN_FORM_COUNT_COLUMNS} needed)")
+        return Message("form.why_few_counts", n=n_counts, min=MIN_FORM_COUNT_COLUMNS)
     derived = {}  # combined count -> (total, other) it is derived from on this sheet
     for c, parts in COMBINED_COUNTS.items():
         total, other = DERIVED[c]
         if c not in by_field and not any(p in by_field for p in parts) and total in by_field and other in by_field:
             derived[c] = (total, other)
-            counters["derived"].append(f"sheet {sh}: {c} = {total} - {other} (columns {by_field[total].letter} - "
-                                       f"{by_field[other].letter}; the form prints neither the sum nor its parts)")
+            counters["derived"].append(Message("form.note_derived", sheet=sh, count=c, total=total, other=other,
+                                               a=by_field[total].letter, b=by_field[other].letter))
     for f in COUNT_COLUMNS:
         if f not in by_field:
             comb = next(c for c, ps in [*COMBINED_COUNTS.items(), (f, (f,))] if f in ps)
@@ -278,25 +278,25 @@ def _read_sheet(sheet: Sheet, path: Path, mapping: HeaderMapping, matcher: UnitM
     problems += p_probs
     if isinstance(period, ReportSpan):
         if title_q is not None:
-            problems.append(Problem(file, sh, q_row, "title", q_text,
+            problems.append(Problem(file, sh, q_row, COL_TITLE, q_text,
                                     E_PERIOD_CONFLICT.format(title=str(title_q), given=str(period))))
         elif other is not None:
             span, o_row, o_text, window = other
             if isinstance(span, ReportSpan) and span != period:
-                problems.append(Problem(file, sh, o_row, "title", o_text,
+                problems.append(Problem(file, sh, o_row, COL_TITLE, o_text,
                                         E_PERIOD_CONFLICT.format(title=span.label, given=period.label)))
             elif not isinstance(span, ReportSpan):
-                problems.append(Problem(file, sh, o_row, "title", o_text, E_NOT_QUARTERLY.format(what=span)))
+                problems.append(Problem(file, sh, o_row, COL_TITLE, o_text, E_NOT_QUARTERLY.format(what=span)))
             else:
                 problems += check_span_window(period, window, file, sh)
         quarter = period
     elif period is not None:
         if title_q is not None and title_q != period:
-            problems.append(Problem(file, sh, q_row, "title", q_text,
+            problems.append(Problem(file, sh, q_row, COL_TITLE, q_text,
                                     E_PERIOD_CONFLICT.format(title=str(title_q), given=str(period))))
         elif title_q is None and other is not None:
             span, o_row, o_text, _ = other
-            problems.append(Problem(file, sh, o_row, "title", o_text, E_PERIOD_CONFLICT.format(
+            problems.append(Problem(file, sh, o_row, COL_TITLE, o_text, E_PERIOD_CONFLICT.format(
                 title=span.label if isinstance(span, ReportSpan) else span, given=str(period))))
         quarter = period
     else:
@@ -304,13 +304,13 @@ def _read_sheet(sheet: Sheet, path: Path, mapping: HeaderMapping, matcher: UnitM
         if quarter is None and other is not None:
             span, o_row, o_text, _ = other
             if isinstance(span, ReportSpan):
-                problems.append(Problem(file, sh, o_row, "title", o_text,
+                problems.append(Problem(file, sh, o_row, COL_TITLE, o_text,
                                         E_OTHER_PERIOD.format(what=span.describe(), text=o_text.strip()[:120],
                                                               suggest=span.label)))
             else:
-                problems.append(Problem(file, sh, o_row, "title", o_text, E_NOT_QUARTERLY.format(what=span)))
+                problems.append(Problem(file, sh, o_row, COL_TITLE, o_text, E_NOT_QUARTERLY.format(what=span)))
         elif quarter is None and not any(p.column == "title" for p in p_probs):
-            problems.append(Problem(file, sh, None, "title", None, E_NO_PERIOD))
+            problems.append(Problem(file, sh, None, COL_TITLE, None, E_NO_PERIOD))
     # units as they were on the period's last day (paranalysis.units; docs/units.md)
     if isinstance(quarter, ReportSpan):
         dates = [quarter.end]
@@ -394,7 +394,7 @@ def _read_sheet(sheet: Sheet, path: Path, mapping: HeaderMapping, matcher: UnitM
                         counters["text"] += 1
                         continue
                     counters["explained"] += 1  # an explanation searches every unit name: bounded
-                    hint = ("; " + matcher.explain(name_s, on=dates[0])
+                    hint = (joined("", ["; ", matcher.explain(name_s, on=dates[0])])
                             if counters["explained"] <= limits.MAX_EXPLAINED_NAMES and not problems.full else "")
                     problems.append(Problem(file, sh, r, name_label, name_s, E_UNKNOWN_UNIT.format(hint=hint)))
                     kind = "unresolved"
@@ -443,7 +443,7 @@ def _read_sheet(sheet: Sheet, path: Path, mapping: HeaderMapping, matcher: UnitM
             continue
         if code in seen:
             problems.append(Problem(file, sh, r, name_label, name_s,
-                                    E_DUPLICATE_UNIT.format(code=code, where=f"row {seen[code]}")))
+                                    E_DUPLICATE_UNIT.format(code=code, where=Message("form.where_row", row=seen[code]))))
             others.append(rec)
             continue
         seen[code] = r
@@ -474,13 +474,15 @@ def _read_sheet(sheet: Sheet, path: Path, mapping: HeaderMapping, matcher: UnitM
     if hidden_r or hidden_c:
         what = []
         if hidden_r:
-            what.append(f"hidden row(s) {', '.join(map(str, hidden_r[:10]))}" + (" ..." if len(hidden_r) > 10 else ""))
+            what.append(Message("form.note_hidden_rows",
+                                rows=", ".join(map(str, hidden_r[:10])) + (" ..." if len(hidden_r) > 10 else "")))
         if hidden_c:
-            what.append(f"hidden column(s) {', '.join(_letter(c) for c in hidden_c[:10])}")
-        counters["hidden"].append(f"sheet {sh}: read {' and '.join(what)}")
+            what.append(Message("form.note_hidden_cols", cols=", ".join(_letter(c) for c in hidden_c[:10])))
+        counters["hidden"].append(Message("form.note_hidden", sheet=sh,
+                                          what=Message("form.note_and", a=what[0], b=what[1]) if len(what) == 2
+                                          else what[0]))
     if sheet.evaluated:
-        counters["formulas"].append(f"sheet {sh}: {len(sheet.evaluated)} formula(s) saved without values "
-                                    "evaluated (SUM, +, -)")
+        counters["formulas"].append(Message("form.note_formulas", sheet=sh, n=len(sheet.evaluated)))
     return records
 
 
@@ -573,13 +575,13 @@ def read_official_form(path, *, period=None, units: pd.DataFrame | None = None,
     """
     path = Path(path)
     if not path.exists():
-        raise DataError([Problem(file=str(path), expected="an existing file")], file=str(path))
+        raise DataError([Problem(file=str(path), expected=Message("form.existing_file"))], file=str(path))
     given = None
     if period is not None:
         try:
             given = to_report_period(period)
         except ValueError:
-            raise DataError([Problem(file=path.name, column="period argument", value=period,
+            raise DataError([Problem(file=path.name, column=COL_PERIOD_ARG, value=period,
                                      expected=E_BAD_PERIOD_ARG)], file=str(path)) from None
     mp = load_mapping(mapping, data_dir=data_dir)
     unit_table = prepare_units(units)
@@ -596,37 +598,29 @@ def read_official_form(path, *, period=None, units: pd.DataFrame | None = None,
             continue
         records += out
     if len(no_form) == len(sheets):
-        why = "; ".join(f"{n}: {w}" for n, w in no_form) or "the workbook has no sheet"
+        why = joined("; ", [joined(": ", [n, w]) for n, w in no_form]) or Message("form.why_no_sheet")
         problems.append(Problem(file=path.name, sheet=", ".join(n for n, _ in no_form) or None,
-                                expected=E_NO_FORM.format(n=MAX_HEADER_SEARCH_ROWS) + f" ({why})"))
+                                expected=Message("form.no_form_why", text=E_NO_FORM.format(n=MAX_HEADER_SEARCH_ROWS),
+                                                 why=why)))
     # the same unit and period on two sheets
     seen: dict = {}
     for rec in records:
         key = (rec["unit_code"], str(rec["_quarter"]))
         if rec["_quarter"] is not None and key in seen:
             problems.append(Problem(file=path.name, sheet=rec["_source"].split("#", 1)[1], row=rec["_row"],
-                                    column="unit", value=rec["unit_code"],
+                                    column=COL_UNIT, value=rec["unit_code"],
                                     expected=E_DUPLICATE_UNIT.format(code=rec["unit_code"], where=seen[key])))
-        seen.setdefault(key, f"sheet {rec['_source'].split('#', 1)[1]} row {rec['_row']}")
+        seen.setdefault(key, Message("form.where_sheet_row", sheet=rec["_source"].split("#", 1)[1], row=rec["_row"]))
     if problems or problems.more:
         raise DataError(problems.listed(path.name), file=str(path))
-    dropped = []
-    if counters["total"]:
-        dropped.append(f"{counters['total']} total row(s) (checked against the sum of their units)")
-    if counters["section"]:
-        dropped.append(f"{counters['section']} section heading(s)")
-    if counters["blank"]:
-        dropped.append(f"{counters['blank']} blank row(s)")
-    if counters["text"]:
-        dropped.append(f"{counters['text']} text row(s) without counts (headings, notes, signature lines)")
+    dropped = [Message(f"form.note_{kind}", n=counters[kind]) for kind in ("total", "section", "blank", "text")
+               if counters[kind]]
     if no_form:
-        dropped.append(f"{len(no_form)} sheet(s) without the form ({', '.join(n for n, _ in no_form)})")
-    notes = counters["hidden"] + counters["formulas"] + [f"derived {d}" for d in counters["derived"]]
-    if dropped or notes:
-        msg = f"{path.name}: " + ("dropped " + "; ".join(dropped) if dropped else "")
-        if notes:
-            msg += ("; " if dropped else "") + "; ".join(notes)
-        warnings.warn(msg, FormWarning, stacklevel=2)
+        dropped.append(Message("form.note_no_form", n=len(no_form), sheets=", ".join(n for n, _ in no_form)))
+    notes = counters["hidden"] + counters["formulas"] + counters["derived"]
+    if dropped or notes:  # the note: a Message, English as a string, shown in a page's language
+        body = ([Message("form.note_dropped", items=joined("; ", dropped))] if dropped else []) + notes
+        warnings.warn(Message("form.note", file=path.name, body=joined("; ", body)), FormWarning, stacklevel=2)
     if isinstance(given, ReportSpan):
         return _span_table(records, given)
     return _tidy(records, path)

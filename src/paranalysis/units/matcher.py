@@ -38,11 +38,22 @@ import difflib
 import pandas as pd
 
 from paranalysis.units.names import match_key, prefix_level
+from paranalysis.i18n import Message, joined
 from paranalysis.units.registry import HOW_TO_ADD, normalize_level, on_date, reorganisations_before
 
 _TIER = {"province": 0, "district": 1, "agency": 2, "commune": 3}
-_LEVEL_WORDS = {"province": "the province", "district": "a district-level unit", "agency": "a provincial agency",
-                "commune": "a commune/ward"}
+#: a unit of each level in words (catalogue ``units.level_<level>``)
+_LEVEL_WORDS = {lv: Message(f"units.level_{lv}") for lv in ("province", "district", "agency", "commune")}
+_A_UNIT = Message("units.level_other")
+
+
+def _day(d) -> Message:
+    """A day as a message: 2025-06-30 (its English, as before), 30/06/2025 in Vietnamese."""
+    return Message("units.day", y=d.year, m=d.month, d=d.day)
+
+
+#: the prefixes that tell a unit's level, as forms write them
+_PREFIXES = "Xã/Phường/Huyện/Thị xã/Thành phố"
 
 
 def _text(v) -> str | None:
@@ -224,35 +235,33 @@ class UnitMatcher:
 
     def _explain(self, name: str, day, level) -> str:
         on = day
-        when = f" on {day.date()}" if day is not None else ""
+        when = Message("units.when", day=_day(day)) if day is not None else ""
         valid = self.candidates(name, on=on, level=level)
         if len(valid) > 1:
             names = ", ".join(self.label(c) for c in sorted(valid))
-            return (f"'{name}' matches several units valid{when}: {names}; write the name with its prefix "
-                    "(Xã/Phường/Huyện/Thị xã/Thành phố) or give the unit code")
+            return Message("units.several", name=name, when=when, names=names, prefixes=_PREFIXES)
         parts = []
         key_codes = set(self._index.get(match_key(name), set()))
         other_time = self._level_filter(key_codes, name, level) - valid
         for c in sorted(other_time):
             vf, vt = self._from.get(c), self._to.get(c)
             if vt is not None and day is not None and day > vt:
-                parts.append(f"{self.label(c)} existed until {vt.date()}")
+                parts.append(Message("units.existed_until", unit=self.label(c), day=_day(vt)))
             elif vf is not None and day is not None and day < vf:
-                parts.append(f"{self.label(c)} exists only from {vf.date()}")
+                parts.append(Message("units.exists_from", unit=self.label(c), day=_day(vf)))
         other_level = self._valid_on(key_codes, on) - valid
         lv = normalize_level(level) or prefix_level(name)
         if other_level and lv:
-            said = f"level='{lv}' asks for" if normalize_level(level) else "its prefix says"
-            others = "; ".join(f"{self.label(c)}, {_LEVEL_WORDS.get(self._level.get(c) or '', 'a unit')}"
-                               for c in sorted(other_level))
-            parts.append(f"{said} {_LEVEL_WORDS[lv]}, but{when} the name matches only {others}")
+            said = Message("units.level_asks", level=lv) if normalize_level(level) else Message("units.prefix_says")
+            others = joined("; ", [joined(", ", [self.label(c), _LEVEL_WORDS.get(self._level.get(c) or "", _A_UNIT)])
+                                   for c in sorted(other_level)])
+            parts.append(Message("units.other_level", said=said, level=_LEVEL_WORDS[lv], when=when, others=others))
         if day is not None and not valid:
             changes = reorganisations_before(day)
             if changes and (other_time or not key_codes):
-                parts.append(f"{day.date()} is after the reorganisation when {changes[0]}; only units valid "
-                             "then match")
+                parts.append(Message("units.after_reorganisation", day=_day(day), change=changes[0]))
         close = self.suggest(name, on=on, level=level)
         if close:
-            parts.append("did you mean " + ", ".join(self.label(c) for c in close) + "?")
+            parts.append(Message("units.did_you_mean", names=", ".join(self.label(c) for c in close)))
         parts.append(HOW_TO_ADD)
-        return "; ".join(parts)
+        return joined("; ", parts)

@@ -24,6 +24,7 @@ from importlib import resources
 import pandas as pd
 
 from paranalysis.errors import DataError, Problem
+from paranalysis.i18n import Message
 
 # The resource files of the registry, read in this order.
 UNIT_RESOURCES = (
@@ -33,20 +34,16 @@ UNIT_RESOURCES = (
 )
 
 # Nghệ An's reorganisations: the first day of the new map, and what changed.
-REORGANISATIONS = (
-    (pd.Timestamp("2024-12-01"), "Thị xã Cửa Lò and four Nghi Lộc communes merged into Thành phố Vinh "
-                                 "(Res. 1243/NQ-UBTVQH15, 1 Dec 2024)"),
-    (pd.Timestamp("2025-03-01"), "the provincial agencies were merged into 14 (1 Mar 2025)"),
-    (pd.Timestamp("2025-07-01"), "the district tier was abolished and the 412 communes became 130 communes "
-                                 "and wards (Res. 1678/NQ-UBTVQH15, 1 Jul 2025)"),
+REORGANISATIONS = (  # (day, what changed: catalogue units.reorg_*)
+    (pd.Timestamp("2024-12-01"), Message("units.reorg_2024_12")),
+    (pd.Timestamp("2025-03-01"), Message("units.reorg_2025_03")),
+    (pd.Timestamp("2025-07-01"), Message("units.reorg_2025_07")),
 )
 
 LEVEL_SYNONYMS = {"department": "agency", "agencies": "agency", "districts": "district", "communes": "commune"}
 LEVELS = ("province", "agency", "district", "commune")
 
-HOW_TO_ADD = ("to add a unit the registry lacks, put a row in a units_extra.csv in the data folder (unit_code, "
-              "name_vi, level, valid_from, valid_to, gso_code, ...) with a new key: a reused GSO code gets a key "
-              "that says its vintage, e.g. '17866-2025', with the code itself in gso_code")
+HOW_TO_ADD = Message("units.how_to_add")
 
 
 def normalize_level(level: str | None) -> str | None:
