@@ -45,19 +45,45 @@ def _n(x, lang, d=2) -> str:
 # where the scorecard comes from
 # --------------------------------------------------------------------------------------
 
+#: index_for's tables by the files they were read from (path, size, sha1 of the bytes)
+_INDEX_CACHE: dict[tuple, tuple[pd.DataFrame | None, pd.DataFrame | None]] = {}
+
+
+def _files_read(root: Path) -> tuple:
+    import hashlib
+
+    return tuple((str(p), p.stat().st_size, hashlib.sha1(p.read_bytes()).hexdigest())
+                 for p in sorted(root.rglob("*")) if p.is_file())
+
+
+def _copies(score, pub):
+    return (None if score is None else score.copy(), None if pub is None else pub.copy())
+
+
 def index_for(data_dir=None) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     """The scorecard and the published real figures of a dataset folder's ``service_index/``
     (default: the bundled data): the synthetic scorecard (``*_synthetic.csv``), tidy tables
     saved there, and the latest capture of each period fetched there. Published real
-    figures (``service_index_*published*.csv``) are returned apart, never mixed in."""
+    figures (``service_index_*published*.csv``) are returned apart, never mixed in.
+    Read once per content of the folder (notebooks 05 and 07 ask twice)."""
     from paranalysis.dataset import bundled_data_dir
-    from paranalysis.serviceindex.demo import read_wide, to_tidy
-    from paranalysis.serviceindex.loaders import load_service_index
-    from paranalysis.serviceindex.schema import coerce, validate
 
     root = (Path(data_dir) if data_dir is not None else bundled_data_dir()) / "service_index"
     if not root.is_dir():
         return None, None
+    key = (str(root.resolve()), _files_read(root))
+    if key not in _INDEX_CACHE:
+        if len(_INDEX_CACHE) >= 4:
+            _INDEX_CACHE.clear()
+        _INDEX_CACHE[key] = _read_index(root)
+    return _copies(*_INDEX_CACHE[key])
+
+
+def _read_index(root: Path) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    from paranalysis.serviceindex.demo import read_wide, to_tidy
+    from paranalysis.serviceindex.loaders import load_service_index
+    from paranalysis.serviceindex.schema import coerce, validate
+
     frames, published = [], []
     for f in sorted(root.glob("*.csv")):
         if f.name.endswith("_synthetic.csv"):
@@ -72,7 +98,7 @@ def index_for(data_dir=None) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
             caps = sorted(p for p in per.iterdir() if p.is_dir())
             if caps:
                 frames.append(load_service_index(caps[-1]))
-    score = validate(coerce(pd.concat(frames, ignore_index=True))) if frames else None
+    score = validate(pd.concat(frames, ignore_index=True)) if frames else None  # validate coerces
     pub = coerce(pd.concat(published, ignore_index=True)) if published else None
     return score, pub
 

@@ -70,15 +70,21 @@ def portal_quarters(index: pd.DataFrame) -> pd.DataFrame:
                     "formula_version": r.formula_version})
     have = {(o["unit_code"], o["quarter"]) for o in out}
     m = d[d["period_type"] == "month"]
-    for (code, qq, fv), part in m.groupby(["unit_code", "quarter", "formula_version"], sort=True):
-        if (code, qq) in have or part["period"].nunique() != 3:
+    g = m.groupby(["unit_code", "quarter", "formula_version"], sort=True)
+    size = g.size()
+    complete = (g["received"].count() == size) & (g["on_time"].count() == size)
+    gid = g.ngroup().to_numpy()  # the first row of each group gives its unit_id
+    pos = np.flatnonzero(gid >= 0)
+    _, first = np.unique(gid[pos], return_index=True)
+    unit_ids = m["unit_id"].to_numpy(dtype=object)[pos[first]]
+    for (code, qq, fv), n_per, ok, rec, ont, uid in zip(size.index, g["period"].nunique(), complete,
+                                                        g["received"].sum(), g["on_time"].sum(), unit_ids):
+        if (code, qq) in have or n_per != 3:
             continue
-        rec, ont = part["received"], part["on_time"]
-        complete = rec.notna().all() and ont.notna().all()
-        received = int(rec.sum()) if complete else pd.NA
-        on_time = int(ont.sum()) if complete else pd.NA
-        score = round(20.0 * on_time / received, 2) if complete and received > 0 else np.nan
-        out.append({"unit_code": code, "unit_id": part["unit_id"].iloc[0], "quarter": qq, "received": received,
+        received = int(rec) if ok else pd.NA
+        on_time = int(ont) if ok else pd.NA
+        score = round(20.0 * on_time / received, 2) if ok and received > 0 else np.nan
+        out.append({"unit_code": code, "unit_id": uid, "quarter": qq, "received": received,
                     "on_time": on_time, "score": score, "n_months": 3, "basis": "months", "formula_version": fv})
     res = pd.DataFrame(out)
     for c in ("received", "on_time", "n_months"):
