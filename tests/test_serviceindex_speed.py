@@ -136,3 +136,40 @@ def test_index_for_reads_a_folder_once_per_content(tmp_path):
     f.write_bytes(D.wide_csv_bytes(D.generate_scorecard(small_processing(), COMMUNES, seed=9)))
     c, _ = SL.index_for(tmp_path)  # same name, new content: read again
     assert not c["score"].equals(b["score"])
+
+
+def test_reconciliation_once_per_content(wides):
+    score = D.to_tidy(D.generate_scorecard(small_processing(), COMMUNES))
+    proc = small_processing()
+    R._RECONCILED.clear()
+    a = R.reconcile_progress(score, proc)
+    fresh = R._reconcile_progress(score, proc, lang="vi")
+    a.loc[:, "diff_c_pp"] = 99.0  # a caller changing its copy does not change the next answer
+    b = R.reconcile_progress(score.copy(), proc.copy())
+    pd.testing.assert_frame_equal(b, fresh, check_exact=True)
+    assert len(R._RECONCILED) == 1
+    en = R.reconcile_progress(score, proc, lang="en")
+    assert not en["explanation"].equals(b["explanation"])
+    proc2 = proc.copy()
+    proc2.loc[0, "resolved_late"] = proc2.loc[0, "resolved_late"] + 7
+    c = R.reconcile_progress(score, proc2)
+    pd.testing.assert_frame_equal(c, R._reconcile_progress(score, proc2, lang="vi"), check_exact=True)
+    assert len(R._RECONCILED) == 3
+
+
+def test_section_reads_the_two_months_as_the_whole_table_would():
+    from paranalysis.serviceindex import scorecard as C
+
+    score = D.to_tidy(D.generate_scorecard(small_processing(), COMMUNES))
+    cuts = C.DEFAULT_CUTS
+    for month in C.periods(score):
+        info = SL.section(score, month)
+        eq = pd.testing.assert_frame_equal
+        eq(info["crossings"], C.threshold_crossings(score, month, cuts=cuts, level="commune"), check_exact=True)
+        eq(info["group_losses"], C.group_losses(score, month, "commune"), check_exact=True)
+        eq(info["main_losses"], C.main_losses(score, month, "commune"), check_exact=True)
+        eq(info["below"], C.below(score, month, cuts[0], level="commune"), check_exact=True)
+        eq(info["province_losses"], C.where_points_are_lost(score, month, "H41"), check_exact=True)
+        cc = C.changes(score, month, level="commune")
+        eq(info["commune_changes"], cc.dropna(subset=["change"]).sort_values("change"), check_exact=True)
+        assert info["n_communes"] == int(C.totals(score, month, "commune")["score"].notna().sum())

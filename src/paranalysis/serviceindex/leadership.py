@@ -124,32 +124,33 @@ def section(scorecard: pd.DataFrame, month: str | None = None, *, published: pd.
     prev = C.previous_period(scorecard, month)
     cuts = tuple(sorted(float(c) for c in cuts))
     info = {"month": month, "previous": prev, "cuts": cuts, "synthetic": bool(scorecard["synthetic"].any())}
-    m = scorecard[scorecard["period"] == month]
+    sc = scorecard[scorecard["period"].isin([month] if prev is None else [month, prev])]  # the two months read
+    m = sc[sc["period"] == month]
     prov = m[(m["unit_id"] == province) & (m["level"] == "province")]
     info["province_total"] = float(prov.loc[prov["component"] == "total", "score"].iloc[0]) \
         if (prov["component"] == "total").any() else float("nan")
     info["province_band"] = C.band([info["province_total"]], cuts).iloc[0]
-    ch = C.changes(scorecard, month, level="province")
+    ch = C.changes(sc, month, level="province")
     ch = ch[ch["unit_id"] == province]
     info["province_change"] = float(ch["change"].iloc[0]) if len(ch) else float("nan")
     info["province_comparable"] = bool(ch["comparable"].iloc[0]) if len(ch) else None
     info["versions"] = (ch["prev_formula_version"].iloc[0], ch["formula_version"].iloc[0]) if len(ch) else (None, None)
     if len(prov):
-        pl = C.where_points_are_lost(scorecard, month, province)
+        pl = C.where_points_are_lost(sc, month, province)
         info["province_losses"] = pl
     else:
         info["province_losses"] = pd.DataFrame()
-    tot = C.totals(scorecard, month, "commune")
+    tot = C.totals(sc, month, "commune")
     info["n_communes"] = int(tot["score"].notna().sum())
     b = C.band(tot["score"], cuts)
     labels = [f"<{cuts[0]:g}"] + [f"{a:g}-{c:g}" for a, c in zip(cuts, cuts[1:])] + [f">={cuts[-1]:g}"]
     info["bands"] = {lab: int((b == lab).sum()) for lab in labels}
-    info["below"] = C.below(scorecard, month, cuts[0], level="commune")
-    x = C.threshold_crossings(scorecard, month, cuts=cuts, level="commune")
+    info["below"] = C.below(sc, month, cuts[0], level="commune")
+    x = C.threshold_crossings(sc, month, cuts=cuts, level="commune")
     info["crossings"] = x
-    info["group_losses"] = C.group_losses(scorecard, month, "commune")
-    info["main_losses"] = C.main_losses(scorecard, month, "commune")
-    cc = C.changes(scorecard, month, level="commune")
+    info["group_losses"] = C.group_losses(sc, month, "commune")
+    info["main_losses"] = C.main_losses(sc, month, "commune")
+    cc = C.changes(sc, month, level="commune")
     info["commune_comparable"] = bool(cc["comparable"].all()) if len(cc) else False
     cc = cc.dropna(subset=["change"]).sort_values("change")
     info["down"] = cc.head(3)[cc.head(3)["change"] < 0]

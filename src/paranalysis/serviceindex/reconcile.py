@@ -92,11 +92,41 @@ def portal_quarters(index: pd.DataFrame) -> pd.DataFrame:
     return res.sort_values(["unit_code", "quarter"]).reset_index(drop=True)
 
 
+#: reconciled tables by the content of their inputs (notebook 07 reconciles twice: its
+#: section and its own table)
+_RECONCILED: dict[tuple, pd.DataFrame] = {}
+
+
+def _digest(df: pd.DataFrame) -> str:
+    import hashlib
+
+    h = hashlib.sha1(repr((list(df.columns), [str(t) for t in df.dtypes], len(df))).encode())
+    h.update(pd.util.hash_pandas_object(df, index=True).to_numpy().tobytes())
+    return h.hexdigest()
+
+
 def reconcile_progress(index: pd.DataFrame, processing: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
     """One row per unit and quarter present in the service index (progress group, with a
     ``unit_code``): the portal's counts, ratio and score beside the form's counts and its
     definition-C and definition-A on-time rates, the differences in percentage points, which
-    form count the portal's denominator matches, and the explanation in words (``lang``)."""
+    form count the portal's denominator matches, and the explanation in words (``lang``).
+    Computed once per content of the two tables (the index's progress rows) and ``lang``."""
+    try:
+        key = (_digest(index[(index["component"] == "progress") & index["unit_code"].notna()]),
+               _digest(processing), lang)
+    except (KeyError, TypeError, ValueError):  # not hashable: computed (and any fault raised) below
+        key = None
+    if key is not None and key in _RECONCILED:
+        return _RECONCILED[key].copy()
+    out = _reconcile_progress(index, processing, lang=lang)
+    if key is not None:
+        if len(_RECONCILED) >= 8:
+            _RECONCILED.clear()
+        _RECONCILED[key] = out.copy()
+    return out
+
+
+def _reconcile_progress(index: pd.DataFrame, processing: pd.DataFrame, *, lang: str) -> pd.DataFrame:
     from paranalysis.indicators import on_time_766_basis, on_time_resolved_basis, with_totals
 
     from paranalysis.i18n import t as _t
