@@ -165,13 +165,16 @@ def rank_correlation(x, y, *, method: str = "spearman", n_resamples: int = 9999,
     rx, ry = _average_ranks(xa), _average_ranks(ya)
     if method == "kendall":
         # tau-b from pair signs: sum(sx * sy) / sqrt(sum|sx| * sum|sy|); permuting x keeps its ties
+        # (average ranks are halves: twice them are whole numbers, and the sums of signs are exact)
         i, j = np.triu_indices(n, k=1)
-        sy = np.sign(ry[j] - ry[i])
+        sy = np.sign(np.rint(2 * ry).astype(np.int32)[j] - np.rint(2 * ry).astype(np.int32)[i]).astype(np.int8)
+        sy_abs = float(np.abs(sy).sum())
 
         def stat(a, axis=-1):
-            a = np.moveaxis(a, axis, -1)
-            sx = np.sign(a[..., j] - a[..., i])
-            return (sx * sy).sum(-1) / np.sqrt(np.abs(sx).sum(-1) * np.abs(sy).sum())
+            a = np.rint(2 * np.moveaxis(a, axis, -1)).astype(np.int32)
+            sx = np.sign(a[..., j] - a[..., i]).astype(np.int8)
+            num = (sx * sy).sum(-1, dtype=np.int64).astype(float)
+            return num / np.sqrt(np.abs(sx).sum(-1, dtype=np.int64).astype(float) * sy_abs)
     elif method == "spearman":
         cy = ry - ry.mean()
 
