@@ -77,3 +77,14 @@ def test_before_after_as_the_former_loop(tmp_path, category, quarters):
         want = (b["resolved"], b["mean"], b["median"], b["p90"], b["late_share"], a["resolved"], a["mean"],
                 a["median"], a["p90"], a["late_share"], cb["mean"], ca["mean"])
         assert np.array_equal(np.array(got, dtype=float), np.array(want, dtype=float), equal_nan=True)
+
+
+def test_calendar_holiday_names_as_looked_up_day_by_day():
+    import holidays
+
+    from paranalysis.records.calendar import working_day_calendar
+
+    cal = working_day_calendar("2019-01-01", "2027-12-31")
+    vn = holidays.country_holidays("VN", years=range(2019, 2028))
+    want = [vn.get(d) for d in cal["date"]]
+    assert [None if pd.isna(h) else h for h in cal["holiday"]] == want
