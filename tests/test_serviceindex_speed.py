@@ -173,3 +173,20 @@ def test_section_reads_the_two_months_as_the_whole_table_would():
         cc = C.changes(score, month, level="commune")
         eq(info["commune_changes"], cc.dropna(subset=["change"]).sort_values("change"), check_exact=True)
         assert info["n_communes"] == int(C.totals(score, month, "commune")["score"].notna().sum())
+
+
+def test_trend_figure_draws_the_trend_of_the_whole_table():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from paranalysis.serviceindex import scorecard as C
+
+    score = D.to_tidy(D.generate_scorecard(small_processing(), COMMUNES))
+    fig = SL.trend_figure(score, "H41", "en")
+    ys = [ln.get_ydata() for ln in fig.axes[0].get_lines()]  # the trend lines, then the formula-change markers
+    want = []
+    for comp in ("total",) + GROUPS:
+        tr = C.trend(score, "H41", comp)
+        want += [(100 * seg["score"] / seg["max_score"]).to_numpy() for _, seg in tr.groupby("segment")]
+    assert len(ys) > len(want) and all(np.array_equal(np.asarray(a, float), b, equal_nan=True)
+                                       for a, b in zip(ys, want))

@@ -393,8 +393,9 @@ def trend_figure(scorecard: pd.DataFrame, unit_id: str = "H41", lang: str = DEFA
     from paranalysis.style import PALETTE, finish
 
     fig, ax = plt.subplots(figsize=(10, 4.8))
+    own = scorecard[scorecard["unit_id"] == unit_id]  # the unit's rows, read once for its seven lines
     for j, comp in enumerate(("total",) + GROUPS):
-        tr = C.trend(scorecard, unit_id, comp)
+        tr = C.trend(own, unit_id, comp)
         if tr.empty:
             continue
         for _, seg in tr.groupby("segment"):
