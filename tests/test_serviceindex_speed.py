@@ -190,3 +190,13 @@ def test_trend_figure_draws_the_trend_of_the_whole_table():
         want += [(100 * seg["score"] / seg["max_score"]).to_numpy() for _, seg in tr.groupby("segment")]
     assert len(ys) > len(want) and all(np.array_equal(np.asarray(a, float), b, equal_nan=True)
                                        for a, b in zip(ys, want))
+
+
+def test_reconciliation_key_tells_a_code_from_a_number():
+    score = D.to_tidy(D.generate_scorecard(small_processing(), COMMUNES))
+    proc = small_processing()
+    a = R._digest(proc)
+    other = proc.astype({"unit_code": object})
+    other.loc[0, "unit_code"] = 0  # same text once printed, another value
+    assert R._digest(proc.copy()) == a and R._digest(other) != a
+    assert len(R.reconcile_progress(score, proc))

@@ -98,10 +98,17 @@ _RECONCILED: dict[tuple, pd.DataFrame] = {}
 
 
 def _digest(df: pd.DataFrame) -> str:
+    """The content of a table as a key: columns, dtypes, the values' hashes, and the type of
+    every value of a column of Python objects (so "0" and 0 differ)."""
     import hashlib
 
-    h = hashlib.sha1(repr((list(df.columns), [str(t) for t in df.dtypes], len(df))).encode())
+    h = hashlib.sha1(repr((list(df.columns), [str(t) for t in df.dtypes], df.index.dtype.name)).encode())
     h.update(pd.util.hash_pandas_object(df, index=True).to_numpy().tobytes())
+    for c in df.columns:
+        if df[c].dtype == object:
+            h.update(" ".join(type(v).__name__ for v in df[c]).encode())
+    if df.index.dtype == object:
+        h.update(" ".join(type(v).__name__ for v in df.index).encode())
     return h.hexdigest()
 
 
@@ -114,7 +121,7 @@ def reconcile_progress(index: pd.DataFrame, processing: pd.DataFrame, *, lang: s
     try:
         key = (_digest(index[(index["component"] == "progress") & index["unit_code"].notna()]),
                _digest(processing), lang)
-    except (KeyError, TypeError, ValueError):  # not hashable: computed (and any fault raised) below
+    except (KeyError, TypeError, ValueError):  # no key: computed (and any fault raised) below
         key = None
     if key is not None and key in _RECONCILED:
         return _RECONCILED[key].copy()
