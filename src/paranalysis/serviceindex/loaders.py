@@ -670,7 +670,8 @@ def load_service_index(path, *, period=None, periods: dict | None = None, retrie
             problems += exc.problems
     if problems:
         _problem_cap(problems, path.name)
-    df = coerce(pd.concat(frames, ignore_index=True)) if frames else empty_frame()
+    # each reader's frame is coerced already: one file needs no second pass
+    df = frames[0] if len(frames) == 1 else coerce(pd.concat(frames, ignore_index=True)) if frames else empty_frame()
     df = _fill_ids(df)
     df = map_unit_codes(df, units)
     df = add_derived_totals(df)
