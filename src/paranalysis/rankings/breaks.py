@@ -84,13 +84,16 @@ def rank_changes(rankings: pd.DataFrame, *, breaks: pd.DataFrame | None = None, 
     has_prev = out["prev_year"].notna()
     flags = {k: [] for k in BREAK_KINDS}
     texts = []
+    catalogue = [(b, pd.isna(b.year), pd.isna(b.unit_code)) for b in br.itertuples(index=False)]
     for row in out.itertuples(index=False):
         hit = {k: False for k in BREAK_KINDS}
         t = []
         if not pd.isna(row.prev_year):
-            sel = br[(br["index"] == row.index) & (br["year"] > row.prev_year) & (br["year"] <= row.year)
-                     & (br["unit_code"].isna() | (br["unit_code"] == row.unit_code))]
-            for b in sel.itertuples(index=False):
+            no_year = pd.isna(row.year)
+            sel = [b for b, b_no_year, every_unit in catalogue
+                   if b.index == row.index and not (b_no_year or no_year) and row.prev_year < b.year <= row.year
+                   and (every_unit or b.unit_code == row.unit_code)]
+            for b in sel:
                 hit[b.kind] = True
                 t.append(f"{b.year}: {getattr(b, desc)}")
             if not (pd.isna(row.n_ranked) or pd.isna(row.prev_n_ranked)) and row.n_ranked != row.prev_n_ranked:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -39,19 +40,114 @@ class RankCorrelation(Result):
                           p_method=self.p_method, method=self.method)
 
 
+def _average_ranks(a: np.ndarray) -> np.ndarray:
+    """Ranks 1..n, ties sharing their average rank (as ``scipy.stats.rankdata``)."""
+    order = np.argsort(a, kind="mergesort")
+    inv = np.empty(a.size, dtype=np.intp)
+    inv[order] = np.arange(a.size, dtype=np.intp)
+    s = a[order]
+    obs = np.r_[True, s[1:] != s[:-1]]
+    dense = obs.cumsum()[inv]
+    count = np.r_[np.nonzero(obs)[0], len(obs)]
+    return 0.5 * (count[dense] + count[dense - 1] + 1)
+
+
+def _kendall_p_exact(n: int, c: int, alternative: str) -> float:
+    """Exact p-value of Kendall's tau without ties from the ``c`` concordant pairs of ``n``
+    (M. G. Kendall, Rank Correlation Methods, 1970; the recursion ``scipy.stats.kendalltau``
+    uses with ``method="exact"``)."""
+    in_right_tail = c >= (n * (n - 1)) // 2 - c
+    c = int(min(c, (n * (n - 1)) // 2 - c))
+    p_mass_at_c = 0.0
+    if n == 1:
+        prob, p_mass_at_c = 1.0, 1
+    elif n == 2:
+        prob, p_mass_at_c = 1.0, 0.5
+    elif c == 0:
+        prob = 2.0 / math.factorial(n) if n < 171 else 0.0
+        p_mass_at_c = prob / 2
+    elif c == 1:
+        prob = 2.0 / math.factorial(n - 1) if n < 172 else 0.0
+        p_mass_at_c = (n - 1) / math.factorial(n)
+    elif 4 * c == n * (n - 1) and alternative == "two-sided":
+        prob = 1.0
+    elif n < 171:
+        new = np.zeros(c + 1)
+        new[0:2] = 1.0
+        for j in range(3, n + 1):
+            new = np.cumsum(new)
+            if j <= c:
+                new[j:] -= new[:c + 1 - j]
+        prob = 2.0 * np.sum(new) / math.factorial(n)
+        p_mass_at_c = new[-1] / math.factorial(n)
+    else:
+        new = np.zeros(c + 1)
+        new[0:2] = 1.0
+        for j in range(3, n + 1):
+            new = np.cumsum(new) / j
+            if j <= c:
+                new[j:] -= new[:c + 1 - j]
+        prob = np.sum(new)
+        p_mass_at_c = new[-1] / 2
+    if alternative != "two-sided":
+        if in_right_tail == (alternative == "greater"):
+            prob /= 2
+        else:
+            prob = 1 - prob / 2 + p_mass_at_c
+    return float(np.clip(prob, 0, 1))
+
+
+def _kendall_exact(x: np.ndarray, y: np.ndarray, alternative: str) -> tuple[float, float]:
+    """Kendall's tau and its exact p-value for pairs without ties."""
+    n = x.size
+    i, j = np.triu_indices(n, k=1)
+    dis = int(((x[j] - x[i]) * (y[j] - y[i]) < 0).sum())
+    tot = (n * (n - 1)) // 2
+    tau = np.minimum(1.0, max(-1.0, (tot - 2 * dis) / np.sqrt(tot) / np.sqrt(tot)))
+    return float(tau), _kendall_p_exact(n, tot - dis, alternative)
+
+
+def _permutation_p(rx: np.ndarray, stat, n_resamples: int, alternative: str, rng) -> tuple[float, float]:
+    """Statistic and p-value of the test that permutes the pairings of ``rx`` (every
+    permutation when n! <= ``n_resamples``, else ``n_resamples`` random ones drawn from
+    ``rng``), computed as ``scipy.stats.permutation_test(..., permutation_type="pairings")``
+    does, without importing scipy.stats."""
+    if not math.isinf(n_resamples) and (int(n_resamples) != n_resamples or n_resamples <= 0):
+        raise ValueError("`n_resamples` must be a positive integer.")
+    alternative = str(alternative).lower()
+    if alternative not in ("two-sided", "less", "greater"):
+        raise ValueError("`alternative` must be in {'two-sided', 'less', 'greater'}")
+    n = rx.shape[-1]
+    observed = stat(rx, axis=-1)
+    n_max = math.factorial(n)
+    exact = n_resamples >= n_max
+    if exact:
+        n_perm = n_max
+        idx = np.asarray(list(itertools.permutations(range(n))))
+    else:
+        n_perm = int(n_resamples)
+        idx = rng.permuted(np.tile(np.arange(n), (n_perm, 1, 1)), axis=-1)[:, 0, :]
+    null = stat(rx[..., idx], axis=-1)
+    adjustment = 0 if exact else 1
+    gamma = np.abs(np.finfo(observed.dtype).eps * 100 * observed)
+    less = (np.count_nonzero(null <= observed + gamma, axis=0) + adjustment) / (n_perm + adjustment)
+    greater = (np.count_nonzero(null >= observed - gamma, axis=0) + adjustment) / (n_perm + adjustment)
+    p = {"less": less, "greater": greater, "two-sided": np.minimum(less, greater) * 2}[alternative]
+    return float(observed), float(np.clip(p, 0.0, 1.0))
+
+
 def rank_correlation(x, y, *, method: str = "spearman", n_resamples: int = 9999, seed: int = 20240601,
                      alternative: str = "two-sided") -> RankCorrelation:
     """Rank correlation with a small-sample p-value.
 
-    - ``kendall``: Kendall's tau-b; exact p-value (scipy, ``method="exact"``) when there
-      are no ties, otherwise a permutation p-value.
+    - ``kendall``: Kendall's tau-b; exact p-value (as scipy's ``kendalltau(method="exact")``)
+      when there are no ties, otherwise a permutation p-value.
     - ``spearman``: Spearman's rho with a permutation p-value (exact enumeration when n! <=
-      ``n_resamples``, else ``n_resamples`` seeded random permutations).
+      ``n_resamples``, else ``n_resamples`` seeded random permutations; as scipy's
+      ``permutation_test``).
 
     Returns a :class:`RankCorrelation` (statistic, p_value, p_method, n). Pairs with a
     missing value are dropped."""
-    from scipy import stats
-
     settings = {"method": method, "n_resamples": n_resamples, "seed": seed, "alternative": alternative}
 
     xs = pd.Series(x, dtype=float).reset_index(drop=True)
@@ -64,19 +160,21 @@ def rank_correlation(x, y, *, method: str = "spearman", n_resamples: int = 9999,
                                n=n, settings=settings)
     ties = np.unique(xa).size < n or np.unique(ya).size < n
     if method == "kendall" and not ties:
-        res = stats.kendalltau(xa, ya, method="exact", alternative=alternative)
-        return RankCorrelation(method="kendall", statistic=float(res.statistic), p_value=float(res.pvalue),
-                               p_method="exact", n=n, settings=settings)
-    rx, ry = stats.rankdata(xa), stats.rankdata(ya)
+        tau, p = _kendall_exact(xa, ya, alternative)
+        return RankCorrelation(method="kendall", statistic=tau, p_value=p, p_method="exact", n=n, settings=settings)
+    rx, ry = _average_ranks(xa), _average_ranks(ya)
     if method == "kendall":
         # tau-b from pair signs: sum(sx * sy) / sqrt(sum|sx| * sum|sy|); permuting x keeps its ties
+        # (average ranks are halves: twice them are whole numbers, and the sums of signs are exact)
         i, j = np.triu_indices(n, k=1)
-        sy = np.sign(ry[j] - ry[i])
+        sy = np.sign(np.rint(2 * ry).astype(np.int32)[j] - np.rint(2 * ry).astype(np.int32)[i]).astype(np.int8)
+        sy_abs = float(np.abs(sy).sum())
 
         def stat(a, axis=-1):
-            a = np.moveaxis(a, axis, -1)
-            sx = np.sign(a[..., j] - a[..., i])
-            return (sx * sy).sum(-1) / np.sqrt(np.abs(sx).sum(-1) * np.abs(sy).sum())
+            a = np.rint(2 * np.moveaxis(a, axis, -1)).astype(np.int32)
+            sx = np.sign(a[..., j] - a[..., i]).astype(np.int8)
+            num = (sx * sy).sum(-1, dtype=np.int64).astype(float)
+            return num / np.sqrt(np.abs(sx).sum(-1, dtype=np.int64).astype(float) * sy_abs)
     elif method == "spearman":
         cy = ry - ry.mean()
 
@@ -86,10 +184,9 @@ def rank_correlation(x, y, *, method: str = "spearman", n_resamples: int = 9999,
             return (ca * cy).sum(-1) / np.sqrt((ca ** 2).sum(-1) * (cy ** 2).sum())
     else:
         raise ValueError("method must be 'spearman' or 'kendall'")
-    res = stats.permutation_test((rx,), stat, permutation_type="pairings", n_resamples=n_resamples,
-                                 alternative=alternative, vectorized=True, rng=np.random.default_rng(seed))
+    statistic, p = _permutation_p(rx, stat, n_resamples, alternative, np.random.default_rng(seed))
     exact = math.factorial(n) <= n_resamples
-    return RankCorrelation(method=method, statistic=float(res.statistic), p_value=float(res.pvalue),
+    return RankCorrelation(method=method, statistic=statistic, p_value=p,
                            p_method="exact permutation" if exact else f"permutation ({n_resamples:,} resamples)", n=n,
                            settings=settings)
 

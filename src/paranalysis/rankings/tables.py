@@ -190,8 +190,8 @@ def load_ranking_table(path, *, index: str, year: int | None = None, score_colum
     from paranalysis.units import UnitMatcher, package_units
 
     matcher = UnitMatcher(package_units() if units is None else units)
-    df["unit_code"] = df["unit_name"].map(lambda n: matcher.resolve(n, level="province")
-                                          if matcher.resolve(n, level="province") else None).astype(object)
+    code = {n: matcher.resolve(n, level="province") for n in dict.fromkeys(df["unit_name"])}  # once per name
+    df["unit_code"] = df["unit_name"].map(lambda n: code[n] if code[n] else None).astype(object)
     df["index"] = index
     df["source"] = path.name + (f" [{sheet_name}]" if sheet_name else "")
     for c in ("year", "rank", "rank_published", "rank_computed", "n_ranked"):

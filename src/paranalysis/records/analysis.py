@@ -97,18 +97,27 @@ def before_after(hist: pd.DataFrame, investments: pd.DataFrame, category: str = 
     inv = investments[investments["category"] == category]
     first = inv.groupby(inv["unit_code"].astype(str))["date_in_operation"].min()
     treated = set(first.index)
-    units = set(hist["unit_code"].astype(str))
-    comparison = hist[hist["unit_code"].astype(str).isin(units - treated)]
+    h = hist[["unit_code", "period", "working_days", "resolved", "resolved_late"]]  # the columns read
+    codes = h["unit_code"].astype(str).to_numpy(dtype=object)
+    units = set(codes)
+    comparison = h[np.isin(codes, list(units - treated))]
     lo, hi = hist["period"].min(), hist["period"].max()
+    pooled_comparison: dict = {}  # units sharing a window share its comparison
+
+    def compared(a, b):
+        if (a, b) not in pooled_comparison:
+            pooled_comparison[(a, b)] = _pooled(window(comparison, a, b))
+        return pooled_comparison[(a, b)]
+
     rows = []
     for unit, day in first.sort_values().items():
         q0 = pd.Timestamp(day).to_period(QUARTER_FREQ)
         b0, b1, a0, a1 = q0 - quarters, q0 - 1, q0 + 1, q0 + quarters
         if b0 < lo or a1 > hi:
             continue
-        own = hist[hist["unit_code"].astype(str) == unit]
+        own = h[codes == unit]
         before, after = _pooled(window(own, b0, b1)), _pooled(window(own, a0, a1))
-        cb, ca = _pooled(window(comparison, b0, b1)), _pooled(window(comparison, a0, a1))
+        cb, ca = compared(b0, b1), compared(a0, a1)
         rows.append({
             "unit_code": unit, "in_operation": pd.Timestamp(day).date(), "before": f"{b0}–{b1}", "after": f"{a0}–{a1}",
             "resolved_before": before["resolved"], "resolved_after": after["resolved"],

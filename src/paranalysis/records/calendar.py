@@ -37,7 +37,8 @@ def _calendar(start: date, end: date, days_off: frozenset, working: frozenset) -
 
     days = pd.date_range(start, end, freq="D")
     vn = holidays.country_holidays("VN", years=range(start.year, end.year + 1))
-    names = pd.Series(pd.Index(days.date).map(lambda d: vn.get(d)), index=days)
+    named = dict(vn.items())  # every year asked for is filled in: a plain lookup per day
+    names = pd.Series(pd.Index(days.date).map(named.get), index=days)
     weekend = np.asarray(days.day_of_week >= 5)
     is_holiday = names.notna().to_numpy()
     swapped = np.asarray(days.isin(pd.to_datetime(sorted(vn.weekend_workdays))))

@@ -170,8 +170,8 @@ class _Context:
         self.wd_index = cal["wd_index"].to_numpy()
         self.is_wd = cal["is_working_day"].to_numpy()
         self.wd_dates = np.flatnonzero(self.is_wd)  # day numbers of the working days, in order
-        starts = cells["period"].map(lambda q: q.start_time).to_numpy(dtype="datetime64[D]")
-        ends = cells["period"].map(lambda q: q.end_time.normalize()).to_numpy(dtype="datetime64[D]")
+        starts = cells["period"].dt.start_time.to_numpy(dtype="datetime64[D]")
+        ends = cells["period"].dt.end_time.dt.normalize().to_numpy(dtype="datetime64[D]")
         d0 = np.datetime64(self.day0.date(), "D")
         self.q_first = (starts - d0).astype(np.int64)
         self.q_last = (ends - d0).astype(np.int64)
@@ -181,6 +181,8 @@ class _Context:
         self.speed = cells["speed"].to_numpy()
         self.unit = cells["unit_code"].to_numpy().astype(str)
         self.unit_name = _unit_names(self.unit)
+        self.unit_arrow = pa.array(self.unit)
+        self.unit_name_arrow = pa.array(self.unit_name, type=pa.string())
         self.proc_code = np.array([p[0] for p in PROCEDURES])
         self.proc_limit = np.array([p[2] for p in PROCEDURES])
         w = np.array([p[3] for p in PROCEDURES])
@@ -231,12 +233,13 @@ class _Context:
         open_ = resolved_at > np.datetime64(self.export_at.to_datetime64(), "s")
         status[open_] = "pending"
         channel = np.array(["online", "direct", "postal"], dtype=object)[ch]
+        unit = self.unit_arrow.take(pa.array(cell))
         ids = pc.binary_join_element_wise(
-            pa.array(np.full(m, "DEMO")), pa.array(self.unit[cell]),
+            pa.array(np.full(m, "DEMO")), unit,
             pc.utf8_lpad(pc.cast(pa.array(np.arange(first_id, first_id + m) + 1), pa.string()), 9, "0"), "-")
         cols = {
             "record_id": ids,
-            "unit_code": pa.array(self.unit[cell]),
+            "unit_code": unit,
             "procedure_code": pa.array(self.proc_code[proc]),
             "received_at": pa.array(received_at, type=pa.timestamp("s")),
             "due_at": pa.array(due_at, type=pa.timestamp("s")),
@@ -246,7 +249,7 @@ class _Context:
             "synthetic": pa.array(np.ones(m, dtype=bool)),
         }
         if personal:
-            cols = _with_personal_columns(cols, rng, self.unit_name[cell], m)
+            cols = _with_personal_columns(cols, rng, self.unit_name_arrow.take(pa.array(cell)), m)
         return pa.table(cols)
 
 
@@ -257,14 +260,18 @@ def _unit_names(codes: np.ndarray) -> np.ndarray:
     return np.array([str(u.get(c, c)) for c in codes], dtype=object)
 
 
-def _with_personal_columns(cols: dict, rng, unit_names: np.ndarray, m: int) -> dict:
+_WORDS = {"family": pa.array(_FAMILY, type=pa.string()), "middle": pa.array(_MIDDLE, type=pa.string()),
+          "given": pa.array(_GIVEN, type=pa.string()),
+          "ascii": pa.array([_ASCII[f] for f in _FAMILY], type=pa.string())}
+
+
+def _with_personal_columns(cols: dict, rng, unit_names: pa.Array, m: int) -> dict:
     """Fake personal data placed among the real columns, as exports do."""
     fam = rng.integers(0, len(_FAMILY), m)
     mid = rng.integers(0, len(_MIDDLE), m)
     giv = rng.integers(0, len(_GIVEN), m)
-    name = pc.binary_join_element_wise(pa.array(np.array(_FAMILY, dtype=object)[fam]),
-                                       pa.array(np.array(_MIDDLE, dtype=object)[mid]),
-                                       pa.array(np.array(_GIVEN, dtype=object)[giv]), " ")
+    name = pc.binary_join_element_wise(_WORDS["family"].take(pa.array(fam)), _WORDS["middle"].take(pa.array(mid)),
+                                       _WORDS["given"].take(pa.array(giv)), " ")
     # 12-digit citizen ID: 040 (Nghệ An) + century/sex digit + 2-digit birth year + 6 random digits
     cid = pc.binary_join_element_wise(
         pa.array(np.full(m, "040")), pc.cast(pa.array(rng.integers(0, 4, m)), pa.string()),
@@ -275,9 +282,9 @@ def _with_personal_columns(cols: dict, rng, unit_names: np.ndarray, m: int) -> d
     address = pc.binary_join_element_wise(
         pa.array(np.full(m, "Xóm")), pc.cast(pa.array(rng.integers(1, 25, m)), pa.string()),
         pa.array(np.full(m, "- khối dân cư")), pc.cast(pa.array(rng.integers(1, 40, m)), pa.string()),
-        pa.array(np.full(m, "-")), pa.array(unit_names), pa.array(np.full(m, "Nghệ An")), " ")
+        pa.array(np.full(m, "-")), unit_names, pa.array(np.full(m, "Nghệ An")), " ")
     email = pc.binary_join_element_wise(
-        pa.array(np.array([_ASCII[f] for f in _FAMILY], dtype=object)[fam]),
+        _WORDS["ascii"].take(pa.array(fam)),
         pc.cast(pa.array(rng.integers(100000, 999999, m)), pa.string()), "")
     email = pc.binary_join_element_wise(email, pa.array(np.full(m, "example.com")), "@")
     out = {}

@@ -261,28 +261,61 @@ def to_tidy(wide: pd.DataFrame, *, seed: int = DEFAULT_SEED) -> pd.DataFrame:
     group and total rows for every unit and month; sub-indicator rows where present. As in
     the real exports, the record counts behind progress appear only on the 2026 basis (the
     2025 export has scores and ranks only)."""
-    out = []
     src = SOURCE.format(seed=seed)
-    for r in wide.to_dict("records"):
-        per = P.parse_period(r["period"])
-        retrieved = per.end + pd.Timedelta(days=5)
-        base = {k: r[k] for k in ("unit_id", "unit_name", "level", "unit_code", "formula_version")}
-        base.update(period=per.label, period_type=per.kind, period_start=per.start, period_end=per.end,
-                    period_open=False, source=src, retrieved_at=retrieved.tz_localize("UTC"), synthetic=True,
-                    data_quality=r.get("data_quality") if isinstance(r.get("data_quality"), str) else None)
-        for g in GROUPS:
-            row = {**base, "component": g, "group": g, "score": r[g], "max_score": MAX_SCORES[g]}
-            if g == "progress" and r["formula_version"] == VERSION_AFTER:  # the 2025 export carries no counts
-                row.update(received=r["received"], on_time=r["on_time"], overdue=r["overdue"],
-                           ratio=round(100.0 * r["on_time"] / r["received"], 2)
-                           if not pd.isna(r["on_time"]) and r["received"] else np.nan)
-            out.append(row)
-            for c, mx in SUB_2026.get(g, []):
-                if c in r and not pd.isna(r[c]):
-                    out.append({**base, "component": c, "group": g, "score": r[c], "max_score": mx})
-        out.append({**base, "component": "total", "group": "total", "score": r["total"], "max_score": 100.0,
-                    "rank": r["rank"], "n_ranked": r["n_ranked"],
-                    "derived": r["formula_version"] == VERSION_AFTER})
+    pers = {p: P.parse_period(p) for p in pd.unique(wide["period"])}  # one parse per month
+    per = [pers[p] for p in wide["period"]]
+    version = wide["formula_version"].to_numpy(dtype=object)
+    after = version == VERSION_AFTER
+    # the rows of each unit and month, in order: each group followed by its sub-indicators, then the total
+    slots = []  # (component, group, score column, maximum, rows present)
+    everyone = np.ones(len(wide), dtype=bool)
+    for g in GROUPS:
+        slots.append((g, g, g, MAX_SCORES[g], everyone))
+        for c, mx in SUB_2026.get(g, []):
+            if c in wide.columns:
+                slots.append((c, g, c, mx, wide[c].notna().to_numpy()))
+    slots.append(("total", "total", "total", 100.0, everyone))
+    row = np.concatenate([np.flatnonzero(s[4]) for s in slots])
+    slot = np.concatenate([np.full(int(s[4].sum()), k) for k, s in enumerate(slots)])
+    order = np.lexsort((slot, row))
+    row, slot = row[order], slot[order]
+
+    n = len(row)
+
+    def obj(values):  # kept as Python objects: coerce puts every column into its dtype
+        return pd.Series(values, dtype=object)
+
+    def col(name):
+        return wide[name].to_numpy(dtype=object)[row]
+
+    def per_slot(values):
+        return np.array(values, dtype=object)[slot]
+
+    score = np.concatenate([wide[s[2]].to_numpy(dtype=object)[s[4]] for s in slots])[order]
+    k_progress, k_total = [s[0] for s in slots].index("progress"), len(slots) - 1
+    counts = (slot == k_progress) & after[row]  # the 2025 export carries no counts
+    total = slot == k_total
+    out = {c: obj(col(c)) for c in ("unit_id", "unit_name", "level", "unit_code", "formula_version")}
+    out.update(
+        period=obj(np.array([p.label for p in per], dtype=object)[row]),
+        period_type=obj(np.array([p.kind for p in per], dtype=object)[row]),
+        period_start=pd.DatetimeIndex([p.start for p in per]).to_numpy()[row],
+        period_end=pd.DatetimeIndex([p.end for p in per]).to_numpy()[row],
+        period_open=np.zeros(n, dtype=bool), source=obj(np.full(n, src, dtype=object)),
+        retrieved_at=pd.Series(pd.DatetimeIndex([p.end + pd.Timedelta(days=5) for p in per])[row].tz_localize("UTC")),
+        synthetic=np.ones(n, dtype=bool),
+        data_quality=obj(np.array([v if isinstance(v, str) else None for v in wide["data_quality"]], dtype=object)[row]),
+        component=obj(per_slot([s[0] for s in slots])), group=obj(per_slot([s[1] for s in slots])), score=obj(score),
+        max_score=per_slot([s[3] for s in slots]).astype(float))
+    for c in ("received", "on_time", "overdue"):
+        out[c] = obj(np.where(counts, col(c), None))
+    ratio = np.full(n, None, dtype=object)
+    ratio[counts] = [round(100.0 * o / r, 2) if not pd.isna(o) and r else np.nan
+                     for o, r in zip(col("on_time")[counts], col("received")[counts])]
+    out["ratio"] = obj(ratio)
+    out["rank"] = obj(np.where(total, col("rank"), None))
+    out["n_ranked"] = obj(np.where(total, col("n_ranked"), None))
+    out["derived"] = total & after[row]
     return coerce(pd.DataFrame(out))
 
 

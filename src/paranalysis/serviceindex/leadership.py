@@ -45,19 +45,45 @@ def _n(x, lang, d=2) -> str:
 # where the scorecard comes from
 # --------------------------------------------------------------------------------------
 
+#: index_for's tables by the files they were read from (path, size, sha1 of the bytes)
+_INDEX_CACHE: dict[tuple, tuple[pd.DataFrame | None, pd.DataFrame | None]] = {}
+
+
+def _files_read(root: Path) -> tuple:
+    import hashlib
+
+    return tuple((str(p), p.stat().st_size, hashlib.sha1(p.read_bytes()).hexdigest())
+                 for p in sorted(root.rglob("*")) if p.is_file())
+
+
+def _copies(score, pub):
+    return (None if score is None else score.copy(), None if pub is None else pub.copy())
+
+
 def index_for(data_dir=None) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     """The scorecard and the published real figures of a dataset folder's ``service_index/``
     (default: the bundled data): the synthetic scorecard (``*_synthetic.csv``), tidy tables
     saved there, and the latest capture of each period fetched there. Published real
-    figures (``service_index_*published*.csv``) are returned apart, never mixed in."""
+    figures (``service_index_*published*.csv``) are returned apart, never mixed in.
+    Read once per content of the folder (notebooks 05 and 07 ask twice)."""
     from paranalysis.dataset import bundled_data_dir
-    from paranalysis.serviceindex.demo import read_wide, to_tidy
-    from paranalysis.serviceindex.loaders import load_service_index
-    from paranalysis.serviceindex.schema import coerce, validate
 
     root = (Path(data_dir) if data_dir is not None else bundled_data_dir()) / "service_index"
     if not root.is_dir():
         return None, None
+    key = (str(root.resolve()), _files_read(root))
+    if key not in _INDEX_CACHE:
+        if len(_INDEX_CACHE) >= 4:
+            _INDEX_CACHE.clear()
+        _INDEX_CACHE[key] = _read_index(root)
+    return _copies(*_INDEX_CACHE[key])
+
+
+def _read_index(root: Path) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    from paranalysis.serviceindex.demo import read_wide, to_tidy
+    from paranalysis.serviceindex.loaders import load_service_index
+    from paranalysis.serviceindex.schema import coerce, validate
+
     frames, published = [], []
     for f in sorted(root.glob("*.csv")):
         if f.name.endswith("_synthetic.csv"):
@@ -72,7 +98,7 @@ def index_for(data_dir=None) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
             caps = sorted(p for p in per.iterdir() if p.is_dir())
             if caps:
                 frames.append(load_service_index(caps[-1]))
-    score = validate(coerce(pd.concat(frames, ignore_index=True))) if frames else None
+    score = validate(pd.concat(frames, ignore_index=True)) if frames else None  # validate coerces
     pub = coerce(pd.concat(published, ignore_index=True)) if published else None
     return score, pub
 
@@ -98,32 +124,33 @@ def section(scorecard: pd.DataFrame, month: str | None = None, *, published: pd.
     prev = C.previous_period(scorecard, month)
     cuts = tuple(sorted(float(c) for c in cuts))
     info = {"month": month, "previous": prev, "cuts": cuts, "synthetic": bool(scorecard["synthetic"].any())}
-    m = scorecard[scorecard["period"] == month]
+    sc = scorecard[scorecard["period"].isin([month] if prev is None else [month, prev])]  # the two months read
+    m = sc[sc["period"] == month]
     prov = m[(m["unit_id"] == province) & (m["level"] == "province")]
     info["province_total"] = float(prov.loc[prov["component"] == "total", "score"].iloc[0]) \
         if (prov["component"] == "total").any() else float("nan")
     info["province_band"] = C.band([info["province_total"]], cuts).iloc[0]
-    ch = C.changes(scorecard, month, level="province")
+    ch = C.changes(sc, month, level="province")
     ch = ch[ch["unit_id"] == province]
     info["province_change"] = float(ch["change"].iloc[0]) if len(ch) else float("nan")
     info["province_comparable"] = bool(ch["comparable"].iloc[0]) if len(ch) else None
     info["versions"] = (ch["prev_formula_version"].iloc[0], ch["formula_version"].iloc[0]) if len(ch) else (None, None)
     if len(prov):
-        pl = C.where_points_are_lost(scorecard, month, province)
+        pl = C.where_points_are_lost(sc, month, province)
         info["province_losses"] = pl
     else:
         info["province_losses"] = pd.DataFrame()
-    tot = C.totals(scorecard, month, "commune")
+    tot = C.totals(sc, month, "commune")
     info["n_communes"] = int(tot["score"].notna().sum())
     b = C.band(tot["score"], cuts)
     labels = [f"<{cuts[0]:g}"] + [f"{a:g}-{c:g}" for a, c in zip(cuts, cuts[1:])] + [f">={cuts[-1]:g}"]
     info["bands"] = {lab: int((b == lab).sum()) for lab in labels}
-    info["below"] = C.below(scorecard, month, cuts[0], level="commune")
-    x = C.threshold_crossings(scorecard, month, cuts=cuts, level="commune")
+    info["below"] = C.below(sc, month, cuts[0], level="commune")
+    x = C.threshold_crossings(sc, month, cuts=cuts, level="commune")
     info["crossings"] = x
-    info["group_losses"] = C.group_losses(scorecard, month, "commune")
-    info["main_losses"] = C.main_losses(scorecard, month, "commune")
-    cc = C.changes(scorecard, month, level="commune")
+    info["group_losses"] = C.group_losses(sc, month, "commune")
+    info["main_losses"] = C.main_losses(sc, month, "commune")
+    cc = C.changes(sc, month, level="commune")
     info["commune_comparable"] = bool(cc["comparable"].all()) if len(cc) else False
     cc = cc.dropna(subset=["change"]).sort_values("change")
     info["down"] = cc.head(3)[cc.head(3)["change"] < 0]
@@ -366,8 +393,9 @@ def trend_figure(scorecard: pd.DataFrame, unit_id: str = "H41", lang: str = DEFA
     from paranalysis.style import PALETTE, finish
 
     fig, ax = plt.subplots(figsize=(10, 4.8))
+    own = scorecard[scorecard["unit_id"] == unit_id]  # the unit's rows, read once for its seven lines
     for j, comp in enumerate(("total",) + GROUPS):
-        tr = C.trend(scorecard, unit_id, comp)
+        tr = C.trend(own, unit_id, comp)
         if tr.empty:
             continue
         for _, seg in tr.groupby("segment"):

@@ -571,7 +571,7 @@ def map_unit_codes(df: pd.DataFrame, units: pd.DataFrame | None = None,
     from paranalysis.units import UnitMatcher, package_units
 
     reg = package_units() if units is None else units
-    matcher = UnitMatcher(reg)
+    matcher, lv = None, None  # built on the first unit that needs a name match
     present = set(reg["level"])
     level_map = {"province": "province", "commune": "commune",
                  "agency": "agency" if "agency" in present else "department"}
@@ -592,6 +592,8 @@ def map_unit_codes(df: pd.DataFrame, units: pd.DataFrame | None = None,
         on = end if end is not None and not pd.isna(end) else start
         key = (name, level, on)
         if key not in cache:
+            if matcher is None:
+                matcher, lv = UnitMatcher(reg), reg.set_index("unit_code")["level"]
             clean = str(name or "")
             for sep in (" - Tỉnh ", " - tỉnh ", " - TỈNH "):
                 clean = clean.split(sep)[0]
@@ -600,7 +602,6 @@ def map_unit_codes(df: pd.DataFrame, units: pd.DataFrame | None = None,
                                              on=None if on is None or pd.isna(on) else on)
             except TypeError:  # an older UnitMatcher without ``on``
                 cache[key] = matcher.resolve(clean, level=level_map.get(level))
-            lv = reg.set_index("unit_code")["level"]
             if cache[key] is not None and lv.get(cache[key]) != level_map.get(level):
                 cache[key] = None
         codes.append(cache[key])
@@ -669,7 +670,8 @@ def load_service_index(path, *, period=None, periods: dict | None = None, retrie
             problems += exc.problems
     if problems:
         _problem_cap(problems, path.name)
-    df = coerce(pd.concat(frames, ignore_index=True)) if frames else empty_frame()
+    # each reader's frame is coerced already: one file needs no second pass
+    df = frames[0] if len(frames) == 1 else coerce(pd.concat(frames, ignore_index=True)) if frames else empty_frame()
     df = _fill_ids(df)
     df = map_unit_codes(df, units)
     df = add_derived_totals(df)

@@ -70,15 +70,21 @@ def portal_quarters(index: pd.DataFrame) -> pd.DataFrame:
                     "formula_version": r.formula_version})
     have = {(o["unit_code"], o["quarter"]) for o in out}
     m = d[d["period_type"] == "month"]
-    for (code, qq, fv), part in m.groupby(["unit_code", "quarter", "formula_version"], sort=True):
-        if (code, qq) in have or part["period"].nunique() != 3:
+    g = m.groupby(["unit_code", "quarter", "formula_version"], sort=True)
+    size = g.size()
+    complete = (g["received"].count() == size) & (g["on_time"].count() == size)
+    gid = g.ngroup().to_numpy()  # the first row of each group gives its unit_id
+    pos = np.flatnonzero(gid >= 0)
+    _, first = np.unique(gid[pos], return_index=True)
+    unit_ids = m["unit_id"].to_numpy(dtype=object)[pos[first]]
+    for (code, qq, fv), n_per, ok, rec, ont, uid in zip(size.index, g["period"].nunique(), complete,
+                                                        g["received"].sum(), g["on_time"].sum(), unit_ids):
+        if (code, qq) in have or n_per != 3:
             continue
-        rec, ont = part["received"], part["on_time"]
-        complete = rec.notna().all() and ont.notna().all()
-        received = int(rec.sum()) if complete else pd.NA
-        on_time = int(ont.sum()) if complete else pd.NA
-        score = round(20.0 * on_time / received, 2) if complete and received > 0 else np.nan
-        out.append({"unit_code": code, "unit_id": part["unit_id"].iloc[0], "quarter": qq, "received": received,
+        received = int(rec) if ok else pd.NA
+        on_time = int(ont) if ok else pd.NA
+        score = round(20.0 * on_time / received, 2) if ok and received > 0 else np.nan
+        out.append({"unit_code": code, "unit_id": uid, "quarter": qq, "received": received,
                     "on_time": on_time, "score": score, "n_months": 3, "basis": "months", "formula_version": fv})
     res = pd.DataFrame(out)
     for c in ("received", "on_time", "n_months"):
@@ -86,11 +92,48 @@ def portal_quarters(index: pd.DataFrame) -> pd.DataFrame:
     return res.sort_values(["unit_code", "quarter"]).reset_index(drop=True)
 
 
+#: reconciled tables by the content of their inputs (notebook 07 reconciles twice: its
+#: section and its own table)
+_RECONCILED: dict[tuple, pd.DataFrame] = {}
+
+
+def _digest(df: pd.DataFrame) -> str:
+    """The content of a table as a key: columns, dtypes, the values' hashes, and the type of
+    every value of a column of Python objects (so "0" and 0 differ)."""
+    import hashlib
+
+    h = hashlib.sha1(repr((list(df.columns), [str(t) for t in df.dtypes], df.index.dtype.name)).encode())
+    h.update(pd.util.hash_pandas_object(df, index=True).to_numpy().tobytes())
+    for c in df.columns:
+        if df[c].dtype == object:
+            h.update(" ".join(type(v).__name__ for v in df[c]).encode())
+    if df.index.dtype == object:
+        h.update(" ".join(type(v).__name__ for v in df.index).encode())
+    return h.hexdigest()
+
+
 def reconcile_progress(index: pd.DataFrame, processing: pd.DataFrame, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
     """One row per unit and quarter present in the service index (progress group, with a
     ``unit_code``): the portal's counts, ratio and score beside the form's counts and its
     definition-C and definition-A on-time rates, the differences in percentage points, which
-    form count the portal's denominator matches, and the explanation in words (``lang``)."""
+    form count the portal's denominator matches, and the explanation in words (``lang``).
+    Computed once per content of the two tables (the index's progress rows) and ``lang``."""
+    try:
+        key = (_digest(index[(index["component"] == "progress") & index["unit_code"].notna()]),
+               _digest(processing), lang)
+    except (KeyError, TypeError, ValueError):  # no key: computed (and any fault raised) below
+        key = None
+    if key is not None and key in _RECONCILED:
+        return _RECONCILED[key].copy()
+    out = _reconcile_progress(index, processing, lang=lang)
+    if key is not None:
+        if len(_RECONCILED) >= 8:
+            _RECONCILED.clear()
+        _RECONCILED[key] = out.copy()
+    return out
+
+
+def _reconcile_progress(index: pd.DataFrame, processing: pd.DataFrame, *, lang: str) -> pd.DataFrame:
     from paranalysis.indicators import on_time_766_basis, on_time_resolved_basis, with_totals
 
     from paranalysis.i18n import t as _t

@@ -126,18 +126,11 @@ def validate(df: pd.DataFrame, *, file: str | None = None) -> pd.DataFrame:
         problems.append(Problem(file=file or (str(src) if src else None), row=int(i), column=column, value=value,
                                 expected=expected))
 
-    for i, v in df["level"].items():
-        if v not in LEVELS:
-            bad(i, "level", v, f"one of {', '.join(LEVELS)}")
-    for i, v in df["period_type"].items():
-        if v not in PERIOD_TYPES:
-            bad(i, "period_type", v, f"one of {', '.join(PERIOD_TYPES)}")
-    for i, v in df["group"].items():
-        if v not in COMPONENTS:
-            bad(i, "group", v, f"one of {', '.join(COMPONENTS)}")
-    for i, v in df["formula_version"].items():
-        if not v:
-            bad(i, "formula_version", v, "the scoring basis of the row (e.g. 766-portal-2025)")
+    for column, known in (("level", LEVELS), ("period_type", PERIOD_TYPES), ("group", COMPONENTS)):
+        for i in df.index[~df[column].isin(known)]:
+            bad(i, column, df.at[i, column], f"one of {', '.join(known)}")
+    for i in df.index[[not v for v in df["formula_version"]]]:
+        bad(i, "formula_version", df.at[i, "formula_version"], "the scoring basis of the row (e.g. 766-portal-2025)")
     over = df["score"].notna() & df["max_score"].notna() & (df["score"] > df["max_score"] + SUM_TOLERANCE)
     for i in df.index[over]:
         bad(i, "score", df.at[i, "score"], f"at most the maximum {df.at[i, 'max_score']:g}")

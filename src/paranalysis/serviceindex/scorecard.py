@@ -33,7 +33,7 @@ def _one(df: pd.DataFrame, column: str, value, what: str) -> pd.DataFrame:
 
 def periods(df: pd.DataFrame, period_type: str = "month") -> list[str]:
     """The periods of one type in the table, in time order."""
-    sel = df[df["period_type"] == period_type]
+    sel = df.loc[df["period_type"] == period_type, ["period_start", "period"]]  # sorting two columns, not all
     return list(sel.sort_values("period_start")["period"].drop_duplicates())
 
 
