@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from paranalysis.errors import DataError, Problem
+from paranalysis.models.distributions import t_ppf, t_sf
 from paranalysis.results import Result, tidy_frame
 
 WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
@@ -144,7 +144,7 @@ class _WildCluster:
 
     def interval(self, alpha: float, df: int) -> tuple[float, float]:
         """Values b0 not rejected at level alpha (test inversion by bisection)."""
-        crit = stats.t.ppf(1 - alpha / 2, df)
+        crit = t_ppf(1 - alpha / 2, df)
         out = []
         for sign in (-1, 1):
             inner = self.beta
@@ -234,9 +234,9 @@ def panel_fe(data: pd.DataFrame, formula: str, *, unit: str, time: str, cluster:
         text = (f"wild cluster restricted bootstrap (WCR), Webb six-point weights, {n_boot:,} draws, {G} clusters "
                 f"by {cluster}; p-values and {100 * (1 - alpha):.0f}% intervals by test inversion; se is CR1")
     else:
-        crit = stats.t.ppf(1 - alpha / 2, G - 1)
+        crit = t_ppf(1 - alpha / 2, G - 1)
         lo, hi = beta - crit * se, beta + crit * se
-        p = 2 * stats.t.sf(np.abs(beta / se), G - 1)
+        p = 2 * t_sf(np.abs(beta / se), G - 1)
         text = f"cluster-robust CR1 standard errors, {G} clusters by {cluster}, t distribution with {G - 1} df"
         if G < FEW_CLUSTERS:
             text += " (few clusters: intervals likely too narrow)"
