@@ -24,6 +24,7 @@ freedom. docs/models.md gives the reasoning and the simulated coverage.
 
 from __future__ import annotations
 
+import inspect
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -619,8 +620,10 @@ class StaggeredDiD(Result):
         estimate is at least as far from zero as the real one. Exact under the sharp null
         of no effect in any unit and quarter with exchangeable units; it does not use the
         standard errors at all."""
-        agg = self.aggregate(kind)
-        B = np.tensordot(agg._row, self._W0, axes=(0, 0))  # K x T, weight per unit in cohort k
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+        row = self._parts(kind, self._min_e, self._max_e)["overall"][2]  # = aggregate(kind)._row
+        B = np.tensordot(row, self._W0, axes=(0, 0))  # K x T, weight per unit in cohort k
         Y = self._Y
         rng = np.random.default_rng(seed)
         idx = self._cohort_idx
@@ -641,7 +644,7 @@ class StaggeredDiD(Result):
                     "normal critical values; too optimistic with few units")
         return (f"pooled-covariance standard errors (cohorts fixed, one error covariance over time pooled within "
                 f"cohorts), t distribution with {self._df:g} degrees of freedom "
-                f"({self.n_units} units - {len(self.cohorts)} cohorts)")
+                f"({self.n_units} units - {len(self._cohort_vals)} cohorts)")
 
     # ---------------------------------------------------------------- pre-trend test
     def _untreated_mask(self) -> np.ndarray:
@@ -706,24 +709,24 @@ class StaggeredDiD(Result):
                 return PretrendTest(math.nan, q, None, math.nan, "not computable", cells, note=why)
             W = float(n * a @ np.linalg.solve(Vp, a))
             return PretrendTest(W, q, None, float(chi2_sf(W, q)), "chi2", cells)
-        dyn = self.aggregate("dynamic")
-        e = dyn.table["event_time"].to_numpy()
-        has_se = np.isfinite(dyn.table["se"].to_numpy()) & (dyn.table["se"].to_numpy() > tiny)
+        dyn = self._table_numbers("dynamic", self._min_e, self._max_e)  # aggregate("dynamic") without its band
+        e, se_e = dyn["keys"], dyn["se"]
+        has_se = np.isfinite(se_e) & (se_e > tiny)
         cand = np.where((e < 0) & has_se)[0]
         cand = cand[np.argsort(-e[cand])]  # closest to adoption first
         sel_idx = np.sort(cand if leads is None else cand[:leads])
         sel = np.zeros(len(e), bool)
         sel[sel_idx] = True
         q = int(sel.sum())
-        cells = dyn.table.loc[sel, ["event_time", "estimate", "se"]].reset_index(drop=True)
+        cells = pd.DataFrame({"event_time": e[sel], "estimate": dyn["ests"][sel], "se": se_e[sel]})
         if q == 0:
             return PretrendTest(math.nan, 0, None, math.nan, "not computable", cells,
                                 note="not computable: no pre-adoption effects can be estimated")
-        a = dyn.table["estimate"].to_numpy()[sel]
-        rows = dyn._rows[sel]
+        a = dyn["ests"][sel]
+        rows = dyn["wrows"][sel]
         if method == "hotelling":
             C = self._pooled_cov(rows)
-            df = float(self.n_units - len(self.cohorts))
+            df = float(self.n_units - len(self._cohort_vals))
             if self._Sigma is None or df - q + 1 <= 0:
                 return PretrendTest(math.nan, q, None, math.nan, "not computable", cells,
                                     note=f"not computable: {q} pre-period effects with {df} degrees of freedom")
@@ -789,26 +792,27 @@ class StaggeredDiD(Result):
           +- the usual critical value times se: conservative, simpler than RR's optimal ones).
 
         Plug-in: the pre-period changes are taken as measured (their noise is ignored)."""
-        dyn = self.aggregate("dynamic")
-        t = dyn.table
+        dyn = self._table_numbers("dynamic", self._min_e, self._max_e)  # aggregate("dynamic") without its band
+        ev_all, ests, se_e = dyn["keys"], dyn["ests"], dyn["se"]
         tiny = np.sqrt(np.finfo(float).eps) * 10
-        post = t["event_time"] >= 0
+        post = ev_all >= 0
         if max_e is not None:
-            post &= t["event_time"] <= max_e
-        rows = dyn._rows[post.to_numpy()]
+            post &= ev_all <= max_e
+        rows = dyn["wrows"][post]
         w = np.full(int(post.sum()), 1.0 / max(int(post.sum()), 1))
-        est = float(w @ t.loc[post, "estimate"].to_numpy())
+        est = float(w @ ests[post])
         row = w @ rows
         se = float(self._pooled_se(row[None, :])[0]) if self.inference != "analytic" else float(
-            self._analytic_se((dyn._infs[:, post.to_numpy()] @ w)[:, None])[0])
+            self._analytic_se((dyn["infs"][:, post] @ w)[:, None])[0])
         df = None if self.inference == "analytic" else float(self._row_df(row[None, :])[0])
         crit = norm_ppf(1 - self.alpha / 2) if df is None else t_ppf(1 - self.alpha / 2, df)
-        ev = t.loc[post, "event_time"].to_numpy()
+        ev = ev_all[post]
         # bias of the average under a unit-slope trend from the reference quarter (e = -1)
         ref = -1 if self.base_period == "universal" else -1
         slope_bias = float(np.mean(ev - ref))
-        pre = t[(t["event_time"] < 0) & (t["se"] > tiny)].sort_values("event_time").tail(leads)
-        pre_path = np.r_[pre["estimate"].to_numpy(), 0.0] if len(pre) else np.array([0.0])
+        pre = ests[(ev_all < 0) & (se_e > tiny)]  # event times ascending
+        pre = pre[-leads:] if leads != 0 else pre[:0]  # as DataFrame.tail(leads)
+        pre_path = np.r_[pre, 0.0] if len(pre) else np.array([0.0])
         dmax = float(np.max(np.abs(np.diff(pre_path)))) if len(pre_path) > 1 else math.nan
         margin = abs(est) - crit * se
         bounds, breakdown_m = [], math.nan
@@ -861,6 +865,26 @@ def staggered_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, fir
                      anticipation=anticipation, unit_variance=unit_variance)
     return _fit(*panel, outcome=outcome, control_group=control_group, base_period=base_period,
                 anticipation=anticipation, inference=inference, alpha=alpha, min_e=min_e, max_e=max_e)
+
+
+_FIT_DEFAULTS = {k: p.default for k, p in inspect.signature(staggered_did).parameters.items()
+                 if p.kind is p.KEYWORD_ONLY and p.default is not p.empty and k != "unit_variance"}
+
+
+def _fit_prepared(prepared: tuple, *, outcome: str, light: bool = False, **options) -> StaggeredDiD:
+    """:func:`staggered_did` on a panel already made by :func:`_prepare` (``options`` as
+    there, with the same defaults; ``anticipation`` must be the one given to ``_prepare``)."""
+    o = {**_FIT_DEFAULTS, **options}
+    _check_options(o["control_group"], o["base_period"], o["inference"])
+    return _fit(*prepared, outcome=outcome, light=light, **o)
+
+
+def _without(prepared: tuple, unit_id) -> tuple:
+    """The prepared panel without one unit (as if its rows had not been given, provided
+    the periods observed stay the same)."""
+    Y, G, tlist, axis, notes, Vobs, ids = prepared
+    keep = ids != unit_id
+    return Y[keep], G[keep], tlist, axis, notes, None if Vobs is None else Vobs[keep], ids[keep]
 
 
 def _check_options(control_group: str, base_period: str, inference: str) -> None:
