@@ -1,5 +1,6 @@
-"""The scipy.special formulas of paranalysis.models.distributions give exactly the numbers
-of scipy.stats (kept here as the reference) on many cases, edge values included."""
+"""The scipy.special formulas of paranalysis.models.distributions give exactly the numbers of
+scipy.stats, and models.holm those of statsmodels' multipletests (both kept here as the
+reference), on many cases, edge values included."""
 
 from __future__ import annotations
 
@@ -49,3 +50,26 @@ def test_chi2_and_f_equal_scipy_stats():
     for d1 in (1, 2, 4):
         for d2 in (1.0, 3.0, 10.0, 17.0):
             assert _same(dist.f_sf(f, d1, d2), stats.f.sf(f, d1, d2))
+
+
+def test_holm_equals_statsmodels_multipletests_exactly():
+    from statsmodels.stats.multitest import multipletests
+
+    from paranalysis.models import holm
+
+    rng = np.random.default_rng(16)
+    cases = [np.array([0.01, 0.04, 0.03]), np.array([0.5]), np.array([0.0, 1.0, 0.2, 0.2, 0.2]),
+             np.array([0.3, 0.3, 0.3, 0.3]), np.array([1e-300, 0.9, 0.99, 1.0])]
+    for n in (1, 2, 3, 5, 8, 13, 40):
+        for _ in range(30):
+            p = rng.uniform(0, 1, n) ** rng.uniform(0.5, 4)
+            if n > 2 and rng.uniform() < 0.3:
+                p[rng.integers(0, n, 2)] = p[0]  # ties
+            cases.append(p)
+    for p in cases:
+        assert _same(holm(p), multipletests(p, method="holm")[1])
+    with_missing = np.array([0.02, np.nan, 0.01, 0.5])
+    expected = np.full(4, np.nan)
+    expected[[0, 2, 3]] = multipletests(with_missing[[0, 2, 3]], method="holm")[1]
+    assert _same(holm(with_missing), expected)
+    assert holm(np.array([np.nan])).shape == (1,) and np.isnan(holm([np.nan])[0])
