@@ -1002,20 +1002,31 @@ def _cells(Y, G, tlist, axis, notes, cohort_vals, cohort_idx, *, control_group, 
     dY = YT[tc[reg]] - YT[base[reg]]  # regular cells x units: change since the base period
     mu1, mu0 = np.empty(len(reg)), np.empty(len(reg))
     # contiguous rows of the selected units, so each mean adds up in the same order as dY[D].mean()
-    for k in np.unique(kg[reg]):
-        r = np.flatnonzero(kg[reg] == k)
+    kreg = kg[reg]
+    for k in np.unique(kreg):
+        r = np.flatnonzero(kreg == k)
         D = np.flatnonzero(cohort_idx == k)
-        sub = dY[np.ix_(r, D)]
+        sub = dY[r[:, None], D]
         mu1[r] = sub.mean(axis=1)
-        infT[np.ix_(reg[r], D)] = n * (sub - mu1[r][:, None]) / cnt[k]
-    masks, which = np.unique(Cc[reg], axis=0, return_inverse=True)
-    which = np.asarray(which).ravel()
-    for u in range(len(masks)):
-        r = np.flatnonzero(which == u)
-        C = np.flatnonzero(masks[u][cohort_idx])
-        sub = dY[np.ix_(r, C)]
+        infT[reg[r][:, None], D] = n * (sub - mu1[r][:, None]) / cnt[k]
+    # cells sharing the same comparison cohorts
+    if not len(reg):
+        groups = []
+    elif control_group == "never_treated":
+        groups = [np.arange(len(reg))]
+    elif K <= 62:
+        codes = Cc[reg].astype(np.int64) @ (np.int64(1) << np.arange(K, dtype=np.int64))
+        _, which = np.unique(codes, return_inverse=True)
+        groups = [np.flatnonzero(which == u) for u in range(which.max() + 1)]
+    else:
+        _, which = np.unique(Cc[reg], axis=0, return_inverse=True)
+        which = np.asarray(which).ravel()
+        groups = [np.flatnonzero(which == u) for u in range(which.max() + 1)]
+    for r in groups:
+        C = np.flatnonzero(Cc[reg[r[0]]][cohort_idx])
+        sub = dY[r[:, None], C]
         mu0[r] = sub.mean(axis=1)
-        infT[np.ix_(reg[r], C)] = -n * (sub - mu0[r][:, None]) / n_c[reg[r]][:, None]
+        infT[reg[r][:, None], C] = -n * (sub - mu0[r][:, None]) / n_c[reg[r]][:, None]
     att[reg] = mu1 - mu0
     inv_g = 1.0 / cnt[kg[reg]]
     W[reg, kg[reg], tc[reg]] = inv_g
@@ -1117,6 +1128,13 @@ def _unit_scales(Y: np.ndarray, G: np.ndarray, tlist: np.ndarray, Vobs: np.ndarr
         return _unit_scales_inner(Y, G, tlist, Vobs)
 
 
+def _nanmean_rows(x: np.ndarray) -> np.ndarray:
+    """``np.nanmean(x, axis=1)`` of a float matrix, by the same additions (no warning for
+    all-missing rows: they give NaN)."""
+    miss = np.isnan(x)
+    return np.where(miss, 0.0, x).sum(axis=1) / (~miss).sum(axis=1, dtype=np.intp)
+
+
 def _unit_scales_inner(Y, G, tlist, Vobs):
     n, T = Y.shape
     if Vobs is not None:
@@ -1134,17 +1152,19 @@ def _unit_scales_inner(Y, G, tlist, Vobs):
     with np.errstate(divide="ignore", invalid="ignore"):
         loo = (tot[None, :] - np.where(pair, dY, 0.0)) / (m[None, :] - 1)
         dev = np.where(pair & (m[None, :] > 1), dY - loo, np.nan)
-        raw = np.nanmean(dev ** 2, axis=1)
+        raw = _nanmean_rows(dev ** 2)
     good = np.isfinite(raw)
     if not good.any():
         return np.ones(n), np.full(n, np.inf)
-    v = np.where(good, raw, np.nanmedian(raw))
+    med = np.nanmedian(raw)
+    v = np.where(good, raw, med)
+    usable = pair & (m[None, :] > 1)
     for _ in range(3):  # remove the comparison mean's share: E dev^2 = v_i + mean_j v_j / (m - 1)
         with np.errstate(divide="ignore", invalid="ignore"):
-            other = (np.where(pair, v[:, None], 0.0).sum(axis=0)[None, :] - np.where(pair, v[:, None], 0.0)) \
-                / (m[None, :] - 1) ** 2
-            corr = np.nanmean(np.where(pair & (m[None, :] > 1), other, np.nan), axis=1)
-        v = np.where(good, np.maximum(raw - np.nan_to_num(corr), 0.2 * raw), np.nanmedian(raw))
+            vp = np.where(pair, v[:, None], 0.0)
+            other = (vp.sum(axis=0)[None, :] - vp) / (m[None, :] - 1) ** 2
+            corr = _nanmean_rows(np.where(usable, other, np.nan))
+        v = np.where(good, np.maximum(raw - np.nan_to_num(corr), 0.2 * raw), med)
     v = np.maximum(v, 0.05 * np.median(v))
     dfs = np.where(good, np.maximum(cnt, 1), 1.0).astype(float)
     return v / v.mean(), dfs
