@@ -1093,6 +1093,8 @@ def _fit(Y, G, tlist, axis, notes, Vobs, unit_ids, *, outcome, control_group, ba
     res._fit_args = dict(tlist=tlist, axis=axis, notes=[x for x in notes if "single unit" not in x], Vobs=Vobs,
                          outcome=outcome, control_group=control_group, base_period=base_period,
                          anticipation=anticipation, inference=inference, alpha=alpha, min_e=min_e, max_e=max_e)
+    if not np.isnan(W).any():
+        res._cache["W0"] = W  # nothing to zero
     if light:
         return res
     se_analytic = np.sqrt((inf ** 2).sum(axis=0)) / n
