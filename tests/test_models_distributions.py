@@ -73,3 +73,12 @@ def test_holm_equals_statsmodels_multipletests_exactly():
     expected[[0, 2, 3]] = multipletests(with_missing[[0, 2, 3]], method="holm")[1]
     assert _same(holm(with_missing), expected)
     assert holm(np.array([np.nan])).shape == (1,) and np.isnan(holm([np.nan])[0])
+
+
+def test_importing_the_models_does_not_import_scipy_stats():
+    import subprocess
+    import sys
+
+    code = "import sys, paranalysis.models; print('scipy.stats' in sys.modules, 'statsmodels' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
