@@ -149,3 +149,17 @@ def test_effect_checks_and_truth_coverage_equal_the_plain_refits():
         r = staggered_did(df, outcome="y", unit="u", time="t", first_treated="g", inference=inference)
         direct = sum(r.aggregate(k).ci_low <= 0.5 <= r.aggregate(k).ci_high for k in ("simple", "dynamic", "group", "calendar"))
         assert table.loc[inference, "intervals_covering"] == direct
+
+
+def test_randomization_p_draws_the_same_permutations_as_one_at_a_time():
+    df = _panel(np.random.default_rng(7), *DESIGNS[0])
+    res = staggered_did(df, outcome="y", unit="u", time="t", first_treated="g")
+    B = np.tensordot(res.aggregate("simple")._row, res._W0, axes=(0, 0))
+    idx = res._cohort_idx
+    for seed in (0, 1, 12):
+        rng = np.random.default_rng(seed)
+        perms = np.array([rng.permutation(idx) for _ in range(199)])
+        vals = np.einsum("bit,it->b", B[perms], res._Y)
+        obs = float(np.sum(B[idx] * res._Y))
+        expected = float((1 + np.sum(np.abs(vals) >= abs(obs) - 1e-12)) / 200)
+        assert res.randomization_p(n_perm=199, seed=seed) == expected

@@ -628,7 +628,7 @@ class StaggeredDiD(Result):
         rng = np.random.default_rng(seed)
         idx = self._cohort_idx
         obs = float(np.sum(B[idx] * Y))
-        perms = np.array([rng.permutation(idx) for _ in range(n_perm)])
+        perms = rng.permuted(np.tile(idx, (n_perm, 1)), axis=1)  # = n_perm successive rng.permutation(idx)
         vals = np.einsum("bit,it->b", B[perms], Y)
         return float((1 + np.sum(np.abs(vals) >= abs(obs) - 1e-12)) / (n_perm + 1))
 

@@ -137,7 +137,10 @@ class _WildCluster:
     def pvalue(self, b0: float) -> float:
         t0 = (self.beta - b0) / self.se
         num = self._Vs - b0 * self._Vt
-        den = np.sqrt(self.c * np.sum((self._VCy - b0 * self._VCx) ** 2, axis=1))
+        d = np.multiply(self._VCx, b0)  # (VCy - b0 VCx)^2 in one buffer, the same operations
+        np.subtract(self._VCy, d, out=d)
+        np.multiply(d, d, out=d)
+        den = np.sqrt(self.c * np.sum(d, axis=1))
         with np.errstate(divide="ignore", invalid="ignore"):
             tb = num / den
         return float(np.mean(np.abs(tb) >= abs(t0) - 1e-12 * max(1.0, abs(t0))))
