@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from paranalysis.i18n import DEFAULT_LANG, TRANSLATIONS, t
-from paranalysis.models.did import Aggregate, staggered_did
+from paranalysis.models.did import Aggregate, _fit_prepared, _prepare, _without, staggered_did
 from paranalysis.results import Result, tidy_frame
 from paranalysis.models.panel import panel_fe
 from paranalysis.style import styled
@@ -43,14 +43,14 @@ def compare_estimators(panel: pd.DataFrame, outcome: str, *, unit: str = "unit_c
     fe = panel_fe(panel, f"{outcome} ~ {treated}", unit=unit, time=time, n_boot=n_boot)
     cs = staggered_did(panel, outcome=outcome, unit=unit, time=time, first_treated=first_treated,
                        control_group=control_group)
-    s, d = cs.aggregate("simple"), cs.aggregate("dynamic")
+    s, d = cs._overall("simple"), cs._overall("dynamic")  # the overall effects of aggregate(), without tables
     rows = [
         {"method": L["twfe"], "estimate": fe.estimate[0], "ci_low": fe.ci_low[0], "ci_high": fe.ci_high[0],
          "p_value": fe.p_value[0], "inference": fe.inference},
-        {"method": L["cs_simple"], "estimate": s.estimate, "ci_low": s.ci_low, "ci_high": s.ci_high, "p_value": s.p_value,
-         "inference": s.inference},
-        {"method": L["cs_dynamic"], "estimate": d.estimate, "ci_low": d.ci_low, "ci_high": d.ci_high,
-         "p_value": d.p_value, "inference": d.inference},
+        {"method": L["cs_simple"], "estimate": s[0], "ci_low": s[2], "ci_high": s[3], "p_value": s[4],
+         "inference": cs.inference_text},
+        {"method": L["cs_dynamic"], "estimate": d[0], "ci_low": d[2], "ci_high": d[3], "p_value": d[4],
+         "inference": cs.inference_text},
     ]
     return pd.DataFrame(rows)
 
@@ -84,19 +84,33 @@ def placebo_adoption(panel: pd.DataFrame, outcome: str, *, shifts=(4, 8), unit: 
 def leave_one_out(panel: pd.DataFrame, outcome: str, *, unit: str = "unit_code", time: str = "period",
                   first_treated: str = "first_treated", kind: str = "simple",
                   control_group: str = "never_treated", names: dict | None = None) -> pd.DataFrame:
-    """The Callaway-Sant'Anna ``kind`` aggregate re-estimated without each unit in turn."""
+    """The Callaway-Sant'Anna ``kind`` aggregate re-estimated without each unit in turn
+    (the panel is prepared once; a unit whose rows alone cover some period is refitted
+    from its own data)."""
     rows = []
-    for u in sorted(panel[unit].unique()):
-        d = panel[panel[unit] != u]
+    opts = dict(outcome=outcome, unit=unit, time=time, first_treated=first_treated)
+    prepared, lone = None, set()
+    if panel[unit].notna().all() and panel[time].notna().all():
         try:
-            a = staggered_did(d, outcome=outcome, unit=unit, time=time, first_treated=first_treated,
-                              control_group=control_group).aggregate(kind)
+            prepared = _prepare(panel, **opts)
+        except ValueError:
+            prepared = None  # each refit below reports its own error
+        pairs = panel[[time, unit]].drop_duplicates()
+        lone = set(pairs.loc[pairs.groupby(time)[unit].transform("size") == 1, unit])  # sole unit of a period
+    for u in sorted(panel[unit].unique()):
+        try:
+            if prepared is not None and u not in lone:
+                part = _without(prepared, u) if u in set(prepared[6]) else prepared
+                fit = _fit_prepared(part, outcome=outcome, control_group=control_group, light=True)
+            else:
+                fit = staggered_did(panel[panel[unit] != u], control_group=control_group, **opts)
+            est, _, lo, hi = fit._overall(kind)[:4]
         except ValueError as e:  # e.g. no never-treated left
             rows.append({"left_out": u, "name": (names or {}).get(u, u), "estimate": np.nan, "ci_low": np.nan,
                          "ci_high": np.nan, "note": str(e).splitlines()[0]})
             continue
-        rows.append({"left_out": u, "name": (names or {}).get(u, u), "estimate": a.estimate, "ci_low": a.ci_low,
-                     "ci_high": a.ci_high, "note": ""})
+        rows.append({"left_out": u, "name": (names or {}).get(u, u), "estimate": est, "ci_low": lo,
+                     "ci_high": hi, "note": ""})
     return pd.DataFrame(rows)
 
 
@@ -165,7 +179,8 @@ def estimates_by_investment(panels: dict, outcomes: dict, *, truth: dict | None 
     rows = []
     for inv, panel in panels.items():
         for col, label in outcomes.items():
-            cs = staggered_did(panel, outcome=col, unit=unit, time=time, first_treated=first_treated).aggregate("simple")
+            cs = _fit_prepared(_prepare(panel, outcome=col, unit=unit, time=time, first_treated=first_treated),
+                               outcome=col, light=True).aggregate("simple")
             fe = panel_fe(panel, f"{col} ~ treated", unit=unit, time=time, n_boot=n_boot)
             row = {"investment": inv, "outcome": label, "cs_estimate": cs.estimate, "cs_ci_low": cs.ci_low,
                    "cs_ci_high": cs.ci_high, "cs_p": cs.p_value, "cs_mde": cs.mde, "twfe": fe.estimate[0],
@@ -189,13 +204,13 @@ def truth_coverage(panels: dict, truth: dict, *, inferences=("hetero_t", "pooled
     rows = []
     for inv, panel in panels.items():
         for col, t in truth.get(inv, {}).items():
+            prepared = _prepare(panel, outcome=col, unit=unit, time=time, first_treated=first_treated)
             for inference in inferences:
-                res = staggered_did(panel, outcome=col, unit=unit, time=time, first_treated=first_treated,
-                                    inference=inference)
+                res = _fit_prepared(prepared, outcome=col, inference=inference, light=True)
                 for kind in kinds:
-                    a = res.aggregate(kind)
+                    lo, hi = res._overall(kind)[2:4]  # the interval of aggregate(kind)
                     rows.append({"inference": inference, "investment": inv, "outcome": col, "kind": kind,
-                                 "covers": bool(a.ci_low <= t <= a.ci_high)})
+                                 "covers": bool(lo <= t <= hi)})
     df = pd.DataFrame(rows)
     return (df.groupby("inference")["covers"].agg(["sum", "size"])
             .rename(columns={"sum": "intervals_covering", "size": "intervals"}))
@@ -290,8 +305,9 @@ def effect_checks(panel: pd.DataFrame, outcome: str, *, unit: str = "unit_code",
       one unit out;
     - ``cohort_weights``: the share of the estimate each adoption cohort carries;
     - ``notes``: small-cohort warnings and data notes."""
-    common = dict(outcome=outcome, unit=unit, time=time, first_treated=first_treated, unit_variance=unit_variance)
-    res = staggered_did(panel, **common)
+    prepared = _prepare(panel, outcome=outcome, unit=unit, time=time, first_treated=first_treated,
+                        unit_variance=unit_variance)  # once for both comparison groups and every unit left out
+    res = _fit_prepared(prepared, outcome=outcome)
     agg = res.aggregate(kind)
     pt = res.pretrend_test(leads=leads, seed=seed)
     sens = res.sensitivity(leads=leads)
@@ -303,19 +319,20 @@ def effect_checks(panel: pd.DataFrame, outcome: str, *, unit: str = "unit_code",
            "breakdown_slope": sens.breakdown_slope, "breakdown_m": sens.breakdown_m,
            "cohort_weights": agg.cohort_weights, "notes": list(res.notes)}
     try:
-        nyt = staggered_did(panel, control_group="not_yet_treated", **common).aggregate(kind)
-        rec.update(nyt_estimate=nyt.estimate, nyt_ci_low=nyt.ci_low, nyt_ci_high=nyt.ci_high, nyt_p=nyt.p_value)
+        nyt_est, _, nyt_lo, nyt_hi, nyt_p = _fit_prepared(prepared, outcome=outcome, control_group="not_yet_treated",
+                                                          light=True)._overall(kind)[:5]
+        rec.update(nyt_estimate=nyt_est, nyt_ci_low=nyt_lo, nyt_ci_high=nyt_hi, nyt_p=nyt_p)
     except ValueError as exc:
         rec.update(nyt_estimate=np.nan, nyt_ci_low=np.nan, nyt_ci_high=np.nan, nyt_p=np.nan)
         rec["notes"].append(f"not-yet-treated comparison not possible: {exc}")
     ests, sig = [], []
     for u in res._unit_ids:
         try:
-            a = res.without_unit(u).aggregate(kind)
+            est, _, lo, hi = res.without_unit(u, light=True)._overall(kind)[:4]
         except ValueError:
             continue
-        ests.append(a.estimate)
-        sig.append(a.ci_low > 0 or a.ci_high < 0)
+        ests.append(est)
+        sig.append(lo > 0 or hi < 0)
     significant = agg.ci_low > 0 or agg.ci_high < 0
     ests = np.array(ests, float)
     rec.update(loo_min=float(np.nanmin(ests)) if len(ests) else np.nan,

@@ -24,15 +24,16 @@ freedom. docs/models.md gives the reasoning and the simulated coverage.
 
 from __future__ import annotations
 
+import inspect
 import math
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from paranalysis.errors import DataError, Problem
+from paranalysis.models.distributions import chi2_ppf, chi2_sf, f_sf, norm_ppf, norm_sf, t_ppf, t_sf
 from paranalysis.results import Result, tidy_frame
 
 INFERENCE_METHODS = ("hetero_t", "pooled_t", "analytic")
@@ -69,6 +70,11 @@ class _TimeAxis:
 
     def first_treated_to_int(self, s: pd.Series, column: str) -> np.ndarray:
         """0, missing (None/NaN/NaT) -> 0 (never treated); otherwise the period number."""
+        if self.kind == "period" and isinstance(s.dtype, pd.PeriodDtype) and s.dtype.freq == self.freq:
+            return np.where(s.isna().to_numpy(), 0.0, s.array.asi8.astype(float))  # the loop below, at once
+        if self.kind == "int" and pd.api.types.is_numeric_dtype(s.dtype):
+            v = s.to_numpy(dtype=float, na_value=np.nan)
+            return np.where(np.isnan(v) | (v == 0), 0.0, v)
         out = np.zeros(len(s))
         problems = []
         for i, v in enumerate(s.tolist()):
@@ -108,9 +114,9 @@ def _mde(se, df, alpha=0.05, power=0.8):
     detect with probability ``power`` given the standard error (t with ``df``, or normal)."""
     se = np.asarray(se, float)
     if df is None:
-        return (stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)) * se
+        return (norm_ppf(1 - alpha / 2) + norm_ppf(power)) * se
     df = np.asarray(df, float)
-    return (stats.t.ppf(1 - alpha / 2, df) + stats.t.ppf(power, df)) * se
+    return (t_ppf(1 - alpha / 2, df) + t_ppf(power, df)) * se
 
 
 def _sup_t_critical(cov: np.ndarray, df: float | None, alpha: float = 0.05, draws: int = 10000, seed: int = 0):
@@ -321,51 +327,66 @@ class StaggeredDiD(Result):
         est = np.asarray(est, float)
         if self.inference == "analytic":
             se = np.asarray(se_analytic, float)
-            crit = stats.norm.ppf(1 - self.alpha / 2)
+            crit = norm_ppf(1 - self.alpha / 2)
             with np.errstate(divide="ignore", invalid="ignore"):
-                p = 2 * stats.norm.sf(np.abs(est / se))
+                p = 2 * norm_sf(np.abs(est / se))
         else:
             se = np.asarray(se_pooled, float)
             d = self._df if df is None else np.asarray(df, float)
-            crit = stats.t.ppf(1 - self.alpha / 2, d)
+            crit = t_ppf(1 - self.alpha / 2, d)
             with np.errstate(divide="ignore", invalid="ignore"):
-                p = 2 * stats.t.sf(np.abs(est / se), d)
+                p = 2 * t_sf(np.abs(est / se), d)
         return se, est - crit * se, est + crit * se, p
 
-    def _row_df(self, weights_cells: np.ndarray) -> np.ndarray:
+    def _quad(self, weights_cells: np.ndarray | None) -> np.ndarray | None:
+        """w_ak' Sigma w_ak for each linear combination a of cells (rows of ``weights_cells``;
+        None = every cell on its own) and cohort k; None without a pooled covariance."""
+        if self._Sigma is None:
+            return None
+        Wc = self._W0 if weights_cells is None else np.tensordot(weights_cells, self._W0, axes=(1, 0))  # a x K x T
+        return ((Wc @ self._Sigma) * Wc).sum(axis=2)  # matmul: einsum's bmm was slower
+
+    def _scale_relvar(self) -> np.ndarray:
+        """Relative variance of each cohort's scale sum S_k (for the hetero_t df)."""
+        if "rv" not in self._cache:
+            s2, m = self._unit_scale, self._scale_df
+            K = len(self._cohort_S)
+            rv = np.zeros(K)
+            for kk in range(K):
+                sel = self._cohort_idx == kk
+                if self._cohort_S[kk] > 0:
+                    rv[kk] = np.sum((s2[sel] / self._cohort_S[kk]) ** 2 * 2.0 / m[sel])
+            self._cache["rv"] = rv
+        return self._cache["rv"]
+
+    def _row_df(self, weights_cells: np.ndarray, q: np.ndarray | None = None) -> np.ndarray:
         """Degrees of freedom per linear combination of cells. ``pooled_t``: n_units -
         n_cohorts. ``hetero_t``: Satterthwaite-type, combining the precision of the pooled
         covariance (n_units - n_cohorts, discounted for unequal unit scales) with that of the
         unit scales each estimate leans on (a one-unit cohort's scale rests on its own few
-        pre-adoption quarters)."""
+        pre-adoption quarters). ``q``: :meth:`_quad` of the same weights, if at hand."""
         k = self._W0.shape[0] if weights_cells is None else weights_cells.shape[0]
         if self.inference != "hetero_t" or self._Sigma is None:
             return np.full(k, np.nan if self._df is None else self._df)
-        Wc = self._W0 if weights_cells is None else np.tensordot(weights_cells, self._W0, axes=(1, 0))  # a x K x T
-        q = ((Wc @ self._Sigma) * Wc).sum(axis=2)  # a x K: w_ak' Sigma w_ak (matmul: einsum's bmm was slower)
+        if q is None:
+            q = self._quad(weights_cells)
         c = q * self._cohort_S[None, :]
         V = c.sum(axis=1)
-        s2, m = self._unit_scale, self._scale_df
-        K = len(self._cohort_S)
-        # relative variance of each cohort's scale sum S_k
-        rv = np.zeros(K)
-        for kk in range(K):
-            sel = self._cohort_idx == kk
-            if self._cohort_S[kk] > 0:
-                rv[kk] = np.sum((s2[sel] / self._cohort_S[kk]) ** 2 * 2.0 / m[sel])
+        rv = self._scale_relvar()
         with np.errstate(divide="ignore", invalid="ignore"):
             relvar = 2.0 / self._df + (c ** 2 @ rv) / V ** 2
             d = 2.0 / relvar
         return np.where(np.isfinite(d), np.maximum(d, 1.0), self._df)
 
-    def _pooled_se(self, weights_cells: np.ndarray | None) -> np.ndarray:
+    def _pooled_se(self, weights_cells: np.ndarray | None, q: np.ndarray | None = None) -> np.ndarray:
         """se under the pooled covariance for linear combinations of cells (rows of
         ``weights_cells``, shape k x cells; None = every cell on its own)."""
         if self._Sigma is None:
             return np.full(self._W.shape[0] if weights_cells is None else weights_cells.shape[0], np.nan)
-        Wc = self._W0 if weights_cells is None else np.tensordot(weights_cells, self._W0, axes=(1, 0))  # k x K x T
+        if q is None:
+            q = self._quad(weights_cells)
         # var = sum_k S_k w_k' Sigma w_k (S_k = n_k for pooled_t; sum of unit scales for hetero_t)
-        v = ((Wc @ self._Sigma) * Wc).sum(axis=2) @ self._cohort_S
+        v = q @ self._cohort_S
         return np.sqrt(np.maximum(v, 0.0))
 
     def _pooled_cov(self, weights_cells: np.ndarray) -> np.ndarray:
@@ -414,7 +435,13 @@ class StaggeredDiD(Result):
             self._cache[key] = self._aggregate(kind, min_e, max_e)
         return self._cache[key]
 
-    def _aggregate(self, kind: str, min_e: float, max_e: float) -> Aggregate:
+    def _parts(self, kind: str, min_e: float, max_e: float) -> dict:
+        """The cell weights of one aggregation (R ``did::aggte``): ``overall`` (estimate,
+        influence function, cell-weight row) and per table row ``keys``, ``ests``, ``infs``
+        (units x rows) and ``wrows`` (rows x cells)."""
+        key = ("parts", kind, min_e, max_e)
+        if key in self._cache:
+            return self._cache[key]
         ok = np.isfinite(self._att)
         g, t = self._g, self._t
         pg_group = {gg: np.mean(self._unit_g == gg) for gg in np.unique(g)}
@@ -485,25 +512,63 @@ class StaggeredDiD(Result):
             wo = np.full(len(ests), 1 / len(ests))
             overall = (float(np.sum(wo * ests)), inf_t @ wo, wo @ rows_t)
             table_keys, infs, wrows, rows = keep_t, inf_t, rows_t, ests
+        out = {"overall": overall, "keys": table_keys, "ests": rows, "infs": infs, "wrows": wrows}
+        self._cache[key] = out
+        return out
 
-        est, inf, row = overall
+    def _overall(self, kind: str, min_e: float | None = None, max_e: float | None = None) -> tuple:
+        """The overall effect of :meth:`aggregate` alone, without its tables: (estimate, se,
+        ci_low, ci_high, p_value, df (array of one), analytic se); for leave-one-out and
+        coverage counts."""
+        min_e = self._min_e if min_e is None else min_e
+        max_e = self._max_e if max_e is None else max_e
+        key = ("overall", kind, min_e, max_e)
+        if key not in self._cache:
+            est, inf, row = self._parts(kind, min_e, max_e)["overall"]
+            se_a = float(self._analytic_se(inf[:, None])[0])
+            q = self._quad(row[None, :])
+            se_p = float(self._pooled_se(row[None, :], q)[0])
+            df_o = self._row_df(row[None, :], q)
+            se, lo, hi, p = self._interval([est], [se_p], [se_a], df_o)
+            self._cache[key] = (est, float(se[0]), float(lo[0]), float(hi[0]), float(p[0]), df_o, se_a)
+        return self._cache[key]
+
+    def _table_numbers(self, kind: str, min_e: float, max_e: float) -> dict:
+        """Per table row of :meth:`aggregate` (not ``simple``): ``keys`` (event times as
+        int), ``ests``, ``se``, ``ci_low``, ``ci_high``, ``p_value``, ``se_analytic``, ``df``,
+        with ``infs`` and ``wrows`` of :meth:`_parts`."""
+        key = ("table", kind, min_e, max_e)
+        if key not in self._cache:
+            parts = self._parts(kind, min_e, max_e)
+            infs, wrows, rows = parts["infs"], parts["wrows"], parts["ests"]
+            se_a_t = self._analytic_se(infs)
+            q = self._quad(wrows)
+            se_p_t = self._pooled_se(wrows, q)
+            df_t = self._row_df(wrows, q)
+            se_t, lo_t, hi_t, p_t = self._interval(rows, se_p_t, se_a_t, df_t)
+            keys = (np.array([int(k) for k in parts["keys"]], dtype=np.int64) if kind == "dynamic"
+                    else parts["keys"])
+            self._cache[key] = {"keys": keys, "ests": rows, "se": se_t, "ci_low": lo_t, "ci_high": hi_t,
+                                "p_value": p_t, "se_analytic": se_a_t, "df": df_t, "infs": infs, "wrows": wrows}
+        return self._cache[key]
+
+    def _aggregate(self, kind: str, min_e: float, max_e: float) -> Aggregate:
+        est, inf, row = self._parts(kind, min_e, max_e)["overall"]
+        _, se0, lo0, hi0, p0, df_o, se_a = self._overall(kind, min_e, max_e)
+        se = np.array([se0])
         sup_t = math.nan
-        se_a = float(self._analytic_se(inf[:, None])[0])
-        se_p = float(self._pooled_se(row[None, :])[0])
-        df_o = self._row_df(row[None, :])
-        se, lo, hi, p = self._interval([est], [se_p], [se_a], df_o)
         if kind == "simple":
-            table = pd.DataFrame({"estimate": [est], "se": se, "ci_low": lo, "ci_high": hi, "p_value": p,
+            infs = wrows = None
+            table = pd.DataFrame({"estimate": [est], "se": se, "ci_low": [lo0], "ci_high": [hi0], "p_value": [p0],
                                   "se_analytic": [se_a]})
         else:
-            se_a_t = self._analytic_se(infs)
-            se_p_t = self._pooled_se(wrows)
-            df_t = self._row_df(wrows)
-            se_t, lo_t, hi_t, p_t = self._interval(rows, se_p_t, se_a_t, df_t)
+            tn = self._table_numbers(kind, min_e, max_e)
+            infs, wrows, rows = tn["infs"], tn["wrows"], tn["ests"]
+            se_t, df_t = tn["se"], tn["df"]
             key = {"dynamic": "event_time", "group": "group", "calendar": "time"}[kind]
-            keys = [int(k) for k in table_keys] if kind == "dynamic" else self._axis.labels(table_keys)
-            table = pd.DataFrame({key: keys, "estimate": rows, "se": se_t, "ci_low": lo_t, "ci_high": hi_t,
-                                  "p_value": p_t, "se_analytic": se_a_t})
+            keys = [int(k) for k in tn["keys"]] if kind == "dynamic" else self._axis.labels(tn["keys"])
+            table = pd.DataFrame({key: keys, "estimate": rows, "se": se_t, "ci_low": tn["ci_low"],
+                                  "ci_high": tn["ci_high"], "p_value": tn["p_value"], "se_analytic": tn["se_analytic"]})
             # R replaces (numerically) zero standard errors by NA
             tiny = np.sqrt(np.finfo(float).eps) * 10
             table.loc[table["se_analytic"] <= tiny, "se_analytic"] = np.nan
@@ -511,7 +576,7 @@ class StaggeredDiD(Result):
                 table["df"] = df_t
             table["mde"] = _mde(se_t, None if self.inference == "analytic" else df_t, self.alpha)
             if kind == "group":
-                table["n_units"] = [int(self._cohort_n[np.searchsorted(self._cohort_vals, gg)]) for gg in table_keys]
+                table["n_units"] = [int(self._cohort_n[np.searchsorted(self._cohort_vals, gg)]) for gg in tn["keys"]]
             if kind == "dynamic":
                 ok_se = np.isfinite(se_t) & (se_t > tiny)
                 cov = (self._pooled_cov(wrows[ok_se]) if self.inference != "analytic"
@@ -521,8 +586,8 @@ class StaggeredDiD(Result):
                 table["cb_low"] = np.where(ok_se, rows - crit * se_t, np.nan)
                 table["cb_high"] = np.where(ok_se, rows + crit * se_t, np.nan)
                 sup_t = crit
-        agg = Aggregate(kind=kind, estimate=est, se=float(se[0]), ci_low=float(lo[0]), ci_high=float(hi[0]),
-                        p_value=float(p[0]), table=table, inference=self.inference_text,
+        agg = Aggregate(kind=kind, estimate=est, se=se0, ci_low=lo0, ci_high=hi0,
+                        p_value=p0, table=table, inference=self.inference_text,
                         df=None if self.inference == "analytic" else float(df_o[0]), alpha=self.alpha,
                         outcome=self.outcome, n_units=self.n_units, sup_t_critical=sup_t,
                         settings={**self.settings, "kind": kind, "min_e": min_e, "max_e": max_e})
@@ -540,13 +605,14 @@ class StaggeredDiD(Result):
         agg._parent = self
         return agg
 
-    def without_unit(self, unit_id) -> "StaggeredDiD":
-        """The same model re-estimated without one unit (for leave-one-out checks)."""
+    def without_unit(self, unit_id, *, light: bool = False) -> "StaggeredDiD":
+        """The same model re-estimated without one unit (for leave-one-out checks; the panel
+        is not prepared again). ``light``: only the overall effects (``_overall``) are needed."""
         keep = self._unit_ids != unit_id
         a = dict(self._fit_args)
         Vobs = a.pop("Vobs")
         return _fit(self._Y[keep], self._unit_g[keep], a.pop("tlist"), a.pop("axis"), a.pop("notes"),
-                    None if Vobs is None else Vobs[keep], self._unit_ids[keep], **a)
+                    None if Vobs is None else Vobs[keep], self._unit_ids[keep], light=light, **a)
 
     def randomization_p(self, kind: str = "simple", *, n_perm: int = 999, seed: int = 0) -> float:
         """Second opinion on the overall ``kind`` effect: the share of re-assignments of the
@@ -554,13 +620,15 @@ class StaggeredDiD(Result):
         estimate is at least as far from zero as the real one. Exact under the sharp null
         of no effect in any unit and quarter with exchangeable units; it does not use the
         standard errors at all."""
-        agg = self.aggregate(kind)
-        B = np.tensordot(agg._row, self._W0, axes=(0, 0))  # K x T, weight per unit in cohort k
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+        row = self._parts(kind, self._min_e, self._max_e)["overall"][2]  # = aggregate(kind)._row
+        B = np.tensordot(row, self._W0, axes=(0, 0))  # K x T, weight per unit in cohort k
         Y = self._Y
         rng = np.random.default_rng(seed)
         idx = self._cohort_idx
         obs = float(np.sum(B[idx] * Y))
-        perms = np.array([rng.permutation(idx) for _ in range(n_perm)])
+        perms = rng.permuted(np.tile(idx, (n_perm, 1)), axis=1)  # = n_perm successive rng.permutation(idx)
         vals = np.einsum("bit,it->b", B[perms], Y)
         return float((1 + np.sum(np.abs(vals) >= abs(obs) - 1e-12)) / (n_perm + 1))
 
@@ -576,7 +644,7 @@ class StaggeredDiD(Result):
                     "normal critical values; too optimistic with few units")
         return (f"pooled-covariance standard errors (cohorts fixed, one error covariance over time pooled within "
                 f"cohorts), t distribution with {self._df:g} degrees of freedom "
-                f"({self.n_units} units - {len(self.cohorts)} cohorts)")
+                f"({self.n_units} units - {len(self._cohort_vals)} cohorts)")
 
     # ---------------------------------------------------------------- pre-trend test
     def _untreated_mask(self) -> np.ndarray:
@@ -640,31 +708,31 @@ class StaggeredDiD(Result):
                        f"(at most {n} units - 1); use method='sign_flip' or fewer periods")
                 return PretrendTest(math.nan, q, None, math.nan, "not computable", cells, note=why)
             W = float(n * a @ np.linalg.solve(Vp, a))
-            return PretrendTest(W, q, None, float(stats.chi2.sf(W, q)), "chi2", cells)
-        dyn = self.aggregate("dynamic")
-        e = dyn.table["event_time"].to_numpy()
-        has_se = np.isfinite(dyn.table["se"].to_numpy()) & (dyn.table["se"].to_numpy() > tiny)
+            return PretrendTest(W, q, None, float(chi2_sf(W, q)), "chi2", cells)
+        dyn = self._table_numbers("dynamic", self._min_e, self._max_e)  # aggregate("dynamic") without its band
+        e, se_e = dyn["keys"], dyn["se"]
+        has_se = np.isfinite(se_e) & (se_e > tiny)
         cand = np.where((e < 0) & has_se)[0]
         cand = cand[np.argsort(-e[cand])]  # closest to adoption first
         sel_idx = np.sort(cand if leads is None else cand[:leads])
         sel = np.zeros(len(e), bool)
         sel[sel_idx] = True
         q = int(sel.sum())
-        cells = dyn.table.loc[sel, ["event_time", "estimate", "se"]].reset_index(drop=True)
+        cells = pd.DataFrame({"event_time": e[sel], "estimate": dyn["ests"][sel], "se": se_e[sel]})
         if q == 0:
             return PretrendTest(math.nan, 0, None, math.nan, "not computable", cells,
                                 note="not computable: no pre-adoption effects can be estimated")
-        a = dyn.table["estimate"].to_numpy()[sel]
-        rows = dyn._rows[sel]
+        a = dyn["ests"][sel]
+        rows = dyn["wrows"][sel]
         if method == "hotelling":
             C = self._pooled_cov(rows)
-            df = float(self.n_units - len(self.cohorts))
+            df = float(self.n_units - len(self._cohort_vals))
             if self._Sigma is None or df - q + 1 <= 0:
                 return PretrendTest(math.nan, q, None, math.nan, "not computable", cells,
                                     note=f"not computable: {q} pre-period effects with {df} degrees of freedom")
             T2 = float(a @ np.linalg.solve(C, a))
             F = (df - q + 1) / (df * q) * T2
-            return PretrendTest(F, q, df - q + 1, float(stats.f.sf(F, q, df - q + 1)), "F", cells,
+            return PretrendTest(F, q, df - q + 1, float(f_sf(F, q, df - q + 1)), "F", cells,
                                 detectable_trend=self._detectable_trend(rows, C, q))
         # sign-flip randomisation test on unit contributions
         H = np.tensordot(rows, self._W0, axes=(1, 0))  # q x K x T (weight per unit of cohort k)
@@ -703,7 +771,8 @@ class StaggeredDiD(Result):
         info = float(h @ np.linalg.pinv(C) @ h)
         if not info > 0:
             return math.nan
-        crit = stats.chi2.ppf(0.95, q)
+        crit = chi2_ppf(0.95, q)
+        from scipy import stats  # lazy: the noncentral chi-squared only here (scipy.stats takes ~1 s to import)
         from scipy.optimize import brentq
         lam = brentq(lambda L: stats.ncx2.sf(crit, q, L) - power, 1e-6, 1e4)
         return float(math.sqrt(lam / info))
@@ -723,26 +792,27 @@ class StaggeredDiD(Result):
           +- the usual critical value times se: conservative, simpler than RR's optimal ones).
 
         Plug-in: the pre-period changes are taken as measured (their noise is ignored)."""
-        dyn = self.aggregate("dynamic")
-        t = dyn.table
+        dyn = self._table_numbers("dynamic", self._min_e, self._max_e)  # aggregate("dynamic") without its band
+        ev_all, ests, se_e = dyn["keys"], dyn["ests"], dyn["se"]
         tiny = np.sqrt(np.finfo(float).eps) * 10
-        post = t["event_time"] >= 0
+        post = ev_all >= 0
         if max_e is not None:
-            post &= t["event_time"] <= max_e
-        rows = dyn._rows[post.to_numpy()]
+            post &= ev_all <= max_e
+        rows = dyn["wrows"][post]
         w = np.full(int(post.sum()), 1.0 / max(int(post.sum()), 1))
-        est = float(w @ t.loc[post, "estimate"].to_numpy())
+        est = float(w @ ests[post])
         row = w @ rows
         se = float(self._pooled_se(row[None, :])[0]) if self.inference != "analytic" else float(
-            self._analytic_se((dyn._infs[:, post.to_numpy()] @ w)[:, None])[0])
+            self._analytic_se((dyn["infs"][:, post] @ w)[:, None])[0])
         df = None if self.inference == "analytic" else float(self._row_df(row[None, :])[0])
-        crit = stats.norm.ppf(1 - self.alpha / 2) if df is None else stats.t.ppf(1 - self.alpha / 2, df)
-        ev = t.loc[post, "event_time"].to_numpy()
+        crit = norm_ppf(1 - self.alpha / 2) if df is None else t_ppf(1 - self.alpha / 2, df)
+        ev = ev_all[post]
         # bias of the average under a unit-slope trend from the reference quarter (e = -1)
         ref = -1 if self.base_period == "universal" else -1
         slope_bias = float(np.mean(ev - ref))
-        pre = t[(t["event_time"] < 0) & (t["se"] > tiny)].sort_values("event_time").tail(leads)
-        pre_path = np.r_[pre["estimate"].to_numpy(), 0.0] if len(pre) else np.array([0.0])
+        pre = ests[(ev_all < 0) & (se_e > tiny)]  # event times ascending
+        pre = pre[-leads:] if leads != 0 else pre[:0]  # as DataFrame.tail(leads)
+        pre_path = np.r_[pre, 0.0] if len(pre) else np.array([0.0])
         dmax = float(np.max(np.abs(np.diff(pre_path)))) if len(pre_path) > 1 else math.nan
         margin = abs(est) - crit * se
         bounds, breakdown_m = [], math.nan
@@ -790,12 +860,48 @@ def staggered_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, fir
     ``did``). ``unit_variance``: optional column of each observation's sampling variance
     (e.g. :func:`binomial_variance` of a rate and its count); it then sets the relative
     noise of the units instead of their pre-adoption residuals."""
+    _check_options(control_group, base_period, inference)
+    panel = _prepare(data, outcome=outcome, unit=unit, time=time, first_treated=first_treated,
+                     anticipation=anticipation, unit_variance=unit_variance)
+    return _fit(*panel, outcome=outcome, control_group=control_group, base_period=base_period,
+                anticipation=anticipation, inference=inference, alpha=alpha, min_e=min_e, max_e=max_e)
+
+
+_FIT_DEFAULTS = {k: p.default for k, p in inspect.signature(staggered_did).parameters.items()
+                 if p.kind is p.KEYWORD_ONLY and p.default is not p.empty and k != "unit_variance"}
+
+
+def _fit_prepared(prepared: tuple, *, outcome: str, light: bool = False, **options) -> StaggeredDiD:
+    """:func:`staggered_did` on a panel already made by :func:`_prepare` (``options`` as
+    there, with the same defaults; ``anticipation`` must be the one given to ``_prepare``)."""
+    o = {**_FIT_DEFAULTS, **options}
+    _check_options(o["control_group"], o["base_period"], o["inference"])
+    return _fit(*prepared, outcome=outcome, light=light, **o)
+
+
+def _without(prepared: tuple, unit_id) -> tuple:
+    """The prepared panel without one unit (as if its rows had not been given, provided
+    the periods observed stay the same)."""
+    Y, G, tlist, axis, notes, Vobs, ids = prepared
+    keep = ids != unit_id
+    return Y[keep], G[keep], tlist, axis, notes, None if Vobs is None else Vobs[keep], ids[keep]
+
+
+def _check_options(control_group: str, base_period: str, inference: str) -> None:
     if control_group not in ("never_treated", "not_yet_treated"):
         raise ValueError("control_group must be 'never_treated' or 'not_yet_treated'")
     if base_period not in ("varying", "universal"):
         raise ValueError("base_period must be 'varying' or 'universal'")
     if inference not in INFERENCE_METHODS:
         raise ValueError(f"inference must be one of {INFERENCE_METHODS}")
+
+
+def _prepare(data: pd.DataFrame, *, outcome: str, unit: str, time: str, first_treated: str, anticipation: int = 0,
+             unit_variance: str | None = None) -> tuple:
+    """The balanced wide panel of :func:`staggered_did`: ``(Y, G, tlist, axis, notes, Vobs,
+    unit_ids)`` (outcomes units x periods, first-treated periods, periods, time axis, data
+    notes, sampling variances or None, units). The same for every comparison group and
+    inference, so checks that refit one outcome prepare it once."""
     missing = [c for c in (outcome, unit, time, first_treated) + ((unit_variance,) if unit_variance else ())
                if c not in data.columns]
     if missing:
@@ -849,79 +955,109 @@ def staggered_did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, fir
                 .pivot(index=unit, columns="_t", values="_v").reindex(index=wide.index, columns=tlist)
                 .to_numpy(dtype=float))
     G = df.groupby(unit)["_g"].first().reindex(wide.index).to_numpy(dtype=float)
-    return _fit(Y, G, tlist, axis, notes, Vobs, wide.index.to_numpy(), outcome=outcome, control_group=control_group,
-                base_period=base_period, anticipation=anticipation, inference=inference, alpha=alpha,
-                min_e=min_e, max_e=max_e)
+    return Y, G, tlist, axis, notes, Vobs, wide.index.to_numpy()
+
+
+def _cells(Y, G, tlist, axis, notes, cohort_vals, cohort_idx, *, control_group, base_period, anticipation):
+    """Every group-time effect ATT(g, t) at once (R ``did``'s order: group, then period):
+    estimates, influence functions (units x cells) and the weights of each cell on the
+    cohort mean paths (cells x cohorts x periods). Notes of groups without pre-period and of
+    cells without comparison units are appended to ``notes``."""
+    n, T = Y.shape
+    K = len(cohort_vals)
+    cnt = np.bincount(cohort_idx, minlength=K)  # units per cohort
+    tfac = 0 if base_period == "universal" else 1
+    cur = np.arange(tfac, T)  # index of the current period
+    parts = []  # per group: g, cohort, current, base, comparison cohorts (cells x K), zero, none
+    for g in cohort_vals[cohort_vals > 0]:
+        pre_idx = np.where(tlist + anticipation < g)[0]
+        if len(pre_idx) == 0:
+            notes.append(f"group {axis.label(g)} has no pre-treatment period and is dropped")
+            continue
+        last = pre_idx[-1]
+        base = np.full(len(cur), last) if base_period == "universal" else np.where(g <= tlist[cur], last, cur - 1)
+        zero = (base == cur) if base_period == "universal" else np.zeros(len(cur), bool)
+        if control_group == "never_treated":
+            Cc = np.broadcast_to(cohort_vals == 0, (len(cur), K))
+        else:
+            thr = np.maximum(tlist[cur], tlist[base]) + anticipation
+            Cc = (cohort_vals[None, :] == 0) | ((cohort_vals[None, :] > thr[:, None]) & (cohort_vals[None, :] != g))
+        n_c = Cc.astype(np.int64) @ cnt
+        none = ~zero & (n_c == 0)
+        for j in np.flatnonzero(none):
+            notes.append(f"no comparison units for group {axis.label(g)} in {axis.label(tlist[cur[j]])}")
+        parts.append((np.full(len(cur), g), np.full(len(cur), np.searchsorted(cohort_vals, g)), cur, base, Cc, zero,
+                      none, n_c))
+    if not parts:
+        return None
+    gg, kg, tc, base, Cc, zero, none, n_c = (np.concatenate(x) for x in zip(*parts))
+    m = len(gg)
+    reg = np.flatnonzero(~zero & ~none)
+    att = np.zeros(m)
+    att[none] = np.nan
+    infT = np.zeros((m, n))  # cells x units, transposed at the end
+    W = np.zeros((m, K, T))
+    W[none] = np.nan
+    YT = np.ascontiguousarray(Y.T)
+    dY = YT[tc[reg]] - YT[base[reg]]  # regular cells x units: change since the base period
+    mu1, mu0 = np.empty(len(reg)), np.empty(len(reg))
+    # contiguous rows of the selected units, so each mean adds up in the same order as dY[D].mean()
+    kreg = kg[reg]
+    for k in np.unique(kreg):
+        r = np.flatnonzero(kreg == k)
+        D = np.flatnonzero(cohort_idx == k)
+        sub = dY[r[:, None], D]
+        mu1[r] = sub.mean(axis=1)
+        infT[reg[r][:, None], D] = n * (sub - mu1[r][:, None]) / cnt[k]
+    # cells sharing the same comparison cohorts
+    if not len(reg):
+        groups = []
+    elif control_group == "never_treated":
+        groups = [np.arange(len(reg))]
+    elif K <= 62:
+        codes = Cc[reg].astype(np.int64) @ (np.int64(1) << np.arange(K, dtype=np.int64))
+        _, which = np.unique(codes, return_inverse=True)
+        groups = [np.flatnonzero(which == u) for u in range(which.max() + 1)]
+    else:
+        _, which = np.unique(Cc[reg], axis=0, return_inverse=True)
+        which = np.asarray(which).ravel()
+        groups = [np.flatnonzero(which == u) for u in range(which.max() + 1)]
+    for r in groups:
+        C = np.flatnonzero(Cc[reg[r[0]]][cohort_idx])
+        sub = dY[r[:, None], C]
+        mu0[r] = sub.mean(axis=1)
+        infT[reg[r][:, None], C] = -n * (sub - mu0[r][:, None]) / n_c[reg[r]][:, None]
+    att[reg] = mu1 - mu0
+    inv_g = 1.0 / cnt[kg[reg]]
+    W[reg, kg[reg], tc[reg]] = inv_g
+    W[reg, kg[reg], base[reg]] = -inv_g
+    cr, ck = np.nonzero(Cc[reg])
+    inv_c = 1.0 / n_c[reg[cr]]
+    W[reg[cr], ck, tc[reg[cr]]] = -inv_c
+    W[reg[cr], ck, base[reg[cr]]] = inv_c
+    return att, gg, tlist[tc], np.ascontiguousarray(infT.T), W
 
 
 def _fit(Y, G, tlist, axis, notes, Vobs, unit_ids, *, outcome, control_group, base_period, anticipation, inference,
-         alpha, min_e, max_e) -> StaggeredDiD:
+         alpha, min_e, max_e, light: bool = False) -> StaggeredDiD:
     """The estimator on the balanced wide panel ``Y`` (units x periods) with first-treated
-    periods ``G`` (0 = never)."""
+    periods ``G`` (0 = never). ``light``: only what the aggregates need (no ``att_gt`` or
+    ``cohorts`` tables; for leave-one-out refits)."""
     notes = list(notes)
     T = len(tlist)
     n = Y.shape[0]
     if control_group == "never_treated" and not (G == 0).any():
         raise DataError("no never-treated units: use control_group='not_yet_treated'")
-    glist = np.unique(G[G > 0])
     # cohorts (never treated = 0)
     cohort_vals = np.unique(G)
     cohort_idx = np.searchsorted(cohort_vals, G)
     cohort_n = np.bincount(cohort_idx, minlength=len(cohort_vals)).astype(float)
     K = len(cohort_vals)
-
-    cells_g, cells_t, att_l, inf_cols, Wcells = [], [], [], [], []
-    tfac = 0 if base_period == "universal" else 1
-    for g in glist:
-        pre_idx = np.where(tlist + anticipation < g)[0]
-        if len(pre_idx) == 0:
-            notes.append(f"group {axis.label(g)} has no pre-treatment period and is dropped")
-            continue
-        for j in range(T - tfac):
-            tc = j + tfac  # index of the current period
-            if base_period == "universal":
-                base = pre_idx[-1]
-            else:
-                base = j if tfac == 1 else pre_idx[-1]
-            if g <= tlist[tc]:
-                base = pre_idx[-1]
-            if base_period == "universal" and base == tc:
-                cells_g.append(g), cells_t.append(tlist[tc]), att_l.append(0.0)
-                inf_cols.append(np.zeros(n)), Wcells.append(np.zeros((K, T)))
-                continue
-            D = (G == g)
-            if control_group == "never_treated":
-                C = (G == 0)
-            else:
-                C = (G == 0) | ((G > max(tlist[tc], tlist[base]) + anticipation) & (G != g))
-            n_g, n_c = D.sum(), C.sum()
-            if n_c == 0:
-                cells_g.append(g), cells_t.append(tlist[tc]), att_l.append(np.nan)
-                inf_cols.append(np.zeros(n)), Wcells.append(np.full((K, T), np.nan))
-                notes.append(f"no comparison units for group {axis.label(g)} in {axis.label(tlist[tc])}")
-                continue
-            dY = Y[:, tc] - Y[:, base]
-            mu1, mu0 = dY[D].mean(), dY[C].mean()
-            att = mu1 - mu0
-            inf = np.zeros(n)
-            inf[D] = n * (dY[D] - mu1) / n_g
-            inf[C] = -n * (dY[C] - mu0) / n_c
-            Wk = np.zeros((K, T))
-            kg = np.searchsorted(cohort_vals, g)
-            Wk[kg, tc] += 1.0 / n_g
-            Wk[kg, base] -= 1.0 / n_g
-            for kc in np.unique(cohort_idx[C]):
-                Wk[kc, tc] -= 1.0 / n_c
-                Wk[kc, base] += 1.0 / n_c
-            cells_g.append(g), cells_t.append(tlist[tc]), att_l.append(att)
-            inf_cols.append(inf), Wcells.append(Wk)
-
-    if not att_l:
+    cells = _cells(Y, G, tlist, axis, notes, cohort_vals, cohort_idx, control_group=control_group,
+                   base_period=base_period, anticipation=anticipation)
+    if cells is None:
         raise DataError("no group-time effect could be estimated (no treated group with a pre-period)")
-    att = np.array(att_l, float)
-    gg, tt = np.array(cells_g), np.array(cells_t)
-    inf = np.column_stack(inf_cols)
-    W = np.stack(Wcells)
+    att, gg, tt, inf, W = cells
     # pooled within-cohort covariance of the unit outcome paths
     dfree = n - K
     Sigma = None
@@ -941,14 +1077,12 @@ def _fit(Y, G, tlist, axis, notes, Vobs, unit_ids, *, outcome, control_group, ba
     elif inference in ("pooled_t", "hetero_t"):
         raise DataError(f"{n} units in {K} cohorts leave no degrees of freedom for the pooled covariance; "
                         "group adoption dates more coarsely (e.g. by half-year) or use inference='analytic'")
-    se_analytic = np.sqrt((inf ** 2).sum(axis=0)) / n
-    tiny = np.sqrt(np.finfo(float).eps) * 10
-    se_analytic = np.where(se_analytic <= tiny, np.nan, se_analytic)
 
-    cohorts = pd.DataFrame({"first_treated": [axis.label(v) if v > 0 else None for v in cohort_vals],
-                            "n_units": cohort_n.astype(int)})
-    res = StaggeredDiD(att_gt=pd.DataFrame(), outcome=outcome, control_group=control_group, base_period=base_period,
-                       inference=inference, alpha=alpha, n_units=n, n_periods=T, cohorts=cohorts, notes=notes,
+    cohorts = None if light else pd.DataFrame({
+        "first_treated": [axis.label(v) if v > 0 else None for v in cohort_vals], "n_units": cohort_n.astype(int)})
+    res = StaggeredDiD(att_gt=pd.DataFrame() if not light else None, outcome=outcome, control_group=control_group,
+                       base_period=base_period, inference=inference, alpha=alpha, n_units=n, n_periods=T,
+                       cohorts=cohorts, notes=notes,
                        _att=att, _g=gg, _t=tt, _inf=inf, _W=W, _cohort_n=cohort_n, _Sigma=Sigma,
                        _df=df_sigma if dfree > 0 else None, _unit_g=G, _axis=axis, _tlist=tlist,
                        _max_e=max_e, _min_e=min_e, _cohort_vals=cohort_vals, _cohort_S=cohort_S,
@@ -959,14 +1093,22 @@ def _fit(Y, G, tlist, axis, notes, Vobs, unit_ids, *, outcome, control_group, ba
     res._fit_args = dict(tlist=tlist, axis=axis, notes=[x for x in notes if "single unit" not in x], Vobs=Vobs,
                          outcome=outcome, control_group=control_group, base_period=base_period,
                          anticipation=anticipation, inference=inference, alpha=alpha, min_e=min_e, max_e=max_e)
+    if not np.isnan(W).any():
+        res._cache["W0"] = W  # nothing to zero
+    if light:
+        return res
+    se_analytic = np.sqrt((inf ** 2).sum(axis=0)) / n
+    tiny = np.sqrt(np.finfo(float).eps) * 10
+    se_analytic = np.where(se_analytic <= tiny, np.nan, se_analytic)
     small = cohorts[(cohorts["first_treated"].notna()) & (cohorts["n_units"] == 1)]
     if len(small):
         res.notes.append(f"{len(small)} adoption cohort(s) of a single unit ("
                          + ", ".join(str(axis.label(x)) if not isinstance(x, pd.Period) else str(x)
                                      for x in small["first_treated"])
                          + "): their effects rest on one unit each and their noise on its own pre-adoption quarters")
-    se_p = res._pooled_se(None)  # None: each cell on its own
-    se, lo, hi, p = res._interval(att, se_p, se_analytic, res._row_df(None))
+    q = res._quad(None)
+    se_p = res._pooled_se(None, q)  # None: each cell on its own
+    se, lo, hi, p = res._interval(att, se_p, se_analytic, res._row_df(None, q))
     event_time = (tt - gg).astype(int)
     res.att_gt = pd.DataFrame({
         "group": axis.labels(gg), "time": axis.labels(tt), "estimate": att, "se": se, "ci_low": lo, "ci_high": hi,
@@ -988,6 +1130,13 @@ def _unit_scales(Y: np.ndarray, G: np.ndarray, tlist: np.ndarray, Vobs: np.ndarr
         return _unit_scales_inner(Y, G, tlist, Vobs)
 
 
+def _nanmean_rows(x: np.ndarray) -> np.ndarray:
+    """``np.nanmean(x, axis=1)`` of a float matrix, by the same additions (no warning for
+    all-missing rows: they give NaN)."""
+    miss = np.isnan(x)
+    return np.where(miss, 0.0, x).sum(axis=1) / (~miss).sum(axis=1, dtype=np.intp)
+
+
 def _unit_scales_inner(Y, G, tlist, Vobs):
     n, T = Y.shape
     if Vobs is not None:
@@ -1005,17 +1154,19 @@ def _unit_scales_inner(Y, G, tlist, Vobs):
     with np.errstate(divide="ignore", invalid="ignore"):
         loo = (tot[None, :] - np.where(pair, dY, 0.0)) / (m[None, :] - 1)
         dev = np.where(pair & (m[None, :] > 1), dY - loo, np.nan)
-        raw = np.nanmean(dev ** 2, axis=1)
+        raw = _nanmean_rows(dev ** 2)
     good = np.isfinite(raw)
     if not good.any():
         return np.ones(n), np.full(n, np.inf)
-    v = np.where(good, raw, np.nanmedian(raw))
+    med = np.nanmedian(raw)
+    v = np.where(good, raw, med)
+    usable = pair & (m[None, :] > 1)
     for _ in range(3):  # remove the comparison mean's share: E dev^2 = v_i + mean_j v_j / (m - 1)
         with np.errstate(divide="ignore", invalid="ignore"):
-            other = (np.where(pair, v[:, None], 0.0).sum(axis=0)[None, :] - np.where(pair, v[:, None], 0.0)) \
-                / (m[None, :] - 1) ** 2
-            corr = np.nanmean(np.where(pair & (m[None, :] > 1), other, np.nan), axis=1)
-        v = np.where(good, np.maximum(raw - np.nan_to_num(corr), 0.2 * raw), np.nanmedian(raw))
+            vp = np.where(pair, v[:, None], 0.0)
+            other = (vp.sum(axis=0)[None, :] - vp) / (m[None, :] - 1) ** 2
+            corr = _nanmean_rows(np.where(usable, other, np.nan))
+        v = np.where(good, np.maximum(raw - np.nan_to_num(corr), 0.2 * raw), med)
     v = np.maximum(v, 0.05 * np.median(v))
     dfs = np.where(good, np.maximum(cnt, 1), 1.0).astype(float)
     return v / v.mean(), dfs

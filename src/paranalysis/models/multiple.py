@@ -1,9 +1,10 @@
 """Several outcomes tested at once: one family of tests per question, Holm-adjusted.
 
 Testing three indicators for each investment and calling every p < 0.05 a finding makes
-at least one false alarm much more likely than 5 %. Holm's step-down adjustment
-(``statsmodels.stats.multitest.multipletests``) keeps the chance of any false alarm in a
-family at 5 % without assuming the tests are independent. Complementary outcomes (the
+at least one false alarm much more likely than 5 %. Holm's step-down adjustment keeps the
+chance of any false alarm in a family at 5 % without assuming the tests are independent
+(the arithmetic of ``statsmodels.stats.multitest.multipletests(method="holm")``, which also
+runs the garbage collector on every call: 0.1 to 0.4 s in a notebook). Complementary outcomes (the
 late rate and the on-time rate on the resolved basis add up to 100 %) are one finding,
 not two: :data:`COMPLEMENTS` lists them and :func:`drop_complements` keeps one of each
 pair.
@@ -31,9 +32,13 @@ def holm(p_values) -> np.ndarray:
     out = np.full(len(p), np.nan)
     ok = np.isfinite(p)
     if ok.any():
-        from statsmodels.stats.multitest import multipletests  # lazy: ~0.7 s to import
-
-        out[ok] = multipletests(p[ok], method="holm")[1]
+        x = p[ok]
+        order = np.argsort(x)  # smallest first; each times the number of tests not yet passed
+        adjusted = np.maximum.accumulate(np.take(x, order) * np.arange(len(x), 0, -1))
+        adjusted[adjusted > 1] = 1
+        back = np.empty_like(adjusted)
+        back[order] = adjusted
+        out[ok] = back
     return out
 
 

@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from paranalysis.errors import DataError, Problem
+from paranalysis.models.distributions import t_ppf, t_sf
 from paranalysis.results import Result, tidy_frame
 
 WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
@@ -137,14 +137,17 @@ class _WildCluster:
     def pvalue(self, b0: float) -> float:
         t0 = (self.beta - b0) / self.se
         num = self._Vs - b0 * self._Vt
-        den = np.sqrt(self.c * np.sum((self._VCy - b0 * self._VCx) ** 2, axis=1))
+        d = np.multiply(self._VCx, b0)  # (VCy - b0 VCx)^2 in one buffer, the same operations
+        np.subtract(self._VCy, d, out=d)
+        np.multiply(d, d, out=d)
+        den = np.sqrt(self.c * np.sum(d, axis=1))
         with np.errstate(divide="ignore", invalid="ignore"):
             tb = num / den
         return float(np.mean(np.abs(tb) >= abs(t0) - 1e-12 * max(1.0, abs(t0))))
 
     def interval(self, alpha: float, df: int) -> tuple[float, float]:
         """Values b0 not rejected at level alpha (test inversion by bisection)."""
-        crit = stats.t.ppf(1 - alpha / 2, df)
+        crit = t_ppf(1 - alpha / 2, df)
         out = []
         for sign in (-1, 1):
             inner = self.beta
@@ -234,9 +237,9 @@ def panel_fe(data: pd.DataFrame, formula: str, *, unit: str, time: str, cluster:
         text = (f"wild cluster restricted bootstrap (WCR), Webb six-point weights, {n_boot:,} draws, {G} clusters "
                 f"by {cluster}; p-values and {100 * (1 - alpha):.0f}% intervals by test inversion; se is CR1")
     else:
-        crit = stats.t.ppf(1 - alpha / 2, G - 1)
+        crit = t_ppf(1 - alpha / 2, G - 1)
         lo, hi = beta - crit * se, beta + crit * se
-        p = 2 * stats.t.sf(np.abs(beta / se), G - 1)
+        p = 2 * t_sf(np.abs(beta / se), G - 1)
         text = f"cluster-robust CR1 standard errors, {G} clusters by {cluster}, t distribution with {G - 1} df"
         if G < FEW_CLUSTERS:
             text += " (few clusters: intervals likely too narrow)"
