@@ -181,6 +181,8 @@ _QUARTER_CODE = re.compile(r"\d{4}Q[1-4]")
 def fmt_cell(x, lang: str = DEFAULT_LANG, decimals: int = 2) -> str:
     """One cell as shown: missing -> "—", integers without decimals, other numbers with
     ``decimals``, quarters as :func:`quarter_label`, dates as :func:`fmt_date`, text as is."""
+    if isinstance(x, Message):  # a library message (a model's note, a reader's finding)
+        return str(shown(x, lang))
     if isinstance(x, str):
         return quarter_label(x, lang) if _QUARTER_CODE.fullmatch(x) else x
     if isna(x):
@@ -214,7 +216,8 @@ PLAIN_COLUMNS = ("year", "prev_year", "unit_code", "code", "unit_id", "procedure
 
 def display_table(df: pd.DataFrame, lang: str = DEFAULT_LANG, *, decimals: int | dict = 2,
                   translated: tuple = (), plain: tuple = PLAIN_COLUMNS, values: dict | None = None) -> pd.DataFrame:
-    """The table ``df`` as a reader sees it, every cell a string: headers (and the index
+    """The table ``df`` as a reader sees it (a :class:`WholeTable`: every row, no text cut),
+    every cell a string: headers (and the index
     name) from the catalogue (:func:`column_label`), numbers written in ``lang``
     (``decimals`` for all numeric columns or per column), missing values as "—".
     Columns named in ``translated`` already carry a reader's header (e.g. a unit's name)
@@ -234,7 +237,7 @@ def display_table(df: pd.DataFrame, lang: str = DEFAULT_LANG, *, decimals: int |
             out[header] = [fmt_cell(v, lang, d) for v in df[col].tolist()]
     if df.index.name is not None:
         out.index = pd.Index([fmt_cell(v, lang, 0) for v in df.index], name=column_label(df.index.name, lang))
-    return out
+    return WholeTable(out)  # shown whole: no text cut with "...", every row
 
 
 class WholeTable(pd.DataFrame):

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from paranalysis.dataset import Dataset
-from paranalysis.i18n import DEFAULT_LANG, display_table, fmt_change, fmt_number, fmt_pct, quarter_label, t
+from paranalysis.i18n import DEFAULT_LANG, Message, display_table, fmt_change, fmt_number, fmt_pct, joined, quarter_label, t
 from paranalysis.markup import esc
 from paranalysis.periods import to_period
 from paranalysis.style import styled
@@ -348,7 +348,7 @@ def investment_effects(ds: Dataset, quarter, outcomes=EFFECT_OUTCOMES) -> pd.Dat
             treated = panel.groupby("unit_code")[cat].first().notna()
             rec["n_treated"] = int(treated.sum())
             if treated.sum() < 2 or (~treated).sum() < 2:
-                rec["note"] = "fewer than two treated or two comparison units"
+                rec["note"] = Message("model.note.too_few_units")
                 rows.append(rec)
                 continue
             try:
@@ -359,7 +359,7 @@ def investment_effects(ds: Dataset, quarter, outcomes=EFFECT_OUTCOMES) -> pd.Dat
                     chk = effect_checks(panel, outcome, unit="unit_code", time="period", first_treated=cat).record()
                 notes = chk.pop("notes")
                 rec.update(chk)
-                rec.update(n_units=int(chk["n_units"]), ok=bool(np.isfinite(chk["estimate"])), note="; ".join(notes))
+                rec.update(n_units=int(chk["n_units"]), ok=bool(np.isfinite(chk["estimate"])), note=joined("; ", notes))
             except Exception as exc:  # noqa: BLE001 - a report must not die on one model
                 rec["note"] = f"{type(exc).__name__}: {exc}"
             rows.append(rec)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pandas as pd
 
-from paranalysis.i18n import DEFAULT_LANG, TRANSLATIONS, t
+from paranalysis.i18n import DEFAULT_LANG, TRANSLATIONS, fmt_cell, fmt_number, shown, t
 from paranalysis.models.did import Aggregate, _fit_prepared, _prepare, _without, staggered_did
 from paranalysis.results import Result, tidy_frame
 from paranalysis.models.panel import panel_fe
@@ -46,11 +46,11 @@ def compare_estimators(panel: pd.DataFrame, outcome: str, *, unit: str = "unit_c
     s, d = cs._overall("simple"), cs._overall("dynamic")  # the overall effects of aggregate(), without tables
     rows = [
         {"method": L["twfe"], "estimate": fe.estimate[0], "ci_low": fe.ci_low[0], "ci_high": fe.ci_high[0],
-         "p_value": fe.p_value[0], "inference": fe.inference},
+         "p_value": fe.p_value[0], "inference": shown(fe.inference, lang)},
         {"method": L["cs_simple"], "estimate": s[0], "ci_low": s[2], "ci_high": s[3], "p_value": s[4],
-         "inference": cs.inference_text},
+         "inference": shown(cs.inference_text, lang)},
         {"method": L["cs_dynamic"], "estimate": d[0], "ci_low": d[2], "ci_high": d[3], "p_value": d[4],
-         "inference": cs.inference_text},
+         "inference": shown(cs.inference_text, lang)},
     ]
     return pd.DataFrame(rows)
 
@@ -342,3 +342,29 @@ def effect_checks(panel: pd.DataFrame, outcome: str, *, unit: str = "unit_code",
     return EffectChecks(**rec, outcome=outcome,
                         settings=dict(kind=kind, leads=leads, unit_variance=unit_variance, n_perm=n_perm, seed=seed,
                                       **res.settings))
+
+
+CHECK_COLUMNS = ("estimate", "ci_low", "ci_high", "p_value", "p_randomization", "mde", "pretrend_p",
+                 "pretrend_detectable", "breakdown_slope", "nyt_estimate", "loo_min", "loo_max")
+
+
+def effect_checks_table(checks: dict) -> pd.DataFrame:
+    """Several :func:`effect_checks` records side by side, one row per named result
+    (``checks``: reader's name -> ``EffectChecks.record()``), the columns a reader weighs."""
+    cols = list(CHECK_COLUMNS)
+    return (pd.DataFrame({k: {c: v[c] for c in cols} for k, v in checks.items()}).T[cols]
+            .rename_axis("result").reset_index())
+
+
+def effect_checks_lines(checks: dict, lang: str = DEFAULT_LANG) -> list[str]:
+    """One line per named result: how much each adoption cohort weighs in the overall
+    effect, then the model's notes, in ``lang``."""
+    from paranalysis.i18n import joined
+
+    lines = []
+    for name, rec in checks.items():
+        weights = ", ".join(f"{fmt_cell(r.group, lang)} ({r.n_units}): {fmt_number(100 * r.weight, lang, 0)}%"
+                            for r in rec["cohort_weights"].itertuples())
+        lines.append(" | ".join([str(name), f"{t('nb03.cohort_weights', lang)} {weights}",
+                                 str(shown(joined("; ", rec["notes"]), lang))]))
+    return lines

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from paranalysis.errors import DataError, Problem
+from paranalysis.i18n import Message
 from paranalysis.models.distributions import chi2_ppf, chi2_sf, f_sf, norm_ppf, norm_sf, t_ppf, t_sf
 from paranalysis.results import Result, tidy_frame
 
@@ -634,17 +635,14 @@ class StaggeredDiD(Result):
 
     @property
     def inference_text(self) -> str:
+        """How the intervals were computed, in words (a catalogue message: English as a string)."""
         if self.inference == "hetero_t":
-            return ("unit-specific variances (each unit's noise scale from its own pre-adoption quarters"
-                    + (" or the sampling variances given" if np.isinf(self._scale_df).all() else "")
-                    + "; one error correlation over time pooled within cohorts), t distribution with "
-                    "Satterthwaite-type degrees of freedom")
+            return Message("model.inference.hetero_t_given" if np.isinf(self._scale_df).all()
+                           else "model.inference.hetero_t")
         if self.inference == "analytic":
-            return ("analytic influence-function standard errors clustered by unit (as R did, bstrap=FALSE), "
-                    "normal critical values; too optimistic with few units")
-        return (f"pooled-covariance standard errors (cohorts fixed, one error covariance over time pooled within "
-                f"cohorts), t distribution with {self._df:g} degrees of freedom "
-                f"({self.n_units} units - {len(self._cohort_vals)} cohorts)")
+            return Message("model.inference.analytic")
+        return Message("model.inference.pooled", df=f"{self._df:g}", n_units=self.n_units,
+                       k=len(self._cohort_vals))
 
     # ---------------------------------------------------------------- pre-trend test
     def _untreated_mask(self) -> np.ndarray:
@@ -930,21 +928,20 @@ def _prepare(data: pd.DataFrame, *, outcome: str, unit: str, time: str, first_tr
     late = (df["_g"] > tlist[-1] + anticipation)
     if late.any():
         k = df.loc[late, unit].nunique()
-        notes.append(f"{k} unit(s) first treated after the last period are treated as never treated")
+        notes.append(Message("model.note.late_never", k=k))
         df.loc[late, "_g"] = 0.0
     # already treated in the first period -> dropped (as R did)
     early = (df["_g"] > 0) & (df["_g"] <= tlist[0] + anticipation)
     if early.any():
         k = df.loc[early, unit].nunique()
-        notes.append(f"dropped {k} unit(s) already treated in the first period")
+        notes.append(Message("model.note.dropped_early", k=k))
         df = df[~early]
     # balance: drop units with a missing outcome or period
     df = df[np.isfinite(df["_y"])]
     counts = df.groupby(unit)["_t"].nunique()
     incomplete = counts.index[counts < T]
     if len(incomplete):
-        notes.append(f"dropped {len(incomplete)} unit(s) not observed in every period to balance the panel: "
-                     + ", ".join(map(str, incomplete[:10])))
+        notes.append(Message("model.note.unbalanced", k=len(incomplete), units=", ".join(map(str, incomplete[:10]))))
         df = df[~df[unit].isin(incomplete)]
     wide = df.pivot(index=unit, columns="_t", values="_y").sort_index()
     wide = wide.reindex(columns=tlist)
@@ -972,7 +969,7 @@ def _cells(Y, G, tlist, axis, notes, cohort_vals, cohort_idx, *, control_group, 
     for g in cohort_vals[cohort_vals > 0]:
         pre_idx = np.where(tlist + anticipation < g)[0]
         if len(pre_idx) == 0:
-            notes.append(f"group {axis.label(g)} has no pre-treatment period and is dropped")
+            notes.append(Message("model.note.no_pre", group=str(axis.label(g))))
             continue
         last = pre_idx[-1]
         base = np.full(len(cur), last) if base_period == "universal" else np.where(g <= tlist[cur], last, cur - 1)
@@ -985,7 +982,7 @@ def _cells(Y, G, tlist, axis, notes, cohort_vals, cohort_idx, *, control_group, 
         n_c = Cc.astype(np.int64) @ cnt
         none = ~zero & (n_c == 0)
         for j in np.flatnonzero(none):
-            notes.append(f"no comparison units for group {axis.label(g)} in {axis.label(tlist[cur[j]])}")
+            notes.append(Message("model.note.no_comparison", group=str(axis.label(g)), period=str(axis.label(tlist[cur[j]]))))
         parts.append((np.full(len(cur), g), np.full(len(cur), np.searchsorted(cohort_vals, g)), cur, base, Cc, zero,
                       none, n_c))
     if not parts:
@@ -1102,10 +1099,8 @@ def _fit(Y, G, tlist, axis, notes, Vobs, unit_ids, *, outcome, control_group, ba
     se_analytic = np.where(se_analytic <= tiny, np.nan, se_analytic)
     small = cohorts[(cohorts["first_treated"].notna()) & (cohorts["n_units"] == 1)]
     if len(small):
-        res.notes.append(f"{len(small)} adoption cohort(s) of a single unit ("
-                         + ", ".join(str(axis.label(x)) if not isinstance(x, pd.Period) else str(x)
-                                     for x in small["first_treated"])
-                         + "): their effects rest on one unit each and their noise on its own pre-adoption quarters")
+        res.notes.append(Message("model.note.single_unit_cohorts", k=len(small), cohorts=", ".join(
+            str(axis.label(x)) if not isinstance(x, pd.Period) else str(x) for x in small["first_treated"])))
     q = res._quad(None)
     se_p = res._pooled_se(None, q)  # None: each cell on its own
     se, lo, hi, p = res._interval(att, se_p, se_analytic, res._row_df(None, q))

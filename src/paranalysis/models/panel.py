@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from paranalysis.errors import DataError, Problem
+from paranalysis.i18n import Message
 from paranalysis.models.distributions import t_ppf, t_sf
 from paranalysis.results import Result, tidy_frame
 
@@ -202,13 +203,13 @@ def panel_fe(data: pd.DataFrame, formula: str, *, unit: str, time: str, cluster:
     a, b, cl = _codes(sub[unit]), _codes(sub[time]), _codes(sub[cluster])
     notes = []
     if len(rows) < len(df):
-        notes.append(f"{len(df) - len(rows)} rows with missing values dropped")
+        notes.append(Message("model.note.rows_missing", k=len(df) - len(rows)))
     Xd = demean_two_way(X, a, b)
     yd = demean_two_way(y, a, b)[:, 0]
     # drop regressors absorbed by the fixed effects
     keepc = [j for j in range(Xd.shape[1]) if np.abs(Xd[:, j]).max() > 1e-10 * max(1.0, np.abs(X[:, j]).max())]
     if len(keepc) < Xd.shape[1]:
-        notes.append("absorbed by the fixed effects and dropped: " + ", ".join(n for j, n in enumerate(names) if j not in keepc))
+        notes.append(Message("model.note.absorbed", terms=", ".join(n for j, n in enumerate(names) if j not in keepc)))
     Xd, names = Xd[:, keepc], [names[j] for j in keepc]
     if not names:
         raise DataError("no regressor varies within units and periods")
@@ -234,15 +235,14 @@ def panel_fe(data: pd.DataFrame, formula: str, *, unit: str, time: str, cluster:
             wb = _WildCluster(Xd, yd, j, cl, (a, b), V, c)
             p[j] = wb.pvalue(0.0)
             lo[j], hi[j] = wb.interval(alpha, G - 1)
-        text = (f"wild cluster restricted bootstrap (WCR), Webb six-point weights, {n_boot:,} draws, {G} clusters "
-                f"by {cluster}; p-values and {100 * (1 - alpha):.0f}% intervals by test inversion; se is CR1")
+        text = Message("model.inference.wild", n_boot=n_boot, G=G, cluster=cluster,
+                       level=f"{100 * (1 - alpha):.0f}")
     else:
         crit = t_ppf(1 - alpha / 2, G - 1)
         lo, hi = beta - crit * se, beta + crit * se
         p = 2 * t_sf(np.abs(beta / se), G - 1)
-        text = f"cluster-robust CR1 standard errors, {G} clusters by {cluster}, t distribution with {G - 1} df"
-        if G < FEW_CLUSTERS:
-            text += " (few clusters: intervals likely too narrow)"
+        text = Message("model.inference.cr1_few" if G < FEW_CLUSTERS else "model.inference.cr1", G=G,
+                       cluster=cluster, df=G - 1)
     return PanelFE(formula=formula, terms=names, estimate=beta, se=se, ci_low=lo, ci_high=hi, p_value=p, inference=text,
                    nobs=n, n_units=int(a.max() + 1), n_periods=int(b.max() + 1), n_clusters=int(G), alpha=alpha,
                    notes=notes, settings=dict(formula=formula, unit=unit, time=time, cluster=cluster,
