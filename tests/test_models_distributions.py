@@ -82,3 +82,18 @@ def test_importing_the_models_does_not_import_scipy_stats():
     code = "import sys, paranalysis.models; print('scipy.stats' in sys.modules, 'statsmodels' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_noncentral_chi2_tail_close_to_scipy_stats():
+    from scipy import stats
+
+    from paranalysis.models.distributions import ncx2_sf
+
+    rng = np.random.default_rng(11)
+    for _ in range(400):
+        df = int(rng.integers(1, 12))
+        x = float(rng.uniform(0.1, 40))
+        nc = float(rng.uniform(1e-6, 60))
+        ref = stats.ncx2.sf(x, df, nc)
+        if ref > 1e-6:  # the range the detectable-trend search works in (power 0.8)
+            assert abs(ncx2_sf(x, df, nc) - ref) <= 1e-12 * max(ref, 1e-3)

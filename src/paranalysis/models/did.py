@@ -770,9 +770,11 @@ class StaggeredDiD(Result):
         if not info > 0:
             return math.nan
         crit = chi2_ppf(0.95, q)
-        from scipy import stats  # lazy: the noncentral chi-squared only here (scipy.stats takes ~1 s to import)
         from scipy.optimize import brentq
-        lam = brentq(lambda L: stats.ncx2.sf(crit, q, L) - power, 1e-6, 1e4)
+
+        from paranalysis.models.distributions import ncx2_sf
+
+        lam = brentq(lambda L: ncx2_sf(crit, q, L) - power, 1e-6, 1e4)
         return float(math.sqrt(lam / info))
 
     def sensitivity(self, *, max_e: int | None = None, leads: int = 4, m_values=(0.5, 1.0, 2.0)) -> "Sensitivity":
