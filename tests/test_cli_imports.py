@@ -47,3 +47,25 @@ def test_ingest_imports_no_notebook_stack(form, tmp_path):
     assert res["code"] == 0
     assert res["heavy"] == []
     assert not pd.read_csv(next((tmp_path / "mine").glob("processing*.csv"))).empty
+
+
+def test_run_skips_the_uri_grammar_jsonschema_would_compile_and_notebooks_still_validate():
+    """`paranalysis run` keeps jsonschema from compiling rfc3987-syntax's grammar (~0.8 s,
+    for a "uri" check notebook files never use); notebooks are still read, validated and
+    written."""
+    probe = (
+        "import sys\n"
+        "from paranalysis.cli import _skip_unused_uri_grammar\n"
+        "_skip_unused_uri_grammar()\n"
+        "import nbformat\n"
+        "nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('1 + 1')])\n"
+        "nbformat.validate(nb)\n"
+        "bad = nbformat.from_dict({'nbformat': 4, 'nbformat_minor': 5, 'metadata': {}, 'cells': [{'x': 1}]})\n"
+        "try:\n"
+        "    nbformat.validate(bad)\n"
+        "except nbformat.ValidationError:\n"
+        "    print('invalid refused')\n"
+        "print(sys.modules.get('rfc3987_syntax', 'absent'))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["invalid", "refused", "None"]

@@ -179,7 +179,7 @@ def trend_small_multiples(rate_table: pd.DataFrame, key: str | None = None, *, u
             ax.plot(_mid(ref["period"]), ref["rate"], color=style.SYNTHETIC_COLOR, lw=1.0, zorder=2)
         ax.fill_between(x, d["ci_low"], d["ci_high"], color=style.PALETTE[0], alpha=0.2, lw=0, zorder=3)
         ax.plot(x, d["rate"], color=style.PALETTE[0], lw=1.4, zorder=4)
-        ax.set_title(names.get(code, code), fontsize=9, fontweight="normal")
+        ax.set_title(names.get(code, code), fontsize=9, fontweight="normal", y=1.0)  # fixed: no top ticks to avoid
         n_facts += overlay_facts(ax, fact_rates, key, unit_code=code, lang=lang, label=False)
     for ax in axes.flat[n:]:
         ax.set_visible(False)
