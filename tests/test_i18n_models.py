@@ -84,3 +84,17 @@ def test_effect_checks_lines_in_each_language():
     table = models.effect_checks_table({"a": rec})
     assert list(table.columns) == ["result", *models.diagnostics.CHECK_COLUMNS]
     assert table.loc[0, "estimate"] == rec["estimate"]
+
+
+def test_a_service_index_without_progress_rows_is_refused_in_the_readers_words():
+    from paranalysis import DataError
+    from paranalysis.overview import problems_table
+    from paranalysis.serviceindex.reconcile import reconcile_progress
+
+    index = pd.DataFrame({"component": ["service"], "unit_code": [None], "period_start": [pd.Timestamp("2025-07-01")],
+                          "period_type": ["month"]})
+    with pytest.raises(DataError) as err:
+        reconcile_progress(index, pd.DataFrame({"unit_code": []}))
+    assert "progress rows of units known to the registry" in str(err.value)
+    vi = problems_table(err.value, "vi")
+    assert "Bộ chỉ số phục vụ" in vi.iloc[0, -1] and "registry" not in vi.iloc[0, -1]

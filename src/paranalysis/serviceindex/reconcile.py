@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from paranalysis.errors import DataError, Problem
-from paranalysis.i18n import DEFAULT_LANG
+from paranalysis.i18n import DEFAULT_LANG, Message
 
 #: Differences (percentage points) treated as agreement up to rounding of published ratios.
 AGREE_PP = 0.5
@@ -144,7 +144,7 @@ def _reconcile_progress(index: pd.DataFrame, processing: pd.DataFrame, *, lang: 
     pq = portal_quarters(index)
     if pq.empty:
         raise DataError([Problem(column="component", value="progress",
-                                 expected="progress rows of units known to the registry (unit_code) in the service index")])
+                                 expected=Message("si.reconcile.no_progress_rows"))])
     proc = processing[processing["unit_code"].isin(set(pq["unit_code"]))].copy()
     if len(proc):
         t = with_totals(proc)
