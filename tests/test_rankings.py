@@ -443,3 +443,29 @@ def test_break_catalogue_is_a_data_file_with_a_source_per_row():
     # the Cua Lo merger (1 Dec 2024) is a number-of-units break of the district indices
     assert {("DDCI", 2024, "units"), ("DISTRICT_PAR_INDEX", 2024, "units")} <= {
         (b["index"], b["year"], b["kind"]) for b in R.BREAKS}
+
+
+def test_latest_table_and_middle_unit_pick_the_worked_example():
+    from paranalysis import rankings as R
+
+    rk = pd.DataFrame({"index": ["DDCI"] * 5 + ["PCI"], "year": [2022, 2022, 2023, 2023, 2023, 2023],
+                       "unit_code": ["a", "b", "a", "b", "c", "x"], "rank": [1, 2, 3, 1, 2, 7]})
+    full = R.latest_table(rk, "DDCI")
+    assert sorted(full["unit_code"]) == ["a", "b", "c"] and set(full["year"]) == {2023}
+    assert R.middle_unit(full) == "c"  # ranks 1 (b), 2 (c), 3 (a): the middle one
+    with pytest.raises(DataError):
+        R.latest_table(rk, "PAPI")
+
+
+def test_the_pci_panel_and_its_decomposition_as_the_notebook_shows_them():
+    from paranalysis import rankings as R
+
+    ref = R.reference_data_dir()
+    if ref is None or not (ref / R.PCI_PANEL_FILE).exists():
+        pytest.skip("../shared/reference-data (the published PCI panel) is not here")
+    panel = R.load_pci_panel(ref)
+    assert set(R.PCI_COLUMNS_PANEL) <= set(panel.columns) and panel["year"].between(2012, 2021).all()
+    shown = R.decomposition_table(panel, "Nghệ An", 2020, 2021)
+    assert list(shown.columns) == ["label", "weight", "score_before", "score_after", "score_change", "contribution"]
+    full = R.decompose_table_change(panel, "Nghệ An", 2020, 2021, R.PCI_COLUMNS_PANEL)
+    assert shown["contribution"].tolist() == full["contribution"].tolist()

@@ -81,3 +81,13 @@ def decompose_table_change(table: pd.DataFrame, unit, year_before: int, year_aft
     return decompose_change(subs(rows[year_before]), subs(rows[year_after]), weights, multiplier=multiplier,
                             composite_before=float(rows[year_before]["score"]),
                             composite_after=float(rows[year_after]["score"]), lang=lang)
+
+
+def decomposition_table(table: pd.DataFrame, unit, year_before: int, year_after: int,
+                        columns: Mapping[str, str] = PCI_COLUMNS_PANEL, *, lang: str = DEFAULT_LANG) -> pd.DataFrame:
+    """:func:`decompose_table_change` with the columns a reader weighs: each sub-index's
+    label, weight, score before and after, its change and its contribution to the change
+    of the composite."""
+    out = decompose_table_change(table, unit, year_before, year_after, columns, lang=lang)
+    return (out[["label", "weight", "before", "after", "change", "contribution"]]
+            .rename(columns={"before": "score_before", "after": "score_after", "change": "score_change"}))

@@ -140,3 +140,17 @@ def points_per_place(table: pd.DataFrame, *, from_rank: int = 1, to_rank: int | 
         raise DataError([Problem(column=score_column, value=(from_rank, to_rank),
                                  expected=f"1 <= from_rank < to_rank <= {len(s)} (number of scores)")])
     return float((s[from_rank - 1] - s[to_rank - 1]) / (to_rank - from_rank))
+
+
+def latest_table(rankings: pd.DataFrame, index: str) -> pd.DataFrame:
+    """The rows of ``index`` in its latest published year (one year's full table)."""
+    rows = rankings[rankings["index"] == index]
+    if rows.empty:
+        raise DataError([Problem(column="index", value=index, expected="an index present in the rankings")])
+    return rows[rows["year"] == rows["year"].max()]
+
+
+def middle_unit(table: pd.DataFrame, unit_column: str = "unit_code"):
+    """The unit ranked in the middle of a one-year table (the worked example of how many
+    points a place costs: neither the leader nor the last)."""
+    return table.sort_values("rank")[unit_column].iloc[len(table) // 2]

@@ -233,3 +233,17 @@ def reference_data_dir() -> Path | None:
             if cand.is_dir():
                 return cand
     return None
+
+
+#: the published provincial panel of PCI, PAPI and sub-indices 2012-2021 (Le Trinh An), in reference-data
+PCI_PANEL_FILE = "provincial_panel_pci_papi_cp_2012_2021_letrinhan.csv"
+
+
+def load_pci_panel(reference: Path) -> pd.DataFrame:
+    """The published PCI of every province, 2012-2021, with its sub-index columns
+    (``PCI_COLUMNS_PANEL``), from the reference-data folder: the full tables that show how
+    many points a place is worth."""
+    from paranalysis.rankings.decompose import PCI_COLUMNS_PANEL
+
+    return load_ranking_table(Path(reference) / PCI_PANEL_FILE, index="PCI", year_column="YEAR",
+                              unit_column="Province", score_column="PCI", keep_columns=list(PCI_COLUMNS_PANEL))
