@@ -49,8 +49,26 @@ def text(key: str, lang: str = DEFAULT_LANG, **values) -> str:
 # compared units
 # ------------------------------------------------------------------------------------
 
-def _levels(ds, codes) -> pd.Series:
-    return ds.units.drop_duplicates("unit_code").set_index("unit_code")["level"].reindex(list(codes))
+def _level_map(ds) -> pd.Series:
+    return ds.units.drop_duplicates("unit_code").set_index("unit_code")["level"]
+
+
+def _levels(ds, codes, level_map: pd.Series | None = None) -> pd.Series:
+    return (_level_map(ds) if level_map is None else level_map).reindex(list(codes))
+
+
+def _top_level(level: pd.Series) -> str | None:
+    """The most common level of a quarter's units (``level``: one per unit)."""
+    if not level.notna().any():
+        return None
+    return str(level.value_counts().index[0])
+
+
+def _compared(codes, level: pd.Series) -> list[str]:
+    if level.notna().any():
+        top = _top_level(level)
+        codes = [c for c in codes if level.get(c) == top]
+    return sorted(codes)
 
 
 def compared_level(ds, quarter) -> str | None:
@@ -58,11 +76,7 @@ def compared_level(ds, quarter) -> str | None:
     2025Q3, "commune" from then on in Nghệ An); None when no row has a known level."""
     q = to_period(quarter)
     codes = ds.processing.loc[ds.processing["period"] == q, "unit_code"].unique()
-    level = _levels(ds, codes)
-    if not level.notna().any():
-        return None
-    counts = level.value_counts()
-    return str(counts.index[0])
+    return _top_level(_levels(ds, codes))
 
 
 def compared_units(ds, quarter) -> list[str]:
@@ -71,11 +85,7 @@ def compared_units(ds, quarter) -> list[str]:
     or communes). Without level information, every unit of the quarter."""
     q = to_period(quarter)
     codes = ds.processing.loc[ds.processing["period"] == q, "unit_code"].unique()
-    level = _levels(ds, codes)
-    if level.notna().any():
-        top = compared_level(ds, q)
-        codes = [c for c in codes if level.get(c) == top]
-    return sorted(codes)
+    return _compared(codes, _levels(ds, codes))
 
 
 def compared_rows(ds, quarters=None) -> pd.DataFrame:
@@ -83,10 +93,15 @@ def compared_rows(ds, quarters=None) -> pd.DataFrame:
     sums are the province's series across the break, with no province or agency row."""
     p = ds.processing
     qs = sorted(p["period"].unique()) if quarters is None else [to_period(x) for x in quarters]
+    # the rows of each quarter and the units' levels found once, not once per quarter
+    by_q = {k: part for k, part in p.groupby("period", sort=False)} if len(p) else {}
+    lv = _level_map(ds)
     keep = []
     for q in qs:
-        units = set(compared_units(ds, q))
-        keep.append(p[(p["period"] == q) & p["unit_code"].isin(units)])
+        part = by_q.get(q, p.iloc[0:0])
+        codes = part["unit_code"].unique()
+        units = set(_compared(codes, lv.reindex(list(codes))))
+        keep.append(part[part["unit_code"].isin(units)])
     if not keep:
         return p.iloc[0:0]
     return pd.concat(keep).sort_values(["unit_code", "period"]).reset_index(drop=True)

@@ -262,6 +262,8 @@ def _split(value, shares: list[tuple[str, float]]) -> list[int | None]:
     if value is None or pd.isna(value):
         return [None] * len(shares)
     v = int(value)
+    if len(shares) == 1 and shares[0][1] == 1.0:  # the row goes whole to one unit (most rows)
+        return [v]
     raw = [v * s for _, s in shares]
     parts = [int(np.floor(x)) for x in raw]
     rest = v - sum(parts)

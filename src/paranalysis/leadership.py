@@ -99,7 +99,8 @@ def headline(ds: Dataset, quarter) -> pd.DataFrame:
     qs = [q, q - 1, q - 4]
     # each quarter's compared units (districts before 2025Q3, communes after): the same
     # territory, so the province totals compare across the reorganisation
-    rows = compared_rows(ds, [p for p in qs if p in set(ds.processing["period"])])
+    present = set(ds.processing["period"].unique())
+    rows = compared_rows(ds, [p for p in qs if p in present])
     if rows.empty:
         tot = pd.DataFrame(columns=["period", "n_units", "received", "resolved"])
     else:
