@@ -102,6 +102,27 @@ def _window_counts(part: pd.DataFrame, n_expected: int) -> dict:
     return out
 
 
+def _window_frame(df: pd.DataFrame, cols: list[str], by: str, p1, label: str, n: int) -> pd.DataFrame:
+    """:func:`_window_counts` of every unit at once (``df`` sorted by unit and period, numeric
+    counts): flows summed (missing if any quarter lacks them), the first quarter's stock
+    carried over, the last quarter's pending stock; all missing unless ``n`` quarters."""
+    g = df.groupby(by, sort=True)
+    size = g.size()
+    complete = (size == n).to_numpy()
+    data = {by: list(size.index), "period": [p1] * len(size), "period_label": [label] * len(size)}
+    for c in cols:
+        if c in OPENING_STOCK_COLUMNS:
+            v = g[c].first(skipna=False)
+        elif c in CLOSING_STOCK_COLUMNS:
+            v = g[c].last(skipna=False)
+        else:
+            v = g[c].sum(skipna=False)
+        data[c] = pd.array(v.to_numpy(dtype=object), dtype=object)
+        data[c][~complete] = pd.NA
+    data["n_quarters"] = size.to_numpy().tolist()
+    return pd.DataFrame(data, columns=[by, "period", "period_label", *cols, "n_quarters"])
+
+
 def window(processing: pd.DataFrame, start, end, *, by: str = "unit_code") -> pd.DataFrame:
     """Counts of each unit over the quarters ``start``..``end`` (e.g. "2017Q1".."2017Q2"
     for a half year): records received and resolved are added up, the stock carried over
@@ -115,11 +136,15 @@ def window(processing: pd.DataFrame, start, end, *, by: str = "unit_code") -> pd
         raise ValueError(f"window end {p1} is before its start {p0}")
     n = (p1 - p0).n + 1
     df = processing[(processing["period"] >= p0) & (processing["period"] <= p1)].sort_values([by, "period"])
-    rows = []
-    for key, part in df.groupby(by, sort=True):
-        rows.append({by: key, "period": p1, "period_label": f"{p0}–{p1}" if n > 1 else str(p1),
-                     **_window_counts(part, n)})
-    out = pd.DataFrame(rows, columns=[by, "period", "period_label", *(count_columns(df)), "n_quarters"])
+    label = f"{p0}–{p1}" if n > 1 else str(p1)
+    cols = count_columns(df)
+    if len(df) and all(pd.api.types.is_numeric_dtype(df[c]) for c in cols):
+        out = _window_frame(df, cols, by, p1, label, n)
+    else:
+        rows = []
+        for key, part in df.groupby(by, sort=True):
+            rows.append({by: key, "period": p1, "period_label": label, **_window_counts(part, n)})
+        out = pd.DataFrame(rows, columns=[by, "period", "period_label", *cols, "n_quarters"])
     for c in count_columns(df):
         out[c] = out[c].astype("Int64")
     if len(out):
