@@ -104,3 +104,36 @@ def test_demo_register_gives_the_planted_calendar():
         want = planted[planted["category"] == cat].set_index("unit_code")["first_quarter"]
         for u, q in want.items():
             assert (pd.isna(q) and pd.isna(got.loc[u, "first_treated"])) or got.loc[u, "first_treated"] == q
+
+
+def test_quarters_of_a_date_column_equal_quarter_of_each_date():
+    import numpy as np
+
+    from paranalysis.treatment import RULES, quarter_of_date, quarters_of_dates
+
+    days = pd.Series(pd.date_range("2015-01-01", "2027-12-31", freq="D"))
+    timed = days + pd.to_timedelta(np.random.default_rng(0).integers(0, 86400, len(days)), unit="s")
+    with_nat = pd.Series([pd.Timestamp("2024-03-15"), pd.NaT], dtype="datetime64[ns]")
+    for dates in (days, timed, days.dt.as_unit("s"), days.astype(str).head(40)):
+        for rule in RULES:
+            assert quarters_of_dates(dates, rule) == [quarter_of_date(d, rule) for d in dates], rule
+    assert quarters_of_dates(with_nat, "calendar_quarter")[0] == pd.Period("2024Q1", freq="Q-DEC")
+    with pytest.raises(ValueError):
+        quarters_of_dates(days, "monthly")
+
+
+def test_first_in_operation_sums_amounts_per_unit_and_category_as_a_sum_per_group():
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    n = 200
+    inv = pd.DataFrame({"unit_code": rng.choice(["401", "402", "403", "412"], n),
+                        "category": rng.choice(["one_stop_facility", "online_meeting_system", "other"], n),
+                        "date_in_operation": pd.Timestamp("2018-01-01") + pd.to_timedelta(rng.integers(0, 2500, n), "D"),
+                        "amount_vnd": pd.array(rng.integers(0, 10**10, n), dtype="Int64")})
+    inv.loc[rng.random(n) < 0.2, "amount_vnd"] = pd.NA
+    out = tr.first_in_operation(inv)
+    ref = (inv[inv["category"] != "other"].groupby(["unit_code", "category"])["amount_vnd"]
+           .apply(lambda s: float(pd.to_numeric(s, errors="coerce").sum())))
+    assert out["amount_vnd"].dtype == "Float64"
+    assert out.set_index(["unit_code", "category"])["amount_vnd"].astype(float).to_dict() == ref.to_dict()

@@ -58,12 +58,23 @@ def _missing_reason(func, df: pd.DataFrame, num: pd.Series, den: pd.Series) -> p
     return reason
 
 
+def _ratio(n: np.ndarray, d: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(d > 0, n / d, np.nan)
+
+
+def rate_of(totals: pd.DataFrame, key: str) -> np.ndarray:
+    """The rate (0-1) of indicator ``key`` for every row of counts that already carry their
+    totals (:func:`with_totals`), without intervals: the ``rate`` column of :func:`compute`."""
+    num, den = indicator(key).func(totals)
+    return _ratio(counts_as_float(num), counts_as_float(den))
+
+
 def _evaluate(func, df: pd.DataFrame, conf: float, method: str) -> pd.DataFrame:
     """One indicator from the counts with their totals (:func:`with_totals`)."""
     num, den = func(df)
     n, d = counts_as_float(num), counts_as_float(den)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.where(d > 0, n / d, np.nan)
+    r = _ratio(n, d)
     lo, hi = proportion_interval(n, d, conf, method)
     return pd.DataFrame({"numerator": num.astype("Int64"), "denominator": den.astype("Int64"),
                          "rate": r, "ci_low": lo, "ci_high": hi,
