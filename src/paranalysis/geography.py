@@ -143,31 +143,12 @@ def unit_map(codes, *, level: str = HARMONIZED_LEVEL, on: str = HARMONIZED_ON) -
 
 @lru_cache(maxsize=32)
 def _unit_map(codes: tuple, level: str, on: str) -> tuple:
-    from paranalysis import harmonize
-    from paranalysis.schemas import COUNT_COLUMNS, OPTIONAL_COUNT_COLUMNS
+    from paranalysis.harmonize import unit_targets
 
     if not codes:
         return ()
-    # one row per code, each in its own (notional) quarter, so one harmonize call maps all:
-    # where a unit's records go does not depend on the quarter of the row
-    base = pd.Period("2000Q1", freq=QUARTER_FREQ)
-    df = pd.DataFrame({"unit_code": list(codes), "period": [base + k for k in range(len(codes))]})
-    for c in COUNT_COLUMNS:
-        df[c] = 0
-    for c in OPTIONAL_COUNT_COLUMNS:
-        df[c] = pd.NA
-    df["received_direct"] = 1_000_000
-    for c in COUNT_COLUMNS + OPTIONAL_COUNT_COLUMNS:
-        df[c] = df[c].astype("Int64")
-    df["synthetic"] = False
-    df["source"] = "geography.unit_map"
-    out = {c: c for c in codes}
-    h = harmonize(df, level=level, on=on)
-    h = h[pd.to_numeric(h["received_direct"], errors="coerce").fillna(0) > 0]
-    for period, part in h.groupby("period"):
-        code = codes[(pd.Period(period, freq=QUARTER_FREQ) - base).n]
-        out[code] = str(part.sort_values(["received_direct", "unit_code"], ascending=[False, True])["unit_code"].iloc[0])
-    return tuple(sorted(out.items()))
+    # where harmonize sends most of a unit's records (the package's units and crosswalk)
+    return tuple(sorted(unit_targets(codes, level=level, on=on).items()))
 
 
 def harmonized_investments(ds, *, level: str = HARMONIZED_LEVEL, on: str = HARMONIZED_ON) -> pd.DataFrame:

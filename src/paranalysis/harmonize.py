@@ -384,8 +384,8 @@ def harmonization(processing, *, level: str, on, units: pd.DataFrame | None = No
     return h
 
 
-def _harmonization(processing, *, level: str, on, units: pd.DataFrame | None,
-                   crosswalk: pd.DataFrame | None) -> Harmonized:
+def _setup(level: str, on, units: pd.DataFrame | None, crosswalk: pd.DataFrame | None):
+    """The level, the day and the registry of a harmonization (checked)."""
     lv = normalize_level(level)
     if lv not in HARMONIZE_LEVELS:
         raise ValueError(f"level {level!r}: expected one of {', '.join(HARMONIZE_LEVELS)}")
@@ -400,12 +400,11 @@ def _harmonization(processing, *, level: str, on, units: pd.DataFrame | None,
         raise DataError([Problem(column="level", value=f"{lv} on {day.date()}",
                                  expected=f"a level with units valid on that day (no {lv} unit existed then; the "
                                           "district tier ended on 2025-06-30)")])
-    missing = [c for c in PROCESSING_COLUMNS if c not in processing.columns]
-    if missing:
-        raise DataError([Problem(column=c, expected="a column of the processing table") for c in missing])
-    # the combined counts derived from their parts where a table lacks them (PROCESSING_COLUMNS)
-    df = with_combined(processing.reset_index(drop=True))
-    codes = sorted(df["unit_code"].astype(str).unique())
+    return lv, day, reg
+
+
+def _maps(reg: _Registry, codes: list[str], lv: str, day: pd.Timestamp) -> dict[str, _Map]:
+    """Where each unit's counts go (a DataError for unknown units or counts that cannot go anywhere)."""
     unknown = [c for c in codes if c not in reg.level]
     if unknown:
         raise DataError([Problem(column="unit_code", value=c, expected="a unit code known to the units table")
@@ -414,6 +413,37 @@ def _harmonization(processing, *, level: str, on, units: pd.DataFrame | None,
     errors = [Problem(column="unit_code", value=c, expected=m.error) for c, m in maps.items() if m.error]
     if errors:
         raise DataError(errors)
+    return maps
+
+
+def unit_targets(codes, *, level: str, on, units: pd.DataFrame | None = None,
+                 crosswalk: pd.DataFrame | None = None) -> dict[str, str]:
+    """For each unit code, the unit of ``level`` valid on ``on`` that gets most of a count of
+    the unit (1,000,000 records shared out as :func:`harmonize` shares them; on a tie the
+    lower code); a unit harmonize leaves out maps to itself. The same errors as harmonize."""
+    lv, day, reg = _setup(level, on, units, crosswalk)
+    codes = sorted({str(c) for c in codes})
+    out = {c: c for c in codes}
+    for c, m in _maps(reg, codes, lv, day).items():
+        if m.left_out:
+            continue
+        shares = sorted(m.shares.items())
+        pieces = [(n, t) for (t, _), n in zip(shares, _split(1_000_000, shares)) if n > 0]
+        if pieces:
+            out[c] = min(pieces, key=lambda nt: (-nt[0], nt[1]))[1]
+    return out
+
+
+def _harmonization(processing, *, level: str, on, units: pd.DataFrame | None,
+                   crosswalk: pd.DataFrame | None) -> Harmonized:
+    lv, day, reg = _setup(level, on, units, crosswalk)
+    missing = [c for c in PROCESSING_COLUMNS if c not in processing.columns]
+    if missing:
+        raise DataError([Problem(column=c, expected="a column of the processing table") for c in missing])
+    # the combined counts derived from their parts where a table lacks them (PROCESSING_COLUMNS)
+    df = with_combined(processing.reset_index(drop=True))
+    codes = sorted(df["unit_code"].astype(str).unique())
+    maps = _maps(reg, codes, lv, day)
 
     pieces, left = [], []
     counts = COUNT_COLUMNS + COMBINED_COUNT_COLUMNS + OPTIONAL_COUNT_COLUMNS
