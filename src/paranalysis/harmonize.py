@@ -256,10 +256,15 @@ def _map_unit(reg: _Registry, code: str, level: str, day: pd.Timestamp) -> _Map:
     return _Map(shares=up, reasons=reasons)
 
 
+def _na(v) -> bool:
+    """``pd.isna`` of one count, without its cost for a plain int (most counts)."""
+    return type(v) is not int and (v is None or v is pd.NA or pd.isna(v))
+
+
 def _split(value, shares: list[tuple[str, float]]) -> list[int | None]:
     """An integer count shared out by ``shares`` (summing to 1): floors plus the largest
     remainders, so the parts add up to the count exactly."""
-    if value is None or pd.isna(value):
+    if _na(value):
         return [None] * len(shares)
     v = int(value)
     if len(shares) == 1 and shares[0][1] == 1.0:  # the row goes whole to one unit (most rows)
@@ -280,7 +285,7 @@ def _split_row(row: dict, counts: list[str], shares: list[tuple[str, float]]) ->
     combined count (the only figure the form gave) is shared out and the parts stay NA."""
     split = {c: _split(row[c], shares) for c in counts}
     for c, (a, b) in COMBINED_COUNTS.items():
-        if not (pd.isna(row[a]) or pd.isna(row[b])):
+        if not (_na(row[a]) or _na(row[b])):
             split[c] = [x + y for x, y in zip(split[a], split[b])]
     return split
 
@@ -291,7 +296,7 @@ def _sum_known(values: list) -> int | None:
     report (its form gave only the combined count) is not passed off as known."""
     total = 0
     for v in values:  # plain Python: this runs once per count and result row (tens of thousands)
-        if v is None or pd.isna(v):
+        if _na(v):
             return None
         total += int(v)
     return total
