@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -173,3 +174,20 @@ def test_chart_level_follows_the_map_the_data_is_on():
     agencies = ds.processing[ds.processing["unit_code"].map(lv).eq("agency").to_numpy()]
     if len(agencies):
         assert geo.chart_level(dataclasses.replace(ds, processing=agencies.reset_index(drop=True))) == "agency"
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_gaps_within_span_of_every_unit_at_once_equal_to_each_unit_counted(seed):
+    rng = np.random.default_rng(seed)
+    qs = pd.period_range("2019Q1", "2026Q4", freq="Q-DEC")
+    rows = [(f"u{u}", q) for u in range(12) for q in qs if rng.random() < (0.3 + 0.06 * u)]
+    rows += rows[:5]  # a quarter given twice counts once
+    p = pd.DataFrame(rows, columns=["unit_code", "period"]).sample(frac=1, random_state=seed)
+    p["period"] = p["period"].astype("period[Q-DEC]")
+    ref = {}
+    for code, part in p.groupby("unit_code"):
+        span = pd.period_range(part["period"].min(), part["period"].max(), freq="Q-DEC")
+        ref[code] = len(span) - part["period"].nunique()
+    ref = pd.Series(ref, dtype=int)
+    pd.testing.assert_series_equal(geo.gaps_within_span(p), ref[ref > 0])
+    pd.testing.assert_series_equal(geo.gaps_within_span(p.astype({"period": object})), ref[ref > 0])

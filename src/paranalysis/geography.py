@@ -297,9 +297,17 @@ def gaps_within_span(processing: pd.DataFrame) -> pd.Series:
     """Per unit, the quarters without a row between its first and its last quarter (a
     unit that ceased to exist, or began in 2025Q3, has no gap for that)."""
     out = {}
-    for code, part in processing.groupby("unit_code"):
-        ps = pd.PeriodIndex(part["period"], freq=QUARTER_FREQ)
-        span = pd.period_range(ps.min(), ps.max(), freq=QUARTER_FREQ)
-        out[code] = len(span) - ps.nunique()
+    period = processing["period"]
+    if period.dtype == f"period[{QUARTER_FREQ}]" and period.notna().all():
+        # every unit at once: quarters from its first to its last, less the quarters it has
+        o = pd.DataFrame({"unit_code": processing["unit_code"], "q": period.array.asi8})
+        g = o.groupby("unit_code")["q"]
+        gaps = g.max() - g.min() + 1 - g.nunique()
+        out = dict(zip(gaps.index, gaps.tolist()))
+    else:
+        for code, part in processing.groupby("unit_code"):
+            ps = pd.PeriodIndex(part["period"], freq=QUARTER_FREQ)
+            span = pd.period_range(ps.min(), ps.max(), freq=QUARTER_FREQ)
+            out[code] = len(span) - ps.nunique()
     s = pd.Series(out, dtype=int)
     return s[s > 0]
