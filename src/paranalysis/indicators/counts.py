@@ -66,7 +66,7 @@ def with_totals(counts: pd.DataFrame) -> pd.DataFrame:
     for c in ALL_COUNTS:
         if c not in df.columns:
             df[c] = pd.array([pd.NA] * len(df), dtype="Int64")
-        else:
+        elif df[c].dtype != "Int64":
             df[c] = df[c].astype("Int64")
     df["received"] = df["received_online"] + df["received_direct_postal"]
     df["handled"] = df["carried_over"] + df["received"]
@@ -117,8 +117,9 @@ def _window_frame(df: pd.DataFrame, cols: list[str], by: str, p1, label: str, n:
             v = g[c].last(skipna=False)
         else:
             v = g[c].sum(skipna=False)
-        data[c] = pd.array(v.to_numpy(dtype=object), dtype=object)
-        data[c][~complete] = pd.NA
+        arr = v.array.copy() if v.dtype == "Int64" else pd.array(v.to_numpy(dtype=object), dtype=object)
+        arr[~complete] = pd.NA
+        data[c] = arr
     data["n_quarters"] = size.to_numpy().tolist()
     return pd.DataFrame(data, columns=[by, "period", "period_label", *cols, "n_quarters"])
 
