@@ -191,3 +191,25 @@ def test_gaps_within_span_of_every_unit_at_once_equal_to_each_unit_counted(seed)
     ref = pd.Series(ref, dtype=int)
     pd.testing.assert_series_equal(geo.gaps_within_span(p), ref[ref > 0])
     pd.testing.assert_series_equal(geo.gaps_within_span(p.astype({"period": object})), ref[ref > 0])
+
+
+def test_most_common_level_is_the_first_of_value_counts():
+    rng = np.random.default_rng(3)
+    for _ in range(3000):
+        levels = list(rng.choice(["district", "commune", "agency", "province", None], rng.integers(1, 40)))
+        levels = [np.nan if v is None and rng.random() < 0.5 else v for v in levels]
+        s = pd.Series(levels, dtype=object)
+        ref = str(s.value_counts().index[0]) if s.notna().any() else None
+        assert geo._most_common(levels) == ref
+
+
+def test_compared_rows_are_each_quarters_compared_units():
+    ds = paranalysis.load_dataset()
+    rows = geo.compared_rows(ds)
+    for q in sorted(ds.processing["period"].unique()):
+        assert sorted(rows.loc[rows["period"] == q, "unit_code"].unique()) == geo.compared_units(ds, q)
+        codes = ds.processing.loc[ds.processing["period"] == q, "unit_code"].unique()
+        level = ds.units.drop_duplicates("unit_code").set_index("unit_code")["level"].reindex(list(codes))
+        top = str(level.value_counts().index[0])
+        assert geo.compared_level(ds, q) == top
+        assert geo.compared_units(ds, q) == sorted(c for c in codes if level.get(c) == top)

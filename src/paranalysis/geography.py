@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 from paranalysis.i18n import DEFAULT_LANG, display_table, has, quarter_label, t, t_or
@@ -59,15 +60,31 @@ def _levels(ds, codes, level_map: pd.Series | None = None) -> pd.Series:
 
 def _top_level(level: pd.Series) -> str | None:
     """The most common level of a quarter's units (``level``: one per unit)."""
-    if not level.notna().any():
+    return _most_common(level.tolist())
+
+
+def _most_common(levels: list):
+    """The most common known value of ``levels`` as text (on a tie the first to appear, as
+    ``value_counts`` orders them); None when none is known."""
+    counts: dict = {}
+    for v in levels:
+        if not pd.isna(v):
+            counts[v] = counts.get(v, 0) + 1
+    if not counts:
         return None
-    return str(level.value_counts().index[0])
+    top = max(counts.values())
+    return str(next(v for v, n in counts.items() if n == top))
 
 
 def _compared(codes, level: pd.Series) -> list[str]:
-    if level.notna().any():
-        top = _top_level(level)
-        codes = [c for c in codes if level.get(c) == top]
+    return _compared_of(list(codes), level.tolist())
+
+
+def _compared_of(codes: list, levels: list) -> list[str]:
+    """The codes at the most common level (all of them when no level is known), sorted."""
+    top = _most_common(levels)
+    if top is not None:
+        codes = [c for c, v in zip(codes, levels) if v == top]
     return sorted(codes)
 
 
@@ -95,12 +112,12 @@ def compared_rows(ds, quarters=None) -> pd.DataFrame:
     qs = sorted(p["period"].unique()) if quarters is None else [to_period(x) for x in quarters]
     # the rows of each quarter and the units' levels found once, not once per quarter
     by_q = {k: part for k, part in p.groupby("period", sort=False)} if len(p) else {}
-    lv = _level_map(ds)
+    lv = _level_map(ds).to_dict()
     keep = []
     for q in qs:
         part = by_q.get(q, p.iloc[0:0])
-        codes = part["unit_code"].unique()
-        units = set(_compared(codes, lv.reindex(list(codes))))
+        codes = list(part["unit_code"].unique())
+        units = set(_compared_of(codes, [lv.get(c, np.nan) for c in codes]))
         keep.append(part[part["unit_code"].isin(units)])
     if not keep:
         return p.iloc[0:0]
