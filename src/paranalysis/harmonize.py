@@ -283,7 +283,10 @@ def _split_row(row: dict, counts: list[str], shares: list[tuple[str, float]]) ->
     are known, the combined count of each piece is the sum of its shared parts (largest
     remainders applied to the sum on its own could disagree with them by one); else the
     combined count (the only figure the form gave) is shared out and the parts stay NA."""
-    split = {c: _split(row[c], shares) for c in counts}
+    if len(shares) == 1 and shares[0][1] == 1.0:  # the whole row to one unit (_split's first case)
+        split = {c: [None if _na(row[c]) else int(row[c])] for c in counts}
+    else:
+        split = {c: _split(row[c], shares) for c in counts}
     for c, (a, b) in COMBINED_COUNTS.items():
         if not (_na(row[a]) or _na(row[b])):
             split[c] = [x + y for x, y in zip(split[a], split[b])]
@@ -487,8 +490,11 @@ def _harmonization(processing, *, level: str, on, units: pd.DataFrame | None,
                                     expected="real and synthetic (demo) rows never mixed in one harmonized row"))
             continue
         rec = {"unit_code": t, "period": period}
-        for c in counts:  # combined counts summed themselves; a part NA if any piece lacks it
-            rec[c] = _sum_known([p[c] for p in ps])
+        if len(ps) == 1:  # one piece: its counts as they are (_sum_known of one value)
+            rec.update({c: None if _na(ps[0][c]) else int(ps[0][c]) for c in counts})
+        else:
+            for c in counts:  # combined counts summed themselves; a part NA if any piece lacks it
+                rec[c] = _sum_known([p[c] for p in ps])
         rec["synthetic"] = synth.pop()
         srcs = sorted({str(p["source"]) for p in ps if p["source"] is not None and not pd.isna(p["source"])})
         if len(froms) > 1 or froms != [t]:
