@@ -465,3 +465,17 @@ def test_unit_targets_are_where_harmonize_sends_most_records(level, on):
             codes = [c for c in codes if c not in bad]
     assert len(codes) > 20
     assert unit_targets(codes, level=level, on=on) == ref
+
+
+def test_cache_keys_tell_numbers_from_their_text_in_object_columns(demo_processing):
+    """pandas hashes 5 and "5" in an object column alike: the key still tells them apart,
+    and a column mixing kinds of values is not cached at all."""
+    rows = demo_processing.head(40).copy()
+    as_int = rows.assign(received_online=rows["received_online"].astype(object))
+    as_text = rows.assign(received_online=rows["received_online"].astype(str).astype(object))
+    mixed = as_int.copy()
+    mixed.loc[mixed.index[0], "received_online"] = str(mixed["received_online"].iloc[0])
+    assert (pd.util.hash_pandas_object(as_int).to_numpy() == pd.util.hash_pandas_object(as_text).to_numpy()).all()
+    assert _H._frame_key(as_int) != _H._frame_key(as_text)
+    assert _H._frame_key(mixed) is None
+    assert _H._frame_key(demo_processing) is not None  # the tables a notebook harmonizes are cached

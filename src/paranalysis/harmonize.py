@@ -342,12 +342,24 @@ def _frame_key(df) -> tuple | None:
         return ("none",)
     if not isinstance(df, pd.DataFrame):
         return None
+    # pandas hashes the values of an object column that are not all text as their text
+    # (5, 5.0 and "5" alike): such a column's kinds of values are part of the key, and a
+    # column mixing kinds is not fingerprinted
+    kinds = []
+    for i in np.flatnonzero((df.dtypes == object).to_numpy()):
+        kind = pd.api.types.infer_dtype(df.iloc[:, i], skipna=True)
+        if kind not in _ONE_KIND:
+            return None
+        kinds.append(kind)
     try:
         rows = pd.util.hash_pandas_object(df, index=True).to_numpy()
     except (TypeError, ValueError):
         return None
-    return (tuple(map(str, df.columns)), tuple(map(str, df.dtypes)), df.shape,
+    return (tuple(map(str, df.columns)), tuple(map(str, df.dtypes)), tuple(kinds), df.shape,
             hashlib.sha1(rows.tobytes()).hexdigest())
+
+
+_ONE_KIND = {"string", "empty", "integer", "floating", "boolean"}
 
 
 def _input_key(processing, level, on, units, crosswalk) -> tuple | None:
