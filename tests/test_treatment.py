@@ -135,3 +135,19 @@ def test_first_in_operation_sums_amounts_per_unit_and_category_as_a_sum_per_grou
            .apply(lambda s: float(pd.to_numeric(s, errors="coerce").sum())))
     assert out["amount_vnd"].dtype == "Float64"
     assert out.set_index(["unit_code", "category"])["amount_vnd"].astype(float).to_dict() == ref.to_dict()
+
+
+def test_adoption_asked_again_is_served_as_a_copy_and_follows_the_register():
+    inv = pd.DataFrame({"unit_code": ["401", "401", "402"], "category": ["one_stop_facility"] * 3,
+                        "date_in_operation": pd.to_datetime(["2020-01-10", "2021-06-20", "2022-03-15"]),
+                        "amount_vnd": pd.array([5, 7, 9], dtype="Int64")})
+    tr._ADOPTIONS.clear()
+    ref = tr._adoption(inv, ["401", "402", "403"], "one_stop_facility", "reporting_quarter")
+    first = tr.adoption(inv, ["401", "402", "403"])
+    first.loc[0, "amount_vnd"] = -1.0  # the caller's copy: the kept one is untouched
+    again = tr.adoption(inv.copy(), iter(["401", "402", "403"]))
+    assert len(tr._ADOPTIONS) == 1
+    pd.testing.assert_frame_equal(again, ref)
+    later = inv.assign(date_in_operation=pd.to_datetime(["2020-01-10", "2021-06-20", "2023-03-15"]))
+    assert tr.adoption(later, ["401", "402", "403"])["first_treated"].iloc[1] == pd.Period("2023Q2", freq="Q-DEC")
+    assert tr.adoption(inv, ["401", "402"], treatment="any")["unit_code"].tolist() == ["401", "402"]

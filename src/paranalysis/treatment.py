@@ -18,6 +18,7 @@ processing counts are reported that way.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Iterable
 
 import numpy as np
@@ -104,6 +105,28 @@ def adoption(investments: pd.DataFrame, units: Iterable[str], *, treatment: str 
     that define the treatment."""
     if treatment not in TREATMENTS:
         raise ValueError(f"treatment must be one of {TREATMENTS}")
+    from paranalysis.harmonize import _frame_key  # a fingerprint of the register's content
+
+    units = list(units)
+    inv_key = _frame_key(investments)
+    key = None if inv_key is None else (inv_key, tuple(map(repr, units)), treatment, rule)
+    if key is not None and key in _ADOPTIONS:
+        _ADOPTIONS.move_to_end(key)
+        return _ADOPTIONS[key].copy()
+    out = _adoption(investments, units, treatment, rule)
+    if key is not None:
+        _ADOPTIONS[key] = out.copy()
+        while len(_ADOPTIONS) > 16:
+            _ADOPTIONS.popitem(last=False)
+    return out
+
+
+#: the last few adoptions of this process, by the register's fingerprint, units, treatment
+#: and rule (a report asks for the same ones several times); served as copies
+_ADOPTIONS: "OrderedDict[tuple, pd.DataFrame]" = OrderedDict()
+
+
+def _adoption(investments: pd.DataFrame, units: list, treatment: str, rule: str) -> pd.DataFrame:
     first = first_in_operation(investments, rule=rule)
     units = pd.Index(pd.unique(pd.Series(list(units), dtype=str)), name="unit_code")
     wide_q = first.pivot(index="unit_code", columns="category", values="first_quarter").reindex(index=units,
