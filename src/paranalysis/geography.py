@@ -111,7 +111,8 @@ def compared_rows(ds, quarters=None) -> pd.DataFrame:
     p = ds.processing
     qs = sorted(p["period"].unique()) if quarters is None else [to_period(x) for x in quarters]
     # the rows of each quarter and the units' levels found once, not once per quarter
-    by_q = {k: part for k, part in p.groupby("period", sort=False)} if len(p) else {}
+    rows = p if quarters is None else p[p["period"].isin(qs)]  # (a headline asks for three quarters)
+    by_q = {k: part for k, part in rows.groupby("period", sort=False)} if len(rows) else {}
     lv = _level_map(ds).to_dict()
     keep = []
     for q in qs:

@@ -47,6 +47,8 @@ def _missing_reason(func, df: pd.DataFrame, num: pd.Series, den: pd.Series) -> p
     reason = pd.Series([None] * len(df), index=df.index, dtype=object)
     missing = num.isna() | den.isna()
     for c, parts in COMBINED_COUNTS.items():
+        if not df[parts[0]].isna().any():  # every row gives this part: no row has only the sum
+            continue
         only_sum = df[list(parts)].isna().all(axis=1) & df[c].notna() & missing & reason.isna()
         if not only_sum.any():
             continue
