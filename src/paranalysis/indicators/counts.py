@@ -182,9 +182,15 @@ def aggregate_time(processing: pd.DataFrame, freq: str = "year", *, by: str = "u
         out = df[[by, "period", "_q", *closing]].copy()
         present = pd.Series(0, index=out.index)
         acc = {c: pd.Series(0, index=out.index, dtype="Int64") for c in flows}
+        # each (unit, quarter) once and no unit missing: look the lagged rows up by key
+        keys = pd.MultiIndex.from_arrays([df[by], df["_q"]])
+        table = df[[*flows, *opening]].set_axis(keys) if keys.is_unique and df[by].notna().all() else None
         for k in range(4):  # the quarter k quarters before each row's quarter
-            lagged = df[[by, "_q", *flows, *opening]].assign(_q=df["_q"] + k)
-            m = out[[by, "_q"]].merge(lagged, on=[by, "_q"], how="left")
+            if table is not None:
+                m = table.reindex(pd.MultiIndex.from_arrays([out[by], out["_q"] - k]))
+            else:
+                lagged = df[[by, "_q", *flows, *opening]].assign(_q=df["_q"] + k)
+                m = out[[by, "_q"]].merge(lagged, on=[by, "_q"], how="left")
             m.index = out.index
             present = present + m[[*flows, *opening]].notna().any(axis=1).astype(int)
             for c in flows:
