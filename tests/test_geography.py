@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -173,3 +174,42 @@ def test_chart_level_follows_the_map_the_data_is_on():
     agencies = ds.processing[ds.processing["unit_code"].map(lv).eq("agency").to_numpy()]
     if len(agencies):
         assert geo.chart_level(dataclasses.replace(ds, processing=agencies.reset_index(drop=True))) == "agency"
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_gaps_within_span_of_every_unit_at_once_equal_to_each_unit_counted(seed):
+    rng = np.random.default_rng(seed)
+    qs = pd.period_range("2019Q1", "2026Q4", freq="Q-DEC")
+    rows = [(f"u{u}", q) for u in range(12) for q in qs if rng.random() < (0.3 + 0.06 * u)]
+    rows += rows[:5]  # a quarter given twice counts once
+    p = pd.DataFrame(rows, columns=["unit_code", "period"]).sample(frac=1, random_state=seed)
+    p["period"] = p["period"].astype("period[Q-DEC]")
+    ref = {}
+    for code, part in p.groupby("unit_code"):
+        span = pd.period_range(part["period"].min(), part["period"].max(), freq="Q-DEC")
+        ref[code] = len(span) - part["period"].nunique()
+    ref = pd.Series(ref, dtype=int)
+    pd.testing.assert_series_equal(geo.gaps_within_span(p), ref[ref > 0])
+    pd.testing.assert_series_equal(geo.gaps_within_span(p.astype({"period": object})), ref[ref > 0])
+
+
+def test_most_common_level_is_the_first_of_value_counts():
+    rng = np.random.default_rng(3)
+    for _ in range(3000):
+        levels = list(rng.choice(["district", "commune", "agency", "province", None], rng.integers(1, 40)))
+        levels = [np.nan if v is None and rng.random() < 0.5 else v for v in levels]
+        s = pd.Series(levels, dtype=object)
+        ref = str(s.value_counts().index[0]) if s.notna().any() else None
+        assert geo._most_common(levels) == ref
+
+
+def test_compared_rows_are_each_quarters_compared_units():
+    ds = paranalysis.load_dataset()
+    rows = geo.compared_rows(ds)
+    for q in sorted(ds.processing["period"].unique()):
+        assert sorted(rows.loc[rows["period"] == q, "unit_code"].unique()) == geo.compared_units(ds, q)
+        codes = ds.processing.loc[ds.processing["period"] == q, "unit_code"].unique()
+        level = ds.units.drop_duplicates("unit_code").set_index("unit_code")["level"].reindex(list(codes))
+        top = str(level.value_counts().index[0])
+        assert geo.compared_level(ds, q) == top
+        assert geo.compared_units(ds, q) == sorted(c for c in codes if level.get(c) == top)

@@ -422,3 +422,60 @@ def test_changed_table_or_arguments_are_not_served_stale(demo_processing):
     prov = harmonization(demo_processing, level="province", on="2025-06-30").table
     pd.testing.assert_frame_equal(prov, _uncached(demo_processing, level="province", on="2025-06-30").table)
     assert prov["unit_code"].nunique() == 1 and before["unit_code"].nunique() == 20
+
+
+def _targets_by_harmonize(codes, level, on):
+    """Where most of each unit's records go, read off a harmonized table of one notional
+    quarter per unit (1,000,000 records each), the reference for unit_targets."""
+    base = pd.Period("2000Q1", freq="Q-DEC")
+    df = pd.DataFrame({"unit_code": list(codes), "period": [base + k for k in range(len(codes))]})
+    for c in COUNT_COLUMNS:
+        df[c] = 0
+    for c in OPTIONAL_COUNT_COLUMNS:
+        df[c] = pd.NA
+    df["received_direct"] = 1_000_000
+    for c in COUNT_COLUMNS + OPTIONAL_COUNT_COLUMNS:
+        df[c] = df[c].astype("Int64")
+    df["synthetic"], df["source"] = False, "test"
+    out = {c: c for c in codes}
+    h = harmonize(df, level=level, on=on)
+    h = h[pd.to_numeric(h["received_direct"], errors="coerce").fillna(0) > 0]
+    for period, part in h.groupby("period"):
+        code = codes[(pd.Period(period, freq="Q-DEC") - base).n]
+        out[code] = str(part.sort_values(["received_direct", "unit_code"], ascending=[False, True])["unit_code"].iloc[0])
+    return out
+
+
+@pytest.mark.parametrize("level,on", [("district", "2025-06-30"), ("district", "2024-06-30"), ("commune", "2025-09-30"),
+                                      ("commune", "2024-06-30"), ("agency", "2025-09-30"), ("agency", "2024-12-31"),
+                                      ("province", "2025-09-30")])
+def test_unit_targets_are_where_harmonize_sends_most_records(level, on):
+    from paranalysis.harmonize import unit_targets
+
+    codes = sorted(package_units()["unit_code"].astype(str).unique())
+    for _ in range(5):  # leave out the units harmonize refuses at this level (each named by its error)
+        try:
+            ref = _targets_by_harmonize(codes, level, on)
+            break
+        except DataError as err:
+            with pytest.raises(DataError) as same:
+                unit_targets(codes, level=level, on=on)
+            assert str(same.value) == str(err)
+            bad = {p.value for p in err.problems}
+            codes = [c for c in codes if c not in bad]
+    assert len(codes) > 20
+    assert unit_targets(codes, level=level, on=on) == ref
+
+
+def test_cache_keys_tell_numbers_from_their_text_in_object_columns(demo_processing):
+    """pandas hashes 5 and "5" in an object column alike: the key still tells them apart,
+    and a column mixing kinds of values is not cached at all."""
+    rows = demo_processing.head(40).copy()
+    as_int = rows.assign(received_online=rows["received_online"].astype(object))
+    as_text = rows.assign(received_online=rows["received_online"].astype(str).astype(object))
+    mixed = as_int.copy()
+    mixed.loc[mixed.index[0], "received_online"] = str(mixed["received_online"].iloc[0])
+    assert (pd.util.hash_pandas_object(as_int).to_numpy() == pd.util.hash_pandas_object(as_text).to_numpy()).all()
+    assert _H._frame_key(as_int) != _H._frame_key(as_text)
+    assert _H._frame_key(mixed) is None
+    assert _H._frame_key(demo_processing) is not None  # the tables a notebook harmonizes are cached

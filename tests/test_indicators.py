@@ -437,3 +437,74 @@ def test_bundled_press_facts_give_the_seed_rates():
     assert round(100 * fr.loc[("17926", "on_time_resolved_basis"), "value"], 3) == 95.655
     assert pct(fr.loc[("40", "late_rate_resolved_basis"), "value"]) == 14.66
     assert pct(fr.loc[("40", "late_rate_received_basis"), "value"]) == 12.14
+
+
+def _window_by_loop(df, start, end, by="unit_code"):
+    """window() as it was written per unit (counts._window_counts), the reference."""
+    from paranalysis.indicators import counts as C
+
+    p0, p1 = pd.Period(start, freq="Q-DEC"), pd.Period(end, freq="Q-DEC")
+    n = (p1 - p0).n + 1
+    part = df[(df["period"] >= p0) & (df["period"] <= p1)].sort_values([by, "period"])
+    rows = [{by: k, "period": p1, "period_label": f"{p0}–{p1}" if n > 1 else str(p1), **C._window_counts(g, n)}
+            for k, g in part.groupby(by, sort=True)]
+    out = pd.DataFrame(rows, columns=[by, "period", "period_label", *C.count_columns(part), "n_quarters"])
+    for c in C.count_columns(part):
+        out[c] = out[c].astype("Int64")
+    if len(out):
+        out["period"] = out["period"].astype("period[Q-DEC]")
+    return out
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_window_of_all_units_at_once_equals_the_per_unit_sums(seed):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    quarters = pd.period_range("2022Q1", "2024Q4", freq="Q-DEC")
+    rows = [(f"{u:03d}", p) for u in range(1 + seed) for p in quarters if rng.random() > 0.15]
+    df = pd.DataFrame(rows, columns=["unit_code", "period"])
+    df["period"] = df["period"].astype("period[Q-DEC]")
+    for c in COUNT_COLUMNS + (OPTIONAL_COUNT_COLUMNS if seed % 2 else []):
+        vals = pd.array(rng.integers(0, 5000, len(df)), dtype="Int64")
+        vals[rng.random(len(df)) < 0.08] = pd.NA
+        df[c] = vals if seed % 3 else vals.astype("Float64").astype(float)
+    df = df.sample(frac=1, random_state=seed).reset_index(drop=True)
+    for start, end in (("2022Q1", "2022Q4"), ("2023Q2", "2023Q3"), ("2024Q4", "2024Q4"), ("2021Q1", "2022Q2")):
+        pd.testing.assert_frame_equal(ind.window(df, start, end), _window_by_loop(df, start, end), check_exact=True)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_rolling_four_quarters_equal_the_sums_of_each_rows_own_four_quarters(seed):
+    import numpy as np
+
+    from paranalysis.indicators import counts as C
+
+    rng = np.random.default_rng(seed)
+    quarters = pd.period_range("2022Q1", "2024Q4", freq="Q-DEC")
+    rows = [(f"{u:03d}", p) for u in range(1 + seed) for p in quarters if rng.random() > 0.2]
+    df = pd.DataFrame(rows, columns=["unit_code", "period"])
+    df["period"] = df["period"].astype("period[Q-DEC]")
+    for c in COUNT_COLUMNS:
+        vals = pd.array(rng.integers(0, 5000, len(df)), dtype="Int64")
+        vals[rng.random(len(df)) < 0.05] = pd.NA
+        df[c] = vals
+    df = df.sample(frac=1, random_state=seed).reset_index(drop=True)
+    got = ind.aggregate_time(df, "rolling4")
+    by_key = {(r.unit_code, r.period): r for r in df.itertuples(index=False)}
+    cols = C.count_columns(df)
+    for r in got.itertuples(index=False):
+        window = [by_key.get((r.unit_code, r.period - k)) for k in (3, 2, 1, 0)]
+        assert r.n_quarters == sum(w is not None for w in window)
+        for c in cols:
+            if r.n_quarters < 4:
+                expect = pd.NA
+            elif c in C.OPENING_STOCK_COLUMNS:
+                expect = getattr(window[0], c)
+            elif c in C.CLOSING_STOCK_COLUMNS:
+                expect = getattr(window[-1], c)
+            else:
+                parts = [getattr(w, c) for w in window]
+                expect = pd.NA if any(pd.isna(v) for v in parts) else sum(int(v) for v in parts)
+            value = getattr(r, c)
+            assert (pd.isna(value) and pd.isna(expect)) or value == expect, (r.unit_code, r.period, c)

@@ -285,3 +285,30 @@ def test_raw_folder_is_ignored(tmp_path):
     write(tmp_path / "raw", "not,a,table\n", "processing_received.csv")
     write(tmp_path, f"{HEADER}\n{ROW}\n")
     assert len(load_dataset(tmp_path).processing) == 1
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_plain_digit_counts_parsed_at_once_as_value_by_value(seed):
+    """A CSV column of plain digits is parsed in one go; the result and the problems equal
+    the value-by-value parse (which an object column, as from Parquet, still takes)."""
+    import numpy as np
+
+    from paranalysis.tables import coerce
+
+    rng = np.random.default_rng(seed)
+    n = 300
+    odd = ["", " 12", "12.0", "-3", "1e3", "1,000", "x", "99999999999", "007", "+4", "٣"]
+    raw = {"unit_code": ["401"] * n, "period": ["2024Q1"] * n}
+    for j, c in enumerate(COUNT_COLUMNS):
+        v = rng.integers(0, 10**6, n).astype(str).astype(object)
+        if j % 2:  # some columns plain digits and blanks only, others with a value of every odd kind
+            v[rng.random(n) < 0.1] = ""
+        else:
+            v[rng.integers(0, n, 4)] = rng.choice(odd, 4)
+        raw[c] = v
+    text = pd.DataFrame(raw).astype(str)
+    fast, fast_probs = coerce(text, "processing", file="f.csv")
+    slow, slow_probs = coerce(text.astype(object), "processing", file="f.csv")
+    for c in COUNT_COLUMNS:
+        pd.testing.assert_series_equal(fast[c], slow[c], check_exact=True)
+    assert [str(p) for p in fast_probs] == [str(p) for p in slow_probs]

@@ -104,3 +104,50 @@ def test_demo_register_gives_the_planted_calendar():
         want = planted[planted["category"] == cat].set_index("unit_code")["first_quarter"]
         for u, q in want.items():
             assert (pd.isna(q) and pd.isna(got.loc[u, "first_treated"])) or got.loc[u, "first_treated"] == q
+
+
+def test_quarters_of_a_date_column_equal_quarter_of_each_date():
+    import numpy as np
+
+    from paranalysis.treatment import RULES, quarter_of_date, quarters_of_dates
+
+    days = pd.Series(pd.date_range("2015-01-01", "2027-12-31", freq="D"))
+    timed = days + pd.to_timedelta(np.random.default_rng(0).integers(0, 86400, len(days)), unit="s")
+    for dates in (days, timed, days.dt.as_unit("s"), days.astype(str).head(40)):
+        for rule in RULES:
+            assert quarters_of_dates(dates, rule) == [quarter_of_date(d, rule) for d in dates], rule
+    with pytest.raises(ValueError):
+        quarters_of_dates(days, "monthly")
+
+
+def test_first_in_operation_sums_amounts_per_unit_and_category_as_a_sum_per_group():
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    n = 200
+    inv = pd.DataFrame({"unit_code": rng.choice(["401", "402", "403", "412"], n),
+                        "category": rng.choice(["one_stop_facility", "online_meeting_system", "other"], n),
+                        "date_in_operation": pd.Timestamp("2018-01-01") + pd.to_timedelta(rng.integers(0, 2500, n), "D"),
+                        "amount_vnd": pd.array(rng.integers(0, 10**10, n), dtype="Int64")})
+    inv.loc[rng.random(n) < 0.2, "amount_vnd"] = pd.NA
+    out = tr.first_in_operation(inv)
+    ref = (inv[inv["category"] != "other"].groupby(["unit_code", "category"])["amount_vnd"]
+           .apply(lambda s: float(pd.to_numeric(s, errors="coerce").sum())))
+    assert out["amount_vnd"].dtype == "Float64"
+    assert out.set_index(["unit_code", "category"])["amount_vnd"].astype(float).to_dict() == ref.to_dict()
+
+
+def test_adoption_asked_again_is_served_as_a_copy_and_follows_the_register():
+    inv = pd.DataFrame({"unit_code": ["401", "401", "402"], "category": ["one_stop_facility"] * 3,
+                        "date_in_operation": pd.to_datetime(["2020-01-10", "2021-06-20", "2022-03-15"]),
+                        "amount_vnd": pd.array([5, 7, 9], dtype="Int64")})
+    tr._ADOPTIONS.clear()
+    ref = tr._adoption(inv, ["401", "402", "403"], "one_stop_facility", "reporting_quarter")
+    first = tr.adoption(inv, ["401", "402", "403"])
+    first.loc[0, "amount_vnd"] = -1.0  # the caller's copy: the kept one is untouched
+    again = tr.adoption(inv.copy(), iter(["401", "402", "403"]))
+    assert len(tr._ADOPTIONS) == 1
+    pd.testing.assert_frame_equal(again, ref)
+    later = inv.assign(date_in_operation=pd.to_datetime(["2020-01-10", "2021-06-20", "2023-03-15"]))
+    assert tr.adoption(later, ["401", "402", "403"])["first_treated"].iloc[1] == pd.Period("2023Q2", freq="Q-DEC")
+    assert tr.adoption(inv, ["401", "402"], treatment="any")["unit_code"].tolist() == ["401", "402"]

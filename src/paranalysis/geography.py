@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 from paranalysis.i18n import DEFAULT_LANG, display_table, has, quarter_label, t, t_or
@@ -49,8 +50,42 @@ def text(key: str, lang: str = DEFAULT_LANG, **values) -> str:
 # compared units
 # ------------------------------------------------------------------------------------
 
-def _levels(ds, codes) -> pd.Series:
-    return ds.units.drop_duplicates("unit_code").set_index("unit_code")["level"].reindex(list(codes))
+def _level_map(ds) -> pd.Series:
+    return ds.units.drop_duplicates("unit_code").set_index("unit_code")["level"]
+
+
+def _levels(ds, codes, level_map: pd.Series | None = None) -> pd.Series:
+    return (_level_map(ds) if level_map is None else level_map).reindex(list(codes))
+
+
+def _top_level(level: pd.Series) -> str | None:
+    """The most common level of a quarter's units (``level``: one per unit)."""
+    return _most_common(level.tolist())
+
+
+def _most_common(levels: list):
+    """The most common known value of ``levels`` as text (on a tie the first to appear, as
+    ``value_counts`` orders them); None when none is known."""
+    counts: dict = {}
+    for v in levels:
+        if not pd.isna(v):
+            counts[v] = counts.get(v, 0) + 1
+    if not counts:
+        return None
+    top = max(counts.values())
+    return str(next(v for v, n in counts.items() if n == top))
+
+
+def _compared(codes, level: pd.Series) -> list[str]:
+    return _compared_of(list(codes), level.tolist())
+
+
+def _compared_of(codes: list, levels: list) -> list[str]:
+    """The codes at the most common level (all of them when no level is known), sorted."""
+    top = _most_common(levels)
+    if top is not None:
+        codes = [c for c, v in zip(codes, levels) if v == top]
+    return sorted(codes)
 
 
 def compared_level(ds, quarter) -> str | None:
@@ -58,11 +93,7 @@ def compared_level(ds, quarter) -> str | None:
     2025Q3, "commune" from then on in Nghệ An); None when no row has a known level."""
     q = to_period(quarter)
     codes = ds.processing.loc[ds.processing["period"] == q, "unit_code"].unique()
-    level = _levels(ds, codes)
-    if not level.notna().any():
-        return None
-    counts = level.value_counts()
-    return str(counts.index[0])
+    return _top_level(_levels(ds, codes))
 
 
 def compared_units(ds, quarter) -> list[str]:
@@ -71,11 +102,7 @@ def compared_units(ds, quarter) -> list[str]:
     or communes). Without level information, every unit of the quarter."""
     q = to_period(quarter)
     codes = ds.processing.loc[ds.processing["period"] == q, "unit_code"].unique()
-    level = _levels(ds, codes)
-    if level.notna().any():
-        top = compared_level(ds, q)
-        codes = [c for c in codes if level.get(c) == top]
-    return sorted(codes)
+    return _compared(codes, _levels(ds, codes))
 
 
 def compared_rows(ds, quarters=None) -> pd.DataFrame:
@@ -83,10 +110,16 @@ def compared_rows(ds, quarters=None) -> pd.DataFrame:
     sums are the province's series across the break, with no province or agency row."""
     p = ds.processing
     qs = sorted(p["period"].unique()) if quarters is None else [to_period(x) for x in quarters]
+    # the rows of each quarter and the units' levels found once, not once per quarter
+    rows = p if quarters is None else p[p["period"].isin(qs)]  # (a headline asks for three quarters)
+    by_q = {k: part for k, part in rows.groupby("period", sort=False)} if len(rows) else {}
+    lv = _level_map(ds).to_dict()
     keep = []
     for q in qs:
-        units = set(compared_units(ds, q))
-        keep.append(p[(p["period"] == q) & p["unit_code"].isin(units)])
+        part = by_q.get(q, p.iloc[0:0])
+        codes = list(part["unit_code"].unique())
+        units = set(_compared_of(codes, [lv.get(c, np.nan) for c in codes]))
+        keep.append(part[part["unit_code"].isin(units)])
     if not keep:
         return p.iloc[0:0]
     return pd.concat(keep).sort_values(["unit_code", "period"]).reset_index(drop=True)
@@ -128,31 +161,12 @@ def unit_map(codes, *, level: str = HARMONIZED_LEVEL, on: str = HARMONIZED_ON) -
 
 @lru_cache(maxsize=32)
 def _unit_map(codes: tuple, level: str, on: str) -> tuple:
-    from paranalysis import harmonize
-    from paranalysis.schemas import COUNT_COLUMNS, OPTIONAL_COUNT_COLUMNS
+    from paranalysis.harmonize import unit_targets
 
     if not codes:
         return ()
-    # one row per code, each in its own (notional) quarter, so one harmonize call maps all:
-    # where a unit's records go does not depend on the quarter of the row
-    base = pd.Period("2000Q1", freq=QUARTER_FREQ)
-    df = pd.DataFrame({"unit_code": list(codes), "period": [base + k for k in range(len(codes))]})
-    for c in COUNT_COLUMNS:
-        df[c] = 0
-    for c in OPTIONAL_COUNT_COLUMNS:
-        df[c] = pd.NA
-    df["received_direct"] = 1_000_000
-    for c in COUNT_COLUMNS + OPTIONAL_COUNT_COLUMNS:
-        df[c] = df[c].astype("Int64")
-    df["synthetic"] = False
-    df["source"] = "geography.unit_map"
-    out = {c: c for c in codes}
-    h = harmonize(df, level=level, on=on)
-    h = h[pd.to_numeric(h["received_direct"], errors="coerce").fillna(0) > 0]
-    for period, part in h.groupby("period"):
-        code = codes[(pd.Period(period, freq=QUARTER_FREQ) - base).n]
-        out[code] = str(part.sort_values(["received_direct", "unit_code"], ascending=[False, True])["unit_code"].iloc[0])
-    return tuple(sorted(out.items()))
+    # where harmonize sends most of a unit's records (the package's units and crosswalk)
+    return tuple(sorted(unit_targets(codes, level=level, on=on).items()))
 
 
 def harmonized_investments(ds, *, level: str = HARMONIZED_LEVEL, on: str = HARMONIZED_ON) -> pd.DataFrame:
@@ -301,9 +315,17 @@ def gaps_within_span(processing: pd.DataFrame) -> pd.Series:
     """Per unit, the quarters without a row between its first and its last quarter (a
     unit that ceased to exist, or began in 2025Q3, has no gap for that)."""
     out = {}
-    for code, part in processing.groupby("unit_code"):
-        ps = pd.PeriodIndex(part["period"], freq=QUARTER_FREQ)
-        span = pd.period_range(ps.min(), ps.max(), freq=QUARTER_FREQ)
-        out[code] = len(span) - ps.nunique()
+    period = processing["period"]
+    if period.dtype == f"period[{QUARTER_FREQ}]" and period.notna().all():
+        # every unit at once: quarters from its first to its last, less the quarters it has
+        o = pd.DataFrame({"unit_code": processing["unit_code"], "q": period.array.asi8})
+        g = o.groupby("unit_code")["q"]
+        gaps = g.max() - g.min() + 1 - g.nunique()
+        out = dict(zip(gaps.index, gaps.tolist()))
+    else:
+        for code, part in processing.groupby("unit_code"):
+            ps = pd.PeriodIndex(part["period"], freq=QUARTER_FREQ)
+            span = pd.period_range(ps.min(), ps.max(), freq=QUARTER_FREQ)
+            out[code] = len(span) - ps.nunique()
     s = pd.Series(out, dtype=int)
     return s[s > 0]

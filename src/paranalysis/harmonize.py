@@ -256,12 +256,19 @@ def _map_unit(reg: _Registry, code: str, level: str, day: pd.Timestamp) -> _Map:
     return _Map(shares=up, reasons=reasons)
 
 
+def _na(v) -> bool:
+    """``pd.isna`` of one count, without its cost for a plain int (most counts)."""
+    return type(v) is not int and (v is None or v is pd.NA or pd.isna(v))
+
+
 def _split(value, shares: list[tuple[str, float]]) -> list[int | None]:
     """An integer count shared out by ``shares`` (summing to 1): floors plus the largest
     remainders, so the parts add up to the count exactly."""
-    if value is None or pd.isna(value):
+    if _na(value):
         return [None] * len(shares)
     v = int(value)
+    if len(shares) == 1 and shares[0][1] == 1.0:  # the row goes whole to one unit (most rows)
+        return [v]
     raw = [v * s for _, s in shares]
     parts = [int(np.floor(x)) for x in raw]
     rest = v - sum(parts)
@@ -276,9 +283,12 @@ def _split_row(row: dict, counts: list[str], shares: list[tuple[str, float]]) ->
     are known, the combined count of each piece is the sum of its shared parts (largest
     remainders applied to the sum on its own could disagree with them by one); else the
     combined count (the only figure the form gave) is shared out and the parts stay NA."""
-    split = {c: _split(row[c], shares) for c in counts}
+    if len(shares) == 1 and shares[0][1] == 1.0:  # the whole row to one unit (_split's first case)
+        split = {c: [None if _na(row[c]) else int(row[c])] for c in counts}
+    else:
+        split = {c: _split(row[c], shares) for c in counts}
     for c, (a, b) in COMBINED_COUNTS.items():
-        if not (pd.isna(row[a]) or pd.isna(row[b])):
+        if not (_na(row[a]) or _na(row[b])):
             split[c] = [x + y for x, y in zip(split[a], split[b])]
     return split
 
@@ -289,7 +299,7 @@ def _sum_known(values: list) -> int | None:
     report (its form gave only the combined count) is not passed off as known."""
     total = 0
     for v in values:  # plain Python: this runs once per count and result row (tens of thousands)
-        if v is None or pd.isna(v):
+        if _na(v):
             return None
         total += int(v)
     return total
@@ -332,12 +342,24 @@ def _frame_key(df) -> tuple | None:
         return ("none",)
     if not isinstance(df, pd.DataFrame):
         return None
+    # pandas hashes the values of an object column that are not all text as their text
+    # (5, 5.0 and "5" alike): such a column's kinds of values are part of the key, and a
+    # column mixing kinds is not fingerprinted
+    kinds = []
+    for i in np.flatnonzero((df.dtypes == object).to_numpy()):
+        kind = pd.api.types.infer_dtype(df.iloc[:, i], skipna=True)
+        if kind not in _ONE_KIND:
+            return None
+        kinds.append(kind)
     try:
         rows = pd.util.hash_pandas_object(df, index=True).to_numpy()
     except (TypeError, ValueError):
         return None
-    return (tuple(map(str, df.columns)), tuple(map(str, df.dtypes)), df.shape,
+    return (tuple(map(str, df.columns)), tuple(map(str, df.dtypes)), tuple(kinds), df.shape,
             hashlib.sha1(rows.tobytes()).hexdigest())
+
+
+_ONE_KIND = {"string", "empty", "integer", "floating", "boolean"}
 
 
 def _input_key(processing, level, on, units, crosswalk) -> tuple | None:
@@ -382,8 +404,8 @@ def harmonization(processing, *, level: str, on, units: pd.DataFrame | None = No
     return h
 
 
-def _harmonization(processing, *, level: str, on, units: pd.DataFrame | None,
-                   crosswalk: pd.DataFrame | None) -> Harmonized:
+def _setup(level: str, on, units: pd.DataFrame | None, crosswalk: pd.DataFrame | None):
+    """The level, the day and the registry of a harmonization (checked)."""
     lv = normalize_level(level)
     if lv not in HARMONIZE_LEVELS:
         raise ValueError(f"level {level!r}: expected one of {', '.join(HARMONIZE_LEVELS)}")
@@ -398,12 +420,11 @@ def _harmonization(processing, *, level: str, on, units: pd.DataFrame | None,
         raise DataError([Problem(column="level", value=f"{lv} on {day.date()}",
                                  expected=f"a level with units valid on that day (no {lv} unit existed then; the "
                                           "district tier ended on 2025-06-30)")])
-    missing = [c for c in PROCESSING_COLUMNS if c not in processing.columns]
-    if missing:
-        raise DataError([Problem(column=c, expected="a column of the processing table") for c in missing])
-    # the combined counts derived from their parts where a table lacks them (PROCESSING_COLUMNS)
-    df = with_combined(processing.reset_index(drop=True))
-    codes = sorted(df["unit_code"].astype(str).unique())
+    return lv, day, reg
+
+
+def _maps(reg: _Registry, codes: list[str], lv: str, day: pd.Timestamp) -> dict[str, _Map]:
+    """Where each unit's counts go (a DataError for unknown units or counts that cannot go anywhere)."""
     unknown = [c for c in codes if c not in reg.level]
     if unknown:
         raise DataError([Problem(column="unit_code", value=c, expected="a unit code known to the units table")
@@ -412,6 +433,37 @@ def _harmonization(processing, *, level: str, on, units: pd.DataFrame | None,
     errors = [Problem(column="unit_code", value=c, expected=m.error) for c, m in maps.items() if m.error]
     if errors:
         raise DataError(errors)
+    return maps
+
+
+def unit_targets(codes, *, level: str, on, units: pd.DataFrame | None = None,
+                 crosswalk: pd.DataFrame | None = None) -> dict[str, str]:
+    """For each unit code, the unit of ``level`` valid on ``on`` that gets most of a count of
+    the unit (1,000,000 records shared out as :func:`harmonize` shares them; on a tie the
+    lower code); a unit harmonize leaves out maps to itself. The same errors as harmonize."""
+    lv, day, reg = _setup(level, on, units, crosswalk)
+    codes = sorted({str(c) for c in codes})
+    out = {c: c for c in codes}
+    for c, m in _maps(reg, codes, lv, day).items():
+        if m.left_out:
+            continue
+        shares = sorted(m.shares.items())
+        pieces = [(n, t) for (t, _), n in zip(shares, _split(1_000_000, shares)) if n > 0]
+        if pieces:
+            out[c] = min(pieces, key=lambda nt: (-nt[0], nt[1]))[1]
+    return out
+
+
+def _harmonization(processing, *, level: str, on, units: pd.DataFrame | None,
+                   crosswalk: pd.DataFrame | None) -> Harmonized:
+    lv, day, reg = _setup(level, on, units, crosswalk)
+    missing = [c for c in PROCESSING_COLUMNS if c not in processing.columns]
+    if missing:
+        raise DataError([Problem(column=c, expected="a column of the processing table") for c in missing])
+    # the combined counts derived from their parts where a table lacks them (PROCESSING_COLUMNS)
+    df = with_combined(processing.reset_index(drop=True))
+    codes = sorted(df["unit_code"].astype(str).unique())
+    maps = _maps(reg, codes, lv, day)
 
     pieces, left = [], []
     counts = COUNT_COLUMNS + COMBINED_COUNT_COLUMNS + OPTIONAL_COUNT_COLUMNS
@@ -450,8 +502,11 @@ def _harmonization(processing, *, level: str, on, units: pd.DataFrame | None,
                                     expected="real and synthetic (demo) rows never mixed in one harmonized row"))
             continue
         rec = {"unit_code": t, "period": period}
-        for c in counts:  # combined counts summed themselves; a part NA if any piece lacks it
-            rec[c] = _sum_known([p[c] for p in ps])
+        if len(ps) == 1:  # one piece: its counts as they are (_sum_known of one value)
+            rec.update({c: None if _na(ps[0][c]) else int(ps[0][c]) for c in counts})
+        else:
+            for c in counts:  # combined counts summed themselves; a part NA if any piece lacks it
+                rec[c] = _sum_known([p[c] for p in ps])
         rec["synthetic"] = synth.pop()
         srcs = sorted({str(p["source"]) for p in ps if p["source"] is not None and not pd.isna(p["source"])})
         if len(froms) > 1 or froms != [t]:

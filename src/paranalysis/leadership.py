@@ -99,7 +99,8 @@ def headline(ds: Dataset, quarter) -> pd.DataFrame:
     qs = [q, q - 1, q - 4]
     # each quarter's compared units (districts before 2025Q3, communes after): the same
     # territory, so the province totals compare across the reorganisation
-    rows = compared_rows(ds, [p for p in qs if p in set(ds.processing["period"])])
+    present = set(ds.processing["period"].unique())
+    rows = compared_rows(ds, [p for p in qs if p in present])
     if rows.empty:
         tot = pd.DataFrame(columns=["period", "n_units", "received", "resolved"])
     else:
@@ -247,13 +248,13 @@ def investment_summary(ds: Dataset, quarter) -> pd.DataFrame:
     then, and how many of those investments a new commune made after 1 July 2025
     (``commune_investments``)."""
     from paranalysis.geography import harmonized_investments
-    from paranalysis.treatment import quarter_of_date
+    from paranalysis.treatment import quarters_of_dates
 
     q = to_period(quarter)
     units = harmonized_units(ds, q)
     inv = harmonized_investments(ds)
     inv = inv[inv["unit_code"].isin(units)]
-    inv = inv[[quarter_of_date(d) <= q for d in inv["date_in_operation"]]] if len(inv) else inv
+    inv = inv[[p <= q for p in quarters_of_dates(inv["date_in_operation"])]] if len(inv) else inv
     level = ds.units.drop_duplicates("unit_code").set_index("unit_code")["level"]
     rows = []
     for cat in CATEGORIES:

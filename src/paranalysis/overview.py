@@ -206,8 +206,9 @@ def facts_beside_data(ds: Dataset) -> pd.DataFrame:
     shows magnitudes, not agreement."""
     f, p = ds.facts, ds.processing
     out = []
+    have = set(p["unit_code"])
     for rec in f.itertuples():
-        if rec.metric not in _COMPARABLE or rec.unit_code not in set(p["unit_code"]):
+        if rec.metric not in _COMPARABLE or rec.unit_code not in have:
             continue
         start = rec.period_start if not pd.isna(rec.period_start) else None
         end = rec.period_end if not pd.isna(rec.period_end) else None

@@ -18,6 +18,7 @@ processing counts are reported that way.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Iterable
 
 import numpy as np
@@ -51,6 +52,25 @@ def quarter_of_date(date, rule: str = "reporting_quarter") -> pd.Period:
     return rq
 
 
+def quarters_of_dates(dates, rule: str = "reporting_quarter") -> list:
+    """:func:`quarter_of_date` of each date (a list of quarters, in order), computed at once
+    for a column of dates without time zone; other input date by date."""
+    if rule not in RULES:
+        raise ValueError(f"rule must be one of {RULES}")
+    s = pd.Series(dates) if not isinstance(dates, pd.Series) else dates
+    if not pd.api.types.is_datetime64_dtype(s.dtype) or isinstance(s.dtype, pd.DatetimeTZDtype) or s.isna().any():
+        return [quarter_of_date(d, rule) for d in s]
+    year, month, day = s.dt.year.to_numpy(), s.dt.month.to_numpy(), s.dt.day.to_numpy()
+    q = (year - 1970) * 4 + (month - 1) // 3  # ordinal of the calendar quarter (1970Q1 = 0)
+    if rule != "calendar_quarter":
+        late = (month % 3 == 0) & (day >= 15)  # from the 15th of a quarter's last month: the next report
+        q = q + late
+        if rule == "next_full_quarter":
+            # the first quarter whose whole report window (from the 15th) follows the date
+            q = q + (~late | (day > 15))
+    return list(pd.PeriodIndex.from_ordinals(q.astype(np.int64), freq=QUARTER_FREQ))
+
+
 def first_in_operation(investments: pd.DataFrame, *, rule: str = "reporting_quarter") -> pd.DataFrame:
     """One row per unit and category: first date and quarter in operation, the number of
     investments and their total cost (VND)."""
@@ -65,11 +85,16 @@ def first_in_operation(investments: pd.DataFrame, *, rule: str = "reporting_quar
                              "first_quarter": pd.Series(dtype=pd.PeriodDtype(QUARTER_FREQ)),
                              "n_investments": pd.Series(dtype=int), "amount_vnd": pd.Series(dtype=float)})
     inv["date_in_operation"] = pd.to_datetime(inv["date_in_operation"])
+    # nullable amounts sum to nullable floats, others to floats (as a sum per group gave them)
+    masked = isinstance(inv["amount_vnd"].array, (pd.arrays.IntegerArray, pd.arrays.FloatingArray,
+                                                   pd.arrays.BooleanArray))
+    inv["amount_vnd"] = pd.to_numeric(inv["amount_vnd"], errors="coerce")  # not a number: left out of the sum
     out = (inv.groupby(["unit_code", "category"], sort=True)
            .agg(first_date=("date_in_operation", "min"), n_investments=("date_in_operation", "size"),
-                amount_vnd=("amount_vnd", lambda s: float(pd.to_numeric(s, errors="coerce").sum())))
+                amount_vnd=("amount_vnd", "sum"))
            .reset_index())
-    out["first_quarter"] = pd.PeriodIndex([quarter_of_date(d, rule) for d in out["first_date"]], freq=QUARTER_FREQ)
+    out["amount_vnd"] = out["amount_vnd"].astype("Float64" if masked else float)
+    out["first_quarter"] = pd.PeriodIndex(quarters_of_dates(out["first_date"], rule), freq=QUARTER_FREQ)
     return out[["unit_code", "category", "first_date", "first_quarter", "n_investments", "amount_vnd"]]
 
 
@@ -80,6 +105,28 @@ def adoption(investments: pd.DataFrame, units: Iterable[str], *, treatment: str 
     that define the treatment."""
     if treatment not in TREATMENTS:
         raise ValueError(f"treatment must be one of {TREATMENTS}")
+    from paranalysis.harmonize import _frame_key  # a fingerprint of the register's content
+
+    units = list(units)
+    inv_key = _frame_key(investments)
+    key = None if inv_key is None else (inv_key, tuple(map(repr, units)), treatment, rule)
+    if key is not None and key in _ADOPTIONS:
+        _ADOPTIONS.move_to_end(key)
+        return _ADOPTIONS[key].copy()
+    out = _adoption(investments, units, treatment, rule)
+    if key is not None:
+        _ADOPTIONS[key] = out.copy()
+        while len(_ADOPTIONS) > 16:
+            _ADOPTIONS.popitem(last=False)
+    return out
+
+
+#: the last few adoptions of this process, by the register's fingerprint, units, treatment
+#: and rule (a report asks for the same ones several times); served as copies
+_ADOPTIONS: "OrderedDict[tuple, pd.DataFrame]" = OrderedDict()
+
+
+def _adoption(investments: pd.DataFrame, units: list, treatment: str, rule: str) -> pd.DataFrame:
     first = first_in_operation(investments, rule=rule)
     units = pd.Index(pd.unique(pd.Series(list(units), dtype=str)), name="unit_code")
     wide_q = first.pivot(index="unit_code", columns="category", values="first_quarter").reindex(index=units,
@@ -106,11 +153,15 @@ def outcome_panel(processing: pd.DataFrame, outcomes: Iterable[str] = OUTCOMES, 
     received) as the size of each unit-quarter."""
     from paranalysis import indicators as ind
 
+    from paranalysis.indicators.definitions import rate_of
+
     base = processing[["unit_code", "period"]].copy()
+    tot = None  # the totals, once for every outcome (after the first key is checked, as compute does)
     for key in outcomes:
-        r = ind.compute(processing, key)
-        base[key] = r["rate"].to_numpy(dtype=float) * (100.0 if percent else 1.0)
-    tot = ind.with_totals(processing)
+        ind.indicator(key)
+        tot = ind.with_totals(processing) if tot is None else tot
+        base[key] = rate_of(tot, key).astype(float) * (100.0 if percent else 1.0)
+    tot = ind.with_totals(processing) if tot is None else tot
     base["handled"] = pd.to_numeric(tot["handled"], errors="coerce").astype(float).to_numpy()
     return base.reset_index(drop=True)
 

@@ -47,6 +47,8 @@ def _missing_reason(func, df: pd.DataFrame, num: pd.Series, den: pd.Series) -> p
     reason = pd.Series([None] * len(df), index=df.index, dtype=object)
     missing = num.isna() | den.isna()
     for c, parts in COMBINED_COUNTS.items():
+        if not df[parts[0]].isna().any():  # every row gives this part: no row has only the sum
+            continue
         only_sum = df[list(parts)].isna().all(axis=1) & df[c].notna() & missing & reason.isna()
         if not only_sum.any():
             continue
@@ -58,19 +60,34 @@ def _missing_reason(func, df: pd.DataFrame, num: pd.Series, den: pd.Series) -> p
     return reason
 
 
+def _ratio(n: np.ndarray, d: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(d > 0, n / d, np.nan)
+
+
+def rate_of(totals: pd.DataFrame, key: str) -> np.ndarray:
+    """The rate (0-1) of indicator ``key`` for every row of counts that already carry their
+    totals (:func:`with_totals`), without intervals: the ``rate`` column of :func:`compute`."""
+    num, den = indicator(key).func(totals)
+    return _ratio(counts_as_float(num), counts_as_float(den))
+
+
+def _evaluate(func, df: pd.DataFrame, conf: float, method: str) -> pd.DataFrame:
+    """One indicator from the counts with their totals (:func:`with_totals`)."""
+    num, den = func(df)
+    n, d = counts_as_float(num), counts_as_float(den)
+    r = _ratio(n, d)
+    lo, hi = proportion_interval(n, d, conf, method)
+    return pd.DataFrame({"numerator": num.astype("Int64"), "denominator": den.astype("Int64"),
+                         "rate": r, "ci_low": lo, "ci_high": hi,
+                         "missing_reason": _missing_reason(func, df, num, den).to_numpy()},
+                        index=df.index)
+
+
 def _indicator(key, *, formula, definition, higher_is_better, reports, optional=False):
     def deco(func):
         def wrapper(counts: pd.DataFrame, *, conf: float = 0.95, method: str = "wilson") -> pd.DataFrame:
-            df = with_totals(counts)
-            num, den = func(df)
-            n, d = counts_as_float(num), counts_as_float(den)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                r = np.where(d > 0, n / d, np.nan)
-            lo, hi = proportion_interval(n, d, conf, method)
-            return pd.DataFrame({"numerator": num.astype("Int64"), "denominator": den.astype("Int64"),
-                                 "rate": r, "ci_low": lo, "ci_high": hi,
-                                 "missing_reason": _missing_reason(func, df, num, den).to_numpy()},
-                                index=counts.index)
+            return _evaluate(func, with_totals(counts), conf, method)
 
         wrapper.__name__ = func.__name__
         wrapper.__qualname__ = func.__qualname__
@@ -261,9 +278,13 @@ def rates(counts: pd.DataFrame, indicators: Iterable[str] | None = None, *, conf
     whose counts are absent everywhere are left out."""
     keys = list(indicators) if indicators is not None else list(INDICATORS)
     frames = []
+    if keys:
+        indicator(keys[0])  # an unknown first key is reported before the counts are checked
+    totals = with_totals(counts) if keys else None  # once for all the indicators
+    key_part = counts[key_columns(counts)]
     for k in keys:
         spec = indicator(k)
-        part = compute(counts, k, conf=conf, method=method)
+        part = pd.concat([key_part, _evaluate(spec.func, totals, conf, method)], axis=1)
         if indicators is None and spec.optional and part["numerator"].isna().all():
             continue
         part.insert(len(key_columns(counts)), "indicator", k)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Prefixes stripped before matching, longest first. Matching is done on ASCII-folded text.
 _PREFIXES = [
@@ -53,7 +54,16 @@ def deaccent(text: str) -> str:
 
 def match_key(name: str) -> str:
     """The key under which a unit name is matched: folded, administrative prefix removed."""
-    s = fold(name)
+    return _match_key(name) if type(name) is str else _strip_prefixes(fold(name))
+
+
+@lru_cache(maxsize=1 << 16)
+def _match_key(name: str) -> str:
+    """:func:`match_key` of a text, kept: a registry's names are keyed again by every matcher."""
+    return _strip_prefixes(fold(name))
+
+
+def _strip_prefixes(s: str) -> str:
     changed = True
     while changed:
         changed = False
