@@ -213,3 +213,15 @@ def test_compared_rows_are_each_quarters_compared_units():
         top = str(level.value_counts().index[0])
         assert geo.compared_level(ds, q) == top
         assert geo.compared_units(ds, q) == sorted(c for c in codes if level.get(c) == top)
+
+
+def test_window_text_names_the_window_and_the_reorganisations_it_crosses():
+    from paranalysis import geography, load_dataset
+
+    ds = load_dataset()
+    panel = geography.harmonized_panel(ds, treatment="one_stop_facility", outcomes=["late_rate_resolved_basis"])
+    w = geography.panel_window(panel)
+    text = geography.window_text(panel, "en")
+    assert f"{w['n_units']}" in text and text.count("\n- ") == 1 + len(
+        geography.crossing_lines(w["first"], w["last"], "en", n_units=w["n_units"]))
+    assert geography.window_line(panel, "vi") in geography.window_text(panel, "vi")

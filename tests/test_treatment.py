@@ -151,3 +151,28 @@ def test_adoption_asked_again_is_served_as_a_copy_and_follows_the_register():
     later = inv.assign(date_in_operation=pd.to_datetime(["2020-01-10", "2021-06-20", "2023-03-15"]))
     assert tr.adoption(later, ["401", "402", "403"])["first_treated"].iloc[1] == pd.Period("2023Q2", freq="Q-DEC")
     assert tr.adoption(inv, ["401", "402"], treatment="any")["unit_code"].tolist() == ["401", "402"]
+
+
+def test_adoption_calendar_says_when_each_unit_first_had_each_investment():
+    from paranalysis.treatment import adoption_calendar
+
+    inv = pd.DataFrame({"unit_code": ["421", "421", "432"],
+                        "date_in_operation": pd.to_datetime(["2020-02-10", "2021-05-03", "2019-08-01"]),
+                        "category": ["one_stop_facility", "online_meeting_system", "one_stop_facility"],
+                        "amount_vnd": [6e9, 1e9, 2e9]})
+    cal = adoption_calendar(inv, ["421", "432", "999"], {"421": "Quỳnh Lưu"})
+    assert list(cal.columns) == ["unit_code", "name", "first_one_stop_facility", "first_online_meeting_system"]
+    assert cal["name"].tolist() == ["Quỳnh Lưu", "432", "999"]
+    assert str(cal["first_one_stop_facility"].iloc[0]) == "2020Q1" and str(cal["first_one_stop_facility"].iloc[1]) == "2019Q3"
+    assert str(cal["first_online_meeting_system"].iloc[0]) == "2021Q2"
+    assert pd.isna(cal["first_online_meeting_system"].iloc[1]) and pd.isna(cal["first_one_stop_facility"].iloc[2])
+
+
+def test_the_demo_truth_is_the_planted_effects_by_outcome_column():
+    from paranalysis import demo
+
+    truth = demo.planted_truth()
+    assert truth["one_stop_facility"]["late_rate_resolved_basis"] == -1.0
+    assert truth["one_stop_facility"]["online_share"] == 4.0
+    assert truth["online_meeting_system"]["overdue_backlog_share"] == -5.0
+    assert set(truth["online_meeting_system"]) == set(demo.PLANTED_OUTCOMES)

@@ -599,3 +599,16 @@ if __name__ == "__main__":  # python -m paranalysis.demo data/demo
     target = sys.argv[1] if len(sys.argv) > 1 else "data/demo"
     for k, v in write_demo(target).items():
         print(k, v)
+
+
+#: the outcome columns of the effect models and the planted effect each one carries
+PLANTED_OUTCOMES = {"late_rate_resolved_basis": "late_rate_resolved_pp",
+                    "on_time_resolved_basis": "on_time_rate_resolved_pp",
+                    "online_share": "online_share_pp", "overdue_backlog_share": "overdue_backlog_share_pp"}
+
+
+def planted_truth() -> dict:
+    """The effects the demo generator planted, in percentage points, per investment category
+    and outcome column of the effect models: the known truth the estimates are checked
+    against on the synthetic data (never on real data)."""
+    return {cat: {col: PLANTED_EFFECTS[cat][k] for col, k in PLANTED_OUTCOMES.items()} for cat in PLANTED_EFFECTS}

@@ -329,3 +329,14 @@ def gaps_within_span(processing: pd.DataFrame) -> pd.Series:
             out[code] = len(span) - ps.nunique()
     s = pd.Series(out, dtype=int)
     return s[s > 0]
+
+
+def window_text(panel: pd.DataFrame, lang: str = DEFAULT_LANG) -> str:
+    """The window of an effect model's panel in plain words (units, quarters, whether every
+    unit is in every quarter) and one line per reorganisation it crosses, as Markdown."""
+    w = panel_window(panel)
+    head = t("nb03.window", lang, n=w["n_units"], first=quarter_label(w["first"], lang),
+             last=quarter_label(w["last"], lang), n_quarters=w["n_quarters"],
+             unbalanced="" if w["balanced"] else t("nb03.unbalanced", lang))
+    lines = [window_line(panel, lang)] + crossing_lines(w["first"], w["last"], lang, n_units=w["n_units"])
+    return head + "\n\n" + "\n".join(f"- {x}" for x in lines)

@@ -196,3 +196,16 @@ def treatment_panel(processing: pd.DataFrame, investments: pd.DataFrame, *, trea
     else:
         out["dose_per_capita"] = np.nan
     return out.sort_values(["unit_code", "period"]).reset_index(drop=True)
+
+
+def adoption_calendar(investments: pd.DataFrame, units: Iterable[str], names: dict | None = None) -> pd.DataFrame:
+    """When each unit first had each kind of investment in operation (the reporting-quarter
+    rule of :func:`adoption`): one row per unit, columns unit_code, name (from ``names``,
+    else the code), first_one_stop_facility, first_online_meeting_system (missing = never)."""
+    units = list(units)
+    out = pd.DataFrame({"unit_code": units})
+    out.insert(1, "name", [(names or {}).get(u, u) for u in units])
+    for cat in CATEGORIES:
+        first = adoption(investments, units, treatment=cat).set_index("unit_code")["first_treated"]
+        out[f"first_{cat}"] = out["unit_code"].map(first)
+    return out
