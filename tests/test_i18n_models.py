@@ -98,3 +98,35 @@ def test_a_service_index_without_progress_rows_is_refused_in_the_readers_words()
     assert "progress rows of units known to the registry" in str(err.value)
     vi = problems_table(err.value, "vi")
     assert "Bộ chỉ số phục vụ" in vi.iloc[0, -1] and "registry" not in vi.iloc[0, -1]
+
+
+def test_pretrend_lines_say_each_fits_test_in_words():
+    from paranalysis.i18n import fmt_number, t
+
+    panel = _panel(n=14)
+    fit = models.staggered_did(panel, outcome="y", unit="unit_code", time="period", first_treated="first_treated")
+    pt = fit.pretrend_test(leads=4)
+    text = models.pretrend_lines({"A": fit, "B": fit}, "vi", leads=4)
+    line = "- A: " + t("nb03.pretrend", "vi", p=fmt_number(pt.p_value, "vi", 3), n=len(pt.cells),
+                       detect=fmt_number(pt.detectable_trend, "vi", 3))
+    assert text.split("\n") == [line, line.replace("- A:", "- B:")]
+
+
+def test_scope_text_and_the_example_forms_notes_in_each_language(tmp_path):
+    from paranalysis import geography, load_dataset, overview
+    from paranalysis.forms import write_official_form
+
+    ds = load_dataset()
+    q = ds.processing["period"].max()
+    rows = geography.compared_rows(ds)
+    rows = rows[rows["period"] <= q]
+    h = geography.harmonized_processing(ds, end=q)
+    text = geography.scope_text(rows, q, len(ds.facts), h["unit_code"].nunique(), "en")
+    assert str(rows["unit_code"].nunique()) in text.split("\n")[0]
+    assert text.count("\n- ") == len(geography.crossing_lines(rows["period"].min(), q, "en",
+                                                              n_units=h["unit_code"].nunique()))
+    form = write_official_form(ds.processing[ds.processing["period"] == q].head(4), tmp_path / "f.xlsx", period=q)
+    tidy, notes_en = overview.read_example(form, "en")
+    _, notes_vi = overview.read_example(form, "vi")
+    assert len(tidy) == 4 and len(notes_en) == len(notes_vi) == 1
+    assert "dropped" in notes_en[0] and "dropped" not in notes_vi[0]

@@ -340,3 +340,14 @@ def window_text(panel: pd.DataFrame, lang: str = DEFAULT_LANG) -> str:
              unbalanced="" if w["balanced"] else t("nb03.unbalanced", lang))
     lines = [window_line(panel, lang)] + crossing_lines(w["first"], w["last"], lang, n_units=w["n_units"])
     return head + "\n\n" + "\n".join(f"- {x}" for x in lines)
+
+
+def scope_text(rows: pd.DataFrame, quarter, n_facts: int, n_harmonized: int, lang: str = DEFAULT_LANG) -> str:
+    """What a processing-speed analysis covers, as Markdown: how many units and which
+    quarters (``rows``: the compared rows up to ``quarter``), how many press figures, and
+    one line per reorganisation the series crosses (``n_harmonized``: units of the one map
+    used across them)."""
+    first = rows["period"].min()
+    head = t("nb02.scope", lang, n=rows["unit_code"].nunique(), first=quarter_label(first, lang),
+             last=quarter_label(quarter, lang), n_facts=n_facts)
+    return head + "\n\n" + "\n".join(f"- {x}" for x in crossing_lines(first, quarter, lang, n_units=n_harmonized))

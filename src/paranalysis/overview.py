@@ -230,3 +230,17 @@ def facts_beside_data(ds: Dataset) -> pd.DataFrame:
             "ratio_data_to_reported": round(data_value / rec.value, 2) if rec.value else None,
         })
     return pd.DataFrame(out)
+
+
+def read_example(path, lang: str = DEFAULT_LANG) -> tuple[pd.DataFrame, list[str]]:
+    """Read an official form as ``read_official_form`` does and keep what the reader noted
+    about it (rows dropped, hidden rows, ...), in ``lang``: (tidy table, notes)."""
+    import warnings
+
+    from paranalysis.forms import FormWarning, read_official_form
+    from paranalysis.i18n import shown
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", FormWarning)
+        tidy = read_official_form(path)
+    return tidy, [str(shown(w.message, lang)) for w in caught if issubclass(w.category, FormWarning)]

@@ -27,11 +27,12 @@ from paranalysis.models.did import (Aggregate, PretrendTest, Sensitivity, Stagge
 from paranalysis.models.multiple import COMPLEMENTS, adjust_by_family, drop_complements, holm
 from paranalysis.models.panel import PanelFE, demean_two_way, panel_fe
 from paranalysis.models.diagnostics import (EffectChecks, compare_estimators, effect_checks, effect_checks_lines,
-                                            effect_checks_table, estimates_by_investment, leave_one_out, placebo_adoption,
+                                            effect_checks_table, estimates_by_investment, leave_one_out,
+                                            pretrend_lines, placebo_adoption,
                                             plot_event_study, plot_leave_one_out, truth_coverage)
 
 __all__ = ["Aggregate", "EffectChecks", "PretrendTest", "Sensitivity", "StaggeredDiD", "staggered_did",
            "binomial_variance", "COMPLEMENTS", "adjust_by_family", "drop_complements", "holm", "effect_checks",
-           "effect_checks_table", "effect_checks_lines",
+           "effect_checks_table", "effect_checks_lines", "pretrend_lines",
            "PanelFE", "demean_two_way", "panel_fe", "compare_estimators", "estimates_by_investment",
            "leave_one_out", "placebo_adoption", "plot_event_study", "plot_leave_one_out", "truth_coverage"]

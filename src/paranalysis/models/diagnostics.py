@@ -368,3 +368,16 @@ def effect_checks_lines(checks: dict, lang: str = DEFAULT_LANG) -> list[str]:
         lines.append(" | ".join([str(name), f"{t('nb03.cohort_weights', lang)} {weights}",
                                  str(shown(joined("; ", rec["notes"]), lang))]))
     return lines
+
+
+def pretrend_lines(fits: dict, lang: str = DEFAULT_LANG, *, leads: int = 4) -> str:
+    """The pre-trend test of each named fit (reader's name -> :func:`staggered_did` result)
+    in plain words, one Markdown bullet each: its p-value, how many pre-adoption effects it
+    tests and the differential trend it would detect (or that it cannot be computed)."""
+    lines = []
+    for name, res in fits.items():
+        pt = res.pretrend_test(leads=leads)
+        said = (t("nb03.pretrend", lang, p=fmt_number(pt.p_value, lang, 3), n=len(pt.cells),
+                  detect=fmt_number(pt.detectable_trend, lang, 3)) if pt.computable else t("nb03.pretrend_none", lang))
+        lines.append(f"- {name}: {said}")
+    return "\n".join(lines)
