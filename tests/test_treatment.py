@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from paranalysis import treatment as tr
+from paranalysis.errors import DataError
 
 Q = lambda s: pd.Period(s, freq="Q-DEC")  # noqa: E731
 
@@ -118,6 +119,12 @@ def test_quarters_of_a_date_column_equal_quarter_of_each_date():
             assert quarters_of_dates(dates, rule) == [quarter_of_date(d, rule) for d in dates], rule
     with pytest.raises(ValueError):
         quarters_of_dates(days, "monthly")
+    # a missing date has no quarter: said as a data problem, the same date by date or at once
+    with_nat = pd.Series([pd.Timestamp("2024-03-15"), pd.NaT], dtype="datetime64[ns]")
+    for rule in RULES:
+        with pytest.raises(DataError, match="date_in_operation"):
+            quarters_of_dates(with_nat, rule)
+    assert quarters_of_dates(with_nat.head(1), "calendar_quarter") == [pd.Period("2024Q1", freq="Q-DEC")]
 
 
 def test_first_in_operation_sums_amounts_per_unit_and_category_as_a_sum_per_group():

@@ -41,6 +41,9 @@ def quarter_of_date(date, rule: str = "reporting_quarter") -> pd.Period:
     the first reporting quarter the investment worked for the whole quarter."""
     if rule not in RULES:
         raise ValueError(f"rule must be one of {RULES}")
+    if date is None or pd.isna(date):
+        raise DataError([Problem(column="date_in_operation", value=None,
+                                 expected="the date the investment went into operation (it decides its quarter)")])
     d = pd.Timestamp(date).normalize()
     q = d.to_period(QUARTER_FREQ)
     if rule == "calendar_quarter":
