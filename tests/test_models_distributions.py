@@ -1,4 +1,4 @@
-"""The scipy.special formulas of paranalysis.models.distributions give exactly the numbers of
+"""The scipy.special formulas of paranalysis.distributions give exactly the numbers of
 scipy.stats, and models.holm those of statsmodels' multipletests (both kept here as the
 reference), on many cases, edge values included."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from paranalysis.models import distributions as dist
+from paranalysis import distributions as dist
 
 
 def _same(a, b) -> bool:
@@ -87,7 +87,7 @@ def test_importing_the_models_does_not_import_scipy_stats():
 def test_noncentral_chi2_tail_close_to_scipy_stats():
     from scipy import stats
 
-    from paranalysis.models.distributions import ncx2_sf
+    from paranalysis.distributions import ncx2_sf
 
     rng = np.random.default_rng(11)
     for _ in range(400):

@@ -37,67 +37,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from paranalysis.distributions import chi2_sf, norm_pdf, norm_ppf, rankdata  # scipy.special, not scipy.stats
 from paranalysis.i18n import DEFAULT_LANG, fmt_number, fmt_pct, t
 from paranalysis.indicators import compute, indicator, proportion_interval, unit_names
 
 LEVELS = (0.95, 0.998)
 ADJUSTMENTS = ("auto", "additive", "multiplicative", "none")
 
-# scipy.special, not scipy.stats (~0.4 s more to import in every kernel): the same functions
-# scipy.stats' norm.ppf, norm.pdf and chi2.sf evaluate.
-
-
-def _norm_ppf(q: float) -> float:
-    """Standard normal quantile (``scipy.stats.norm.ppf``)."""
-    from scipy.special import ndtri
-
-    return float(ndtri(q))
-
-
-def _norm_pdf(x: float) -> float:
-    """Standard normal density (``scipy.stats.norm.pdf``)."""
-    return float(np.exp(-x ** 2 / 2.0) / np.sqrt(2 * np.pi))
-
-
-def _chi2_sf(x: float, df: float) -> float:
-    """Chance a chi-square with ``df`` degrees of freedom exceeds ``x`` (``scipy.stats.chi2.sf``)."""
-    from scipy.special import chdtrc
-
-    return float(chdtrc(df, x))
-
-
-def _rankdata(a, method: str) -> np.ndarray:
-    """Ranks along the last axis, ties given the ``"average"`` or the ``"min"`` rank, as
-    ``scipy.stats.rankdata`` (a slice holding NaN is all NaN)."""
-    x = np.asarray(a)
-    shape = x.shape
-    dtype = float if method == "average" else int
-    if x.size == 0:
-        return np.empty(shape, dtype=dtype)
-    j = np.argsort(x, axis=-1, kind="stable")
-    ordinal = np.broadcast_to(np.arange(1, shape[-1] + 1, dtype=dtype), shape)
-    y = np.take_along_axis(x, j, axis=-1)
-    first = np.concatenate([np.ones(shape[:-1] + (1,), dtype=bool), y[..., :-1] != y[..., 1:]], axis=-1)
-    starts = np.arange(y.size)[first.reshape(-1)]
-    counts = np.diff(starts, append=y.size)
-    if method == "min":
-        ranks = ordinal[first]
-    elif method == "average":
-        ranks = ordinal[first] + (counts.astype(dtype) - 1) / 2
-    else:
-        raise ValueError(f"unknown method {method!r}")
-    ranks = np.repeat(ranks, counts).reshape(shape)
-    out = np.empty(shape, dtype=ranks.dtype)
-    np.put_along_axis(out, j, ranks, axis=-1)
-    nan = np.isnan(x).any(axis=-1) if np.issubdtype(x.dtype, np.inexact) else False
-    if np.any(nan):
-        out = out.astype(float)
-        out[nan] = np.nan
-    return out
-
-
 def _z(level: float) -> float:
-    return _norm_ppf(0.5 + level / 2)
+    return float(norm_ppf(0.5 + level / 2))
 
 
 def winsor_consistency(winsor: float = 0.1) -> float:
@@ -106,8 +54,8 @@ def winsor_consistency(winsor: float = 0.1) -> float:
     E[z_w²] = (1 - 2 winsor) - 2 k φ(k) + 2 winsor k² (0.679 for 10 %)."""
     if winsor <= 0:
         return 1.0
-    k = _norm_ppf(1 - winsor)
-    return float((1 - 2 * winsor) - 2 * k * _norm_pdf(k) + 2 * winsor * k * k)
+    k = float(norm_ppf(1 - winsor))
+    return float((1 - 2 * winsor) - 2 * k * norm_pdf(k) + 2 * winsor * k * k)
 
 
 def winsorised_phi(z: np.ndarray, winsor: float = 0.1, *, consistent: bool = True) -> float:
@@ -252,7 +200,7 @@ def funnel(data: pd.DataFrame, key: str | None = None, *, unit: str = "unit_code
     z_raw = (y - t) / s
     i = len(tab)
     phi = winsorised_phi(z_raw, winsor, consistent=consistent)
-    pval = _chi2_sf(i * phi, i - 1) if i > 1 else float("nan")
+    pval = float(chi2_sf(i * phi, i - 1)) if i > 1 else float("nan")
     over = bool(i > 1 and pval < 0.05)
     if overdispersion == "auto":
         adjustment = "additive" if over else "none"
@@ -309,10 +257,10 @@ def rank_intervals(numerator, denominator, *, higher_is_better: bool = True, n_s
     rng = np.random.default_rng(seed)
     draws = rng.beta(x[None, :] + 0.5, n[None, :] - x[None, :] + 0.5, size=(n_sim, len(x)))
     sign = -1.0 if higher_is_better else 1.0
-    ranks = _rankdata(sign * draws, "average")
+    ranks = rankdata(sign * draws, "average")
     a = (1 - conf) / 2
     rate = np.where(n > 0, x / np.where(n > 0, n, 1), np.nan)
-    point = _rankdata(sign * rate, "min")
+    point = rankdata(sign * rate, "min")
     return pd.DataFrame({
         "rank": point.astype(int),
         "rank_low": np.floor(np.quantile(ranks, a, axis=0)).astype(int),

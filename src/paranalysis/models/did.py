@@ -34,7 +34,7 @@ import pandas as pd
 
 from paranalysis.errors import DataError, Problem
 from paranalysis.i18n import Message
-from paranalysis.models.distributions import chi2_ppf, chi2_sf, f_sf, norm_ppf, norm_sf, t_ppf, t_sf
+from paranalysis.distributions import chi2_ppf, chi2_sf, f_sf, norm_ppf, norm_sf, t_ppf, t_sf
 from paranalysis.results import Result, tidy_frame
 
 INFERENCE_METHODS = ("hetero_t", "pooled_t", "analytic")
@@ -772,7 +772,7 @@ class StaggeredDiD(Result):
         crit = chi2_ppf(0.95, q)
         from scipy.optimize import brentq
 
-        from paranalysis.models.distributions import ncx2_sf
+        from paranalysis.distributions import ncx2_sf
 
         lam = brentq(lambda L: ncx2_sf(crit, q, L) - power, 1e-6, 1e4)
         return float(math.sqrt(lam / info))

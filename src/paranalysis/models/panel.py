@@ -29,7 +29,7 @@ import pandas as pd
 
 from paranalysis.errors import DataError, Problem
 from paranalysis.i18n import Message
-from paranalysis.models.distributions import t_ppf, t_sf
+from paranalysis.distributions import t_ppf, t_sf
 from paranalysis.results import Result, tidy_frame
 
 WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from paranalysis.distributions import rankdata
 from paranalysis.errors import DataError, Problem
 from paranalysis.rankings.breaks import method_breaks
 from paranalysis.rankings.ranks import rank_to_percentile
@@ -38,18 +39,6 @@ class RankCorrelation(Result):
         term = {"spearman": "spearman_rho", "kendall": "kendall_tau"}.get(self.method, self.method)
         return tidy_frame(term, [self.statistic], np.nan, self.p_value, statistic=[self.statistic], n=self.n,
                           p_method=self.p_method, method=self.method)
-
-
-def _average_ranks(a: np.ndarray) -> np.ndarray:
-    """Ranks 1..n, ties sharing their average rank (as ``scipy.stats.rankdata``)."""
-    order = np.argsort(a, kind="mergesort")
-    inv = np.empty(a.size, dtype=np.intp)
-    inv[order] = np.arange(a.size, dtype=np.intp)
-    s = a[order]
-    obs = np.r_[True, s[1:] != s[:-1]]
-    dense = obs.cumsum()[inv]
-    count = np.r_[np.nonzero(obs)[0], len(obs)]
-    return 0.5 * (count[dense] + count[dense - 1] + 1)
 
 
 def _kendall_p_exact(n: int, c: int, alternative: str) -> float:
@@ -162,7 +151,7 @@ def rank_correlation(x, y, *, method: str = "spearman", n_resamples: int = 9999,
     if method == "kendall" and not ties:
         tau, p = _kendall_exact(xa, ya, alternative)
         return RankCorrelation(method="kendall", statistic=tau, p_value=p, p_method="exact", n=n, settings=settings)
-    rx, ry = _average_ranks(xa), _average_ranks(ya)
+    rx, ry = rankdata(xa, "average"), rankdata(ya, "average")
     if method == "kendall":
         # tau-b from pair signs: sum(sx * sy) / sqrt(sum|sx| * sum|sy|); permuting x keeps its ties
         # (average ranks are halves: twice them are whole numbers, and the sums of signs are exact)
