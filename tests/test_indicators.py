@@ -456,40 +456,38 @@ def _window_by_loop(df, start, end, by="unit_code"):
     return out
 
 
-@pytest.mark.parametrize("seed", range(12))
-def test_window_of_all_units_at_once_equals_the_per_unit_sums(seed):
+def _random_counts(seed, *, p_absent, p_missing, columns, floats=False):
+    """1 + seed units over 2022-2024, each quarter absent with ``p_absent``, counts missing with
+    ``p_missing`` (as nullable integers, or plain floats with NaN), rows shuffled."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
     quarters = pd.period_range("2022Q1", "2024Q4", freq="Q-DEC")
-    rows = [(f"{u:03d}", p) for u in range(1 + seed) for p in quarters if rng.random() > 0.15]
+    rows = [(f"{u:03d}", p) for u in range(1 + seed) for p in quarters if rng.random() > p_absent]
     df = pd.DataFrame(rows, columns=["unit_code", "period"])
     df["period"] = df["period"].astype("period[Q-DEC]")
-    for c in COUNT_COLUMNS + (OPTIONAL_COUNT_COLUMNS if seed % 2 else []):
+    for c in columns:
         vals = pd.array(rng.integers(0, 5000, len(df)), dtype="Int64")
-        vals[rng.random(len(df)) < 0.08] = pd.NA
-        df[c] = vals if seed % 3 else vals.astype("Float64").astype(float)
-    df = df.sample(frac=1, random_state=seed).reset_index(drop=True)
+        vals[rng.random(len(df)) < p_missing] = pd.NA
+        df[c] = vals.astype("Float64").astype(float) if floats else vals
+    return df.sample(frac=1, random_state=seed).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_window_of_all_units_at_once_equals_the_per_unit_sums(seed):
+
+    df = _random_counts(seed, p_absent=0.15, p_missing=0.08,
+                        columns=COUNT_COLUMNS + (OPTIONAL_COUNT_COLUMNS if seed % 2 else []), floats=not seed % 3)
     for start, end in (("2022Q1", "2022Q4"), ("2023Q2", "2023Q3"), ("2024Q4", "2024Q4"), ("2021Q1", "2022Q2")):
         pd.testing.assert_frame_equal(ind.window(df, start, end), _window_by_loop(df, start, end), check_exact=True)
 
 
 @pytest.mark.parametrize("seed", range(6))
 def test_rolling_four_quarters_equal_the_sums_of_each_rows_own_four_quarters(seed):
-    import numpy as np
 
     from paranalysis.indicators import counts as C
 
-    rng = np.random.default_rng(seed)
-    quarters = pd.period_range("2022Q1", "2024Q4", freq="Q-DEC")
-    rows = [(f"{u:03d}", p) for u in range(1 + seed) for p in quarters if rng.random() > 0.2]
-    df = pd.DataFrame(rows, columns=["unit_code", "period"])
-    df["period"] = df["period"].astype("period[Q-DEC]")
-    for c in COUNT_COLUMNS:
-        vals = pd.array(rng.integers(0, 5000, len(df)), dtype="Int64")
-        vals[rng.random(len(df)) < 0.05] = pd.NA
-        df[c] = vals
-    df = df.sample(frac=1, random_state=seed).reset_index(drop=True)
+    df = _random_counts(seed, p_absent=0.2, p_missing=0.05, columns=COUNT_COLUMNS)
     got = ind.aggregate_time(df, "rolling4")
     by_key = {(r.unit_code, r.period): r for r in df.itertuples(index=False)}
     cols = C.count_columns(df)
