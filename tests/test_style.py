@@ -94,3 +94,55 @@ def test_date_ticks_chosen_once_draw_the_same_figure():
         png.append(buf.getvalue())
         plt.close(fig)
     assert png[0] == png[1]
+
+
+REDRAW_PROBE = [
+    "import matplotlib.pyplot as plt\nfrom paranalysis import style\nN = []\n\n"
+    "@style.styled\ndef draw():\n    fig, ax = plt.subplots()\n    ax.plot([0, 1], [0, 1])\n"
+    "    fig.suptitle('Tiếp nhận hồ sơ')\n    return fig",
+    "fig = draw()\ncid = fig.canvas.mpl_connect('draw_event', lambda e: N.append('skipped'))",
+    "style.skip_repl_redraw = lambda fig: None  # as before the change\n"
+    "fig = draw()\ncid = fig.canvas.mpl_connect('draw_event', lambda e: N.append('drawn'))",
+    "print(N.count('skipped'), N.count('drawn'))",
+    "fig, ax = plt.subplots()\nline = ax.plot([1, 2])  # the user's own figure after the package's",
+]
+
+
+def test_inline_backend_draws_a_styled_figure_once_less_and_the_same(tmp_path, monkeypatch):
+    """In a real notebook kernel (inline backend) a figure of the package is drawn for its PNG
+    only: pyplot's end-of-cell redraw is skipped (3 drawings before, 2 now), and the PNG is
+    byte for byte the one drawn before. A figure of the user's own after it is still shown."""
+    import nbformat
+    import papermill as pm
+
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in REDRAW_PROBE]
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
+    src, dst = tmp_path / "probe.ipynb", tmp_path / "out.ipynb"
+    nbformat.write(nb, src)
+    pm.execute_notebook(str(src), str(dst), kernel_name="python3", progress_bar=False, cwd=str(tmp_path))
+    cells = nbformat.read(dst, as_version=4).cells
+    pngs = [[o["data"]["image/png"] for o in c.outputs if "image/png" in o.get("data", {})] for c in cells[1:3]]
+    assert len(pngs[0]) == 1 and len(pngs[1]) == 1
+    assert pngs[0] == pngs[1]
+    assert cells[3].outputs[0]["text"].split() == ["2", "3"]
+    # the package's first figure loaded the inline backend inside its style context: the
+    # interactive mode it turned on survives the context, so the user's figure is shown too
+    assert any("image/png" in o.get("data", {}) for o in cells[4].outputs)
+
+
+def test_other_backends_keep_the_figure_stale():
+    matplotlib.use("Agg")
+
+    @style.styled
+    def draw():
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [0, 1])
+        return fig
+
+    fig = draw()
+    assert fig.stale is True
+    plt.close(fig)
+    assert style._inline_backend("module://matplotlib_inline.backend_inline")
+    assert style._inline_backend("inline") and not style._inline_backend("agg")
