@@ -135,6 +135,57 @@ def finish(fig, *, title: str, caption: str, xlabel: str | None = None, ylabel: 
     fig.paranalysis_xlabel = xlabel
     fig.paranalysis_ylabel = ylabel
     fig.paranalysis_caption = caption
-    fig.text(0.0, -0.02, caption, ha="left", va="top", fontsize=8.5, wrap=True, color="#333333",
-             transform=fig.transFigure)
+    text = fig.text(0.0, -0.02, caption, ha="left", va="top", fontsize=8.5, wrap=True, color="#333333",
+                    transform=fig.transFigure)
+    text.__class__ = _caption_class()  # the same text, wrapped the same way, with fewer measurements
     return fig
+
+
+_CAPTION_CLASS = None
+
+
+def _caption_class():
+    """``matplotlib.text.Text`` whose wrapping (``wrap=True``) finds each line's break by
+    bisection: the same lines as matplotlib's own word-by-word search, which measures every
+    longer prefix of the line in turn (a caption cost a quarter of a second per figure)."""
+    global _CAPTION_CLASS
+    if _CAPTION_CLASS is None:
+        from matplotlib.text import Text
+
+        class Caption(Text):
+            def _get_wrapped_text(self):
+                if not self.get_wrap() or self.get_usetex() or not hasattr(self, "_get_wrap_line_width"):
+                    return super()._get_wrapped_text()
+                return "\n".join(wrap_lines(self.get_text(), self._get_wrap_line_width(),
+                                             self._get_rendered_text_width))
+
+        _CAPTION_CLASS = Caption
+    return _CAPTION_CLASS
+
+
+def wrap_lines(text: str, line_width: float, width_of) -> list[str]:
+    """The lines of ``text`` broken at spaces (and at its own newlines) so that each is at
+    most ``line_width`` wide as measured by ``width_of`` (a line of one word may be wider):
+    matplotlib's rule for wrapped text, each break found by bisection over the line's words
+    (widths grow with every word added)."""
+    lines = []
+    for paragraph in text.split("\n"):
+        words = paragraph.split(" ")
+        while words:
+            if len(words) == 1:
+                lines.append(words.pop())
+                continue
+            lo, hi = 2, len(words) + 1  # the fewest words (at least 2) too wide together; hi: none is
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if width_of(" ".join(words[:mid])) > line_width:
+                    hi = mid
+                else:
+                    lo = mid + 1
+            if lo > len(words):
+                lines.append(" ".join(words))
+                words = []
+            else:
+                lines.append(" ".join(words[:lo - 1]))
+                words = words[lo - 1:]
+    return lines
