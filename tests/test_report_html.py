@@ -129,6 +129,25 @@ def test_export_has_no_code_embeds_figures_and_carries_banner_and_footer(tmp_pat
         assert needed in footer, needed
 
 
+def test_the_exporter_made_once_writes_every_page_as_a_new_one_would():
+    """export_html keeps one nbconvert exporter per thread (its templates compiled once):
+    pages of different notebooks, languages, banners and failures, one after another, are
+    each the page a newly made exporter writes."""
+    from paranalysis.reporting import html as H
+
+    plain = new_notebook()
+    plain.cells = [new_markdown_cell("## Một tiêu đề <b>đậm</b>")]
+    cases = [(executed_like_notebook(), "vi", "DỮ LIỆU MINH HỌA", None), (plain, "en", None, "failed — KeyError"),
+             (executed_like_notebook(), "en", None, None), (plain, "vi", "<i>banner</i>", None)]
+    reused = [report.export_html(nb, lang=lang, banner=b, failed=f, title="T") for nb, lang, b, f in cases]
+    fresh = []
+    for nb, lang, b, f in cases:
+        H._EXPORTERS.html = H._new_exporter()
+        fresh.append(report.export_html(nb, lang=lang, banner=b, failed=f, title="T"))
+    assert reused == fresh
+    assert len(set(reused)) == 4
+
+
 def test_tag_hidden_cells_stay_out_of_the_report():
     nb = new_notebook()
     nb.cells = [new_markdown_cell("# Analyst note: do not show", metadata={"tags": ["report-hide"]}),

@@ -4,6 +4,7 @@ every run: the package's nbconvert template, inline stylesheet, banner and foote
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import paranalysis
@@ -24,6 +25,29 @@ def export_html(nb, *, lang: str = DEFAULT_LANG, banner: str | None = None, prov
                 failed: str | None = None, title: str | None = None) -> str:
     """A notebook (executed) as a self-contained leadership page: no code, no scripts,
     figures embedded, synthetic-data banner, provenance footer."""
+    exporter = _exporter()
+    resources = {"paranalysis": {
+        "lang": lang, "banner": banner, "provenance": provenance, "failed": failed,
+        "title": title or notebook_title(nb) or "paranalysis", "css": report_css(),
+        "version": paranalysis.__version__,
+    }}
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    return body
+
+
+_EXPORTERS = threading.local()
+
+
+def _exporter():
+    """The page exporter (nbconvert, the package's template), made once per thread: making
+    one compiles its templates again, a tenth of a second per page."""
+    exporter = getattr(_EXPORTERS, "html", None)
+    if exporter is None:
+        exporter = _EXPORTERS.html = _new_exporter()
+    return exporter
+
+
+def _new_exporter():
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
@@ -32,13 +56,7 @@ def export_html(nb, *, lang: str = DEFAULT_LANG, banner: str | None = None, prov
                             embed_images=True)
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=set(REMOVE_CELL_TAGS),
                                                          remove_all_outputs_tags={"remove-output"}), enabled=True)
-    resources = {"paranalysis": {
-        "lang": lang, "banner": banner, "provenance": provenance, "failed": failed,
-        "title": title or notebook_title(nb) or "paranalysis", "css": report_css(),
-        "version": paranalysis.__version__,
-    }}
-    body, _ = exporter.from_notebook_node(nb, resources=resources)
-    return body
+    return exporter
 
 
 def _render(template: str, **context) -> str:
