@@ -166,3 +166,35 @@ def test_fact_overlay_tolerates_empty_and_draws_matching_facts():
                                   fact_rates=fr, fact_units="429", lang="en", who="Nghi Loc")
     assert "1 figure(s) reported in the press" in fig.paranalysis_caption
     plt.close(fig)
+
+
+def test_labels_piled_on_one_spot_get_one_name_and_distant_ones_all_theirs():
+    fig, ax = plt.subplots(figsize=(8, 5))
+    ax.set_xscale("log")
+    ax.set_xlim(1, 1000)
+    ax.set_ylim(0, 1)
+    pile = [(12.0, 0.0, f"Xã {c}") for c in "HGFEDCBA"]  # eight small units at 0 %
+    far = [(900.0, 0.9, "Phường Vinh Phú"), (30.0, 0.5, "Xã Bình Chuẩn")]
+    kept = plots.spaced_labels(ax, pile + far)
+    assert [k[2] for k in kept] == ["Phường Vinh Phú", "Xã Bình Chuẩn", "Xã A"]
+    # two labels side by side on one line overlap unless a label's width apart
+    near = plots.spaced_labels(ax, [(10.0, 0.2, "Xã Một"), (10.5, 0.2, "Xã Hai"), (100.0, 0.2, "Xã Ba")])
+    assert [k[2] for k in near] == ["Xã Ba", "Xã Hai"]
+    assert plots.spaced_labels(ax, []) == []
+    plt.close(fig)
+
+
+def test_funnel_names_each_pile_once_in_the_figure_and_every_unit_in_the_caption():
+    counts = _counts()
+    last = counts[counts["period"] == counts["period"].max()]
+    res = fn.funnel(last, "late_rate_resolved_basis", overdispersion="none")
+    piled = res.units.copy()
+    out = piled.index[piled["flag"] != "within"]
+    fig_all = plots.funnel_plot(res, units=UNITS, lang="en", label_units="all")
+    written = [t.get_text() for t in fig_all.axes[0].texts]
+    assert 1 <= len(written) <= len(piled) and len(set(written)) == len(written)
+    plt.close(fig_all)
+    fig = plots.funnel_plot(res, units=UNITS, lang="en")
+    for code in piled.loc[out, "unit_code"]:
+        assert UNITS.set_index("unit_code").loc[code, "name_ascii"] in fig.paranalysis_caption
+    plt.close(fig)

@@ -230,16 +230,16 @@ def funnel_plot(result: FunnelResult, *, units: pd.DataFrame | None = None, lang
     ax.scatter(u["denominator"], u["rate"], c=colors, s=36, zorder=5, edgecolor="white", linewidth=0.6)
     outside = u[u["flag"] != "within"]
     to_label = u if label_units == "all" else outside
-    for row in to_label.itertuples(index=False):
-        code = getattr(row, unit) if hasattr(row, unit) else ""
-        ax.annotate(names.get(code, code), (row.denominator, row.rate), xytext=(4, 3), textcoords="offset points",
-                    fontsize=8)
     ax.set_xscale("log")
     _percent_axis(ax, percent_decimals)
     ymin = min(u["rate"].min(), lim[[c for c in lim.columns if c.startswith("lower_99")]].min().min())
     ymax = max(u["rate"].max(), lim[[c for c in lim.columns if c.startswith("upper_99")]].max().max())
     pad = (ymax - ymin) * 0.06 or 0.01
     ax.set_ylim(max(0.0, ymin - pad), min(1.0, ymax + pad))
+    labels = [(r.denominator, r.rate, names.get(c, c)) for r in to_label.itertuples(index=False)
+              for c in [getattr(r, unit) if hasattr(r, unit) else ""]]
+    for x, y, name in spaced_labels(ax, labels):  # the caption names every unit outside the limits
+        ax.annotate(name, (x, y), xytext=(4, 3), textcoords="offset points", fontsize=8)
     ax.legend(loc="lower right" if spec.higher_is_better is not False else "upper right", fontsize=8)
     label = spec.label(lang)
     adjust = _t(lang, f"adjust_{result.adjustment}", phi=f"{result.phi:.1f}")
@@ -252,6 +252,24 @@ def funnel_plot(result: FunnelResult, *, units: pd.DataFrame | None = None, lang
                  caption=caption, xlabel=f"{denominator_label(result.indicator, lang)} ({_t(lang, 'log')})",
                  ylabel=f"{label} (%)", ax=ax)
     return fig
+
+
+def spaced_labels(ax, labels, *, char_px: float = 5.0, line_px: float = 11.0):
+    """The labels ``(x, y, text)`` that can be written beside their points without running
+    over one written before (the largest x first, then left): units piled on one spot, such
+    as many small units at 0 %, get one name, not a smudge. Distances are on the axes as
+    they are now, a label of 8 points taken as ``char_px`` per letter and ``line_px`` high."""
+    if not labels:
+        return []
+    ax.get_xlim(), ax.get_ylim()  # settle the axes' limits before measuring on them
+    kept, boxes = [], []
+    for x, y, text in sorted(labels, key=lambda v: (-v[0], v[1], str(v[2]))):
+        px, py = ax.transData.transform((x, y))
+        box = (px, px + 4 + char_px * len(str(text)), py, py + line_px)
+        if all(box[1] <= b[0] or box[0] >= b[1] or box[3] <= b[2] or box[2] >= b[3] for b in boxes):
+            kept.append((x, y, text))
+            boxes.append(box)
+    return kept
 
 
 @styled
