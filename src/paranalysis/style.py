@@ -141,26 +141,21 @@ def finish(fig, *, title: str, caption: str, xlabel: str | None = None, ylabel: 
     return fig
 
 
-_CAPTION_CLASS = None
-
-
+@functools.lru_cache(maxsize=1)
 def _caption_class():
     """``matplotlib.text.Text`` whose wrapping (``wrap=True``) finds each line's break by
     bisection: the same lines as matplotlib's own word-by-word search, which measures every
     longer prefix of the line in turn (a caption cost a quarter of a second per figure)."""
-    global _CAPTION_CLASS
-    if _CAPTION_CLASS is None:
-        from matplotlib.text import Text
+    from matplotlib.text import Text
 
-        class Caption(Text):
-            def _get_wrapped_text(self):
-                if not self.get_wrap() or self.get_usetex() or not hasattr(self, "_get_wrap_line_width"):
-                    return super()._get_wrapped_text()
-                return "\n".join(wrap_lines(self.get_text(), self._get_wrap_line_width(),
-                                             self._get_rendered_text_width))
+    class Caption(Text):
+        def _get_wrapped_text(self):
+            if not self.get_wrap() or self.get_usetex() or not hasattr(self, "_get_wrap_line_width"):
+                return super()._get_wrapped_text()
+            return "\n".join(wrap_lines(self.get_text(), self._get_wrap_line_width(),
+                                         self._get_rendered_text_width))
 
-        _CAPTION_CLASS = Caption
-    return _CAPTION_CLASS
+    return Caption
 
 
 def wrap_lines(text: str, line_width: float, width_of) -> list[str]:
