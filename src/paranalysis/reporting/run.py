@@ -78,6 +78,18 @@ def run_notebooks(*, data=None, quarter=None, out=None, lang: str = DEFAULT_LANG
     data_path = Path(data).resolve() if data is not None else None
     if data_path is not None and not data_path.is_dir():
         raise RunError(f"data folder not found: {data}")
+    env_backup = {k: os.environ.get(k) for k in ("MPLBACKEND", "PYDEVD_DISABLE_FILE_VALIDATION")}
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"  # figures must reach the notebook
+    os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    # the kernels' fork server imports its libraries on the other core while this one reads the data
+    with _restore_env(env_backup), _kernel_forks() as manager_class:
+        return _run(data_path, quarter, out, lang, notebooks, progress, timeout, workers, manager_class, t0, started,
+                    tqdm)
+
+
+def _run(data_path, quarter, out, lang, notebooks, progress, timeout, workers, manager_class, t0, started,
+         tqdm) -> RunResult:
+    """The run itself, with the kernels' environment set and their fork server started."""
     root = data_path if data_path is not None else bundled_data_dir()
     state = snapshot.folder_state(root)
     ds = load_dataset(data_path)  # DataError lists every problem
@@ -103,9 +115,6 @@ def run_notebooks(*, data=None, quarter=None, out=None, lang: str = DEFAULT_LANG
     # which the other workers share: every path used from here on must not depend on it
     out, nbs = out.resolve(), [Path(nb).resolve() for nb in nbs]
 
-    env_backup = {k: os.environ.get(k) for k in ("MPLBACKEND", "PYDEVD_DISABLE_FILE_VALIDATION")}
-    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"  # figures must reach the notebook
-    os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
     log_path = out / f"run-{lang}.log"
     n_workers = max(1, min(len(nbs), workers if workers is not None else run_workers()))
 
@@ -142,7 +151,7 @@ def run_notebooks(*, data=None, quarter=None, out=None, lang: str = DEFAULT_LANG
                               ok=error is None, error=error, seconds=round(seconds, 1),
                               html_bytes=html_path.stat().st_size)
 
-    with _kernel_stderr_to(log_path) as console, _restore_env(env_backup), snapshot.shared_with_kernels(ds, state):
+    with _kernel_stderr_to(log_path) as console, snapshot.shared_with_kernels(ds, state):
         bar = tqdm(total=len(nbs), desc=f"paranalysis run {q} {lang}", unit="notebook", file=console,
                    disable=not progress, dynamic_ncols=True)
         reports: dict[Path, NotebookReport] = {}
@@ -150,7 +159,7 @@ def run_notebooks(*, data=None, quarter=None, out=None, lang: str = DEFAULT_LANG
         # they run side by side, one kernel per worker; reports keep the reading order.
         with ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="paranalysis-run") as pool:
             futures = {pool.submit(_execute_notebook, nb_path, out / _html_name(nb_path.stem, lang, ".ipynb"),
-                                   params, timeout): nb_path for nb_path in nbs}
+                                   params, timeout, manager_class): nb_path for nb_path in nbs}
             for fut in as_completed(futures):
                 nb_path = futures[fut]
                 error, seconds = fut.result()
@@ -189,21 +198,45 @@ def run_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _execute_notebook(nb_path: Path, ipynb: Path, params: dict, timeout: int) -> tuple[str | None, float]:
-    """Execute one notebook with papermill into ``ipynb``; the error (or None) and seconds."""
+def _execute_notebook(nb_path: Path, ipynb: Path, params: dict, timeout: int,
+                      manager_class=None) -> tuple[str | None, float]:
+    """Execute one notebook with papermill into ``ipynb``; the error (or None) and seconds.
+    ``manager_class``: the kernel manager (forked kernels), None for papermill's own."""
     import papermill as pm
+
+    extra = {} if manager_class is None else {"kernel_manager_class": manager_class}
 
     t_nb = time.perf_counter()
     error = None
     try:
         pm.execute_notebook(str(nb_path), str(ipynb), parameters=params, kernel_name="python3",
                             cwd=str(nb_path.parent), progress_bar=False, log_output=False,
-                            request_save_on_cell_execute=False, execution_timeout=timeout)
+                            request_save_on_cell_execute=False, execution_timeout=timeout, **extra)
     except pm.PapermillExecutionError as exc:
         error = f"{exc.ename}: {exc.evalue} (cell {exc.exec_count})"
     except Exception as exc:  # kernel died, timeout, ...: report it, run the others
         error = f"{type(exc).__name__}: {exc}"
     return error, time.perf_counter() - t_nb
+
+
+@contextlib.contextmanager
+def _kernel_forks():
+    """While the notebooks run: the kernel manager class whose kernels are forked from one
+    warm process (:mod:`paranalysis.reporting.forkkernel`), or None for ordinary kernels
+    (not Linux, ``PARANALYSIS_FORK_KERNELS=0``, or the fork server could not start)."""
+    from paranalysis.reporting import forkkernel
+
+    server = None
+    if forkkernel.available():
+        try:
+            server = forkkernel.ForkServer(run_time=(snapshot.ENV,))
+        except (OSError, ValueError) as exc:  # could not even start a process: ordinary kernels
+            print(f"paranalysis run: ordinary kernels ({exc})", file=sys.stderr)
+    try:
+        yield None if server is None else forkkernel.kernel_manager_class(server)
+    finally:
+        if server is not None:
+            server.close()
 
 
 @contextlib.contextmanager
