@@ -79,6 +79,7 @@ def test_the_investment_section_explains_how_to_add_the_register(run_on_new_fold
 def test_the_other_pages_say_what_is_missing(run_on_new_folder):
     _, out = run_on_new_folder
     assert "Chưa có năm nào đủ bốn quý số liệu" in _page(out, "02")
+    assert "không có số liệu của Nghi Lộc (mã 429) nên không có biểu đồ so sánh" in _page(out, "02")  # units 412-418
     rankings = _page(out, "04")
     assert "Chưa có số liệu xếp hạng của tỉnh" in rankings and "<code>data/rankings/</code>" in rankings
     assert "chưa có bảng xếp hạng các đơn vị cấp huyện" in rankings

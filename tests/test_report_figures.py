@@ -7,6 +7,7 @@ showed only their first). This runs every notebook on the bundled data, as
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -45,3 +46,18 @@ def test_the_bundled_run_shows_a_figure_in_every_notebook_and_several_in_most(bu
         encoding="utf-8"))["cells"]) for p in list_notebooks()}
     assert all(n >= 1 for n in counts.values()), counts
     assert sum(n >= 2 for n in counts.values()) >= 5, counts  # before the fix: 2 of 7 notebooks
+
+
+@pytest.mark.parametrize("name", [p.stem for p in list_notebooks()])
+def test_every_figure_on_a_page_has_its_caption_as_alt_text(bundled_run, name):
+    """A reader who cannot see the picture (a screen reader, a blocked image) gets the
+    caption: the package's figures carry it to the page, escaped, also when shown at the
+    end of a cell rather than through ``leadership.show``."""
+    executed = json.loads((bundled_run / f"{name}.ipynb").read_text(encoding="utf-8"))
+    captions = [(o["metadata"].get("image/png") or {}).get("alt") or o["metadata"].get("alt")
+                for c in executed["cells"] for o in c.get("outputs", [])
+                if "image/png" in o.get("data", {})]
+    assert captions and all(len(c) > 20 for c in captions), captions
+    page = (bundled_run / f"{name}.html").read_text(encoding="utf-8")
+    alts = re.findall(r'<img src="data:image/png;base64,[^"]*" alt="([^"]*)"', page)
+    assert alts == [html.escape(c) for c in captions]

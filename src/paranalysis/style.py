@@ -135,10 +135,17 @@ def finish(fig, *, title: str, caption: str, xlabel: str | None = None, ylabel: 
     fig.paranalysis_xlabel = xlabel
     fig.paranalysis_ylabel = ylabel
     fig.paranalysis_caption = caption
+    fig._repr_mimebundle_ = functools.partial(_alt_text, caption)  # shown at a cell's end: the caption is its alt
     text = fig.text(0.0, -0.02, caption, ha="left", va="top", fontsize=8.5, wrap=True, color="#333333",
                     transform=fig.transFigure)
     text.__class__ = _caption_class()  # the same text, wrapped the same way, with fewer measurements
     return fig
+
+
+def _alt_text(caption: str, include=None, exclude=None):
+    """What a finished figure adds when a notebook shows it: no picture of its own (the
+    backend draws the PNG), the caption as the PNG's alt text, which the report's page uses."""
+    return {}, {"image/png": {"alt": caption}}
 
 
 @functools.lru_cache(maxsize=1)
