@@ -5,9 +5,12 @@ The floor is what any run of N notebooks must pay whatever they compute: N times
 papermill-executing (a fresh kernel) and exporting to HTML a notebook that only has the
 parameters cell and ``import paranalysis``. N is the number of notebooks `paranalysis run`
 executes. The floor is measured one notebook after another, as a run without workers
-would pay it; the run itself uses the cores there are (``PARANALYSIS_WORKERS``).
+would pay it; the run itself uses the cores there are (``PARANALYSIS_WORKERS``). On Linux the
+run forks its kernels from one warm process (``paranalysis.reporting.forkkernel``), so it no
+longer pays a kernel start per notebook as the floor does; ``--ordinary`` also times the run
+with ordinary kernels.
 
-    .venv/bin/python benchmarks/run_floor.py [--repeat 1] [--out benchmarks/results/run_floor.md]
+    .venv/bin/python benchmarks/run_floor.py [--repeat 1] [--sequential] [--ordinary] [--out benchmarks/results/run_floor.md]
 """
 
 from __future__ import annotations
@@ -53,10 +56,12 @@ def floor_once(workdir: Path, n: int) -> float:
     return time.perf_counter() - t0
 
 
-def run_once(out: Path, workers: int | None) -> tuple[float, dict]:
+def run_once(out: Path, workers: int | None, ordinary: bool = False) -> tuple[float, dict]:
     env = dict(os.environ)
     if workers is not None:
         env["PARANALYSIS_WORKERS"] = str(workers)
+    if ordinary:
+        env["PARANALYSIS_FORK_KERNELS"] = "0"
     cli = str(Path(sys.executable).with_name("paranalysis"))
     t0 = time.perf_counter()
     subprocess.run([cli, "run", "--out", str(out)], check=True, env=env,
@@ -70,6 +75,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=1, help="floor/run pairs, interleaved (median reported)")
     ap.add_argument("--sequential", action="store_true", help="also time the run with one worker")
+    ap.add_argument("--ordinary", action="store_true",
+                    help="also time the run with ordinary kernels (PARANALYSIS_FORK_KERNELS=0), not forked ones")
     ap.add_argument("--out", type=Path, default=None, help="write the result as Markdown here")
     args = ap.parse_args()
 
@@ -77,7 +84,7 @@ def main() -> int:
     from paranalysis.reporting import list_notebooks, run_workers
 
     n = len(list_notebooks())
-    floors, runs, seq = [], [], []
+    floors, runs, seq, plain = [], [], [], []
     last = None
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -88,12 +95,14 @@ def main() -> int:
             runs.append(seconds)
             if args.sequential:
                 seq.append(run_once(tmp / f"seq-{r}", 1)[0])
+            if args.ordinary:
+                plain.append(run_once(tmp / f"plain-{r}", None, ordinary=True)[0])
     f, r = statistics.median(floors), statistics.median(runs)
     lines = [
         f"# `paranalysis run` against its floor ({date.today().isoformat()})",
         "",
         f"Command: `.venv/bin/python benchmarks/run_floor.py --repeat {args.repeat}"
-        + (" --sequential" if args.sequential else "") + "`",
+        + (" --sequential" if args.sequential else "") + (" --ordinary" if args.ordinary else "") + "`",
         f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}; "
         f"{run_workers()} notebooks at once; {n} notebooks.",
         "",
@@ -102,6 +111,9 @@ def main() -> int:
         f"- `paranalysis run` on the bundled data: {r:.1f} s ({', '.join(f'{x:.1f}' for x in runs)})",
         f"- ratio run / floor: **{r / f:.2f}** (target 1.5 or less)",
     ]
+    if plain:
+        lines.append(f"- the same run with ordinary kernels (PARANALYSIS_FORK_KERNELS=0): {statistics.median(plain):.1f} s "
+                     f"({', '.join(f'{x:.1f}' for x in plain)}), ratio {statistics.median(plain) / f:.2f}")
     if seq:
         lines.append(f"- the same run with one worker (PARANALYSIS_WORKERS=1): {statistics.median(seq):.1f} s")
     if last:
