@@ -51,6 +51,7 @@ def _validate(args) -> int:
     """Check each file (or dataset folder) and print every problem."""
     import paranalysis
     from paranalysis.errors import DataError, Problem, reading_notes
+    from paranalysis.i18n import Message
     from paranalysis.tables import read_table
 
     bad = 0
@@ -61,15 +62,13 @@ def _validate(args) -> int:
                 if path.is_dir():  # a dataset folder: every table in it, as load_dataset reads them
                     ds = paranalysis.load_dataset(path)
                     if not any(ds.files.values()):
-                        raise DataError([Problem(file=str(path), expected=(
-                            "a dataset folder holding at least one table (processing*.csv, investments*.csv, "
-                            "rankings*.csv, units*.csv ... or .parquet); this folder holds none"))])
+                        raise DataError([Problem(file=str(path), expected=Message("problem.data.folder_without_tables"))])
                     ps = ds.periods()
                     what = (f"dataset folder: {len(ds.processing)} processing rows"
                             + (f" ({ps[0]} to {ps[-1]})" if len(ps) else "")
                             + f", {len(ds.investments)} investments, {len(ds.rankings)} ranking rows")
                 elif not path.exists():
-                    raise DataError([Problem(file=str(path), expected="an existing file")])
+                    raise DataError([Problem(file=str(path), expected=Message("problem.data.existing_file"))])
                 else:
                     table = _table_of(path) if path.suffix.lower() in {".csv", ".parquet"} else "processing"
                     if table == "processing":
@@ -78,8 +77,9 @@ def _validate(args) -> int:
                         what = (f"{len(df)} processing rows, {df['unit_code'].nunique()} units, "
                                 f"quarters {', '.join(qs) if len(qs) <= 4 else qs[0] + ' to ' + qs[-1]}")
                         if df.empty:
-                            raise DataError([Problem(file=str(path), expected="at least one row of processing counts"
-                                                     + (f" for {args.period}" if args.period else ""))])
+                            raise DataError([Problem(file=str(path), expected=(
+                                Message("problem.data.no_processing_rows_for", period=args.period) if args.period
+                                else Message("problem.data.no_processing_rows")))])
                     else:
                         df = read_table([path], table)
                         what = f"{len(df)} rows of the {table} table"

@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from paranalysis.errors import DataError, Problem
+from paranalysis.i18n import Message
 from paranalysis.tables import read_table_with_origin
 from paranalysis.units import add_units, apply_crosswalk_overrides, package_crosswalk, package_units
 
@@ -40,7 +41,7 @@ def bundled_data_dir() -> Path:
     for cand in (here / "_bundled_data", here.parent.parent / "data"):
         if cand.is_dir():
             return cand
-    raise DataError([Problem(file=str(here), expected="the bundled data folder (reinstall paranalysis)")])
+    raise DataError([Problem(file=str(here), expected=Message("problem.data.bundled_folder"))])
 
 
 def table_files(root: Path, table: str) -> list[Path]:
@@ -104,7 +105,7 @@ def _check_synthetic_labels(df: pd.DataFrame, table: str, origin: list) -> list[
         file, row = _origin(origin, i)
         if file and "synthetic" in Path(file).name.lower() and not flag:
             problems.append(Problem(file=file, row=row, column="synthetic", value=False,
-                                    expected="true in every row of a file named 'synthetic'"))
+                                    expected=Message("problem.data.synthetic_flag")))
     return problems
 
 
@@ -117,7 +118,7 @@ def load_dataset(path=None) -> Dataset:
     the folder before or after an ingest, never between."""
     root = Path(path) if path is not None else bundled_data_dir()
     if not root.is_dir():
-        raise DataError([Problem(file=str(root), expected="a dataset folder")])
+        raise DataError([Problem(file=str(root), expected=Message("problem.data.dataset_folder"))])
     from paranalysis import folderlock, snapshot
     from paranalysis.ingest import pending, recover
 
@@ -137,9 +138,8 @@ def load_dataset(path=None) -> Dataset:
             return _load(root)
     except OSError as exc:  # a folder this user may read but not lock (read-only copy)
         if pending(root):
-            raise DataError([Problem(file=root.name, expected=(
-                "a finished ingest: the folder holds an interrupted one (.staging) and cannot be locked "
-                f"here ({exc.strerror}); run paranalysis ingest again with write access to finish or undo it"))]) from None
+            raise DataError([Problem(file=root.name, expected=Message(
+                "problem.data.unfinished_ingest", reason=exc.strerror))]) from None
         return _load(root)
 
 
@@ -172,7 +172,7 @@ def _load(root: Path) -> Dataset:
             if code is not None and not pd.isna(code) and code not in known:
                 file, row = _origin(origins[t], i)
                 problems.append(Problem(file=file or f"{t} table", row=row, column="unit_code", value=code,
-                                        expected="a unit code known to the units table"))
+                                        expected=Message("problem.data.unit_code")))
     if problems:
         raise DataError(problems[:200])
     for t in ("processing",):

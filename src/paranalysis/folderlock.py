@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from paranalysis.errors import DataError, Problem
+from paranalysis.i18n import Message
 
 LOCK_NAME = ".paranalysis.lock"
 DEFAULT_TIMEOUT = 600.0
@@ -51,9 +52,7 @@ def _refuse_link(path: Path, root: Path) -> None:
     except FileNotFoundError:
         return
     if stat.S_ISLNK(st.st_mode) or not stat.S_ISREG(st.st_mode):
-        raise DataError([Problem(file=f"{root.name}/{LOCK_NAME}",
-                                 expected="a plain lock file (found a symbolic link or a special file; "
-                                          "remove it, it was not made by paranalysis)")])
+        raise DataError([Problem(file=f"{root.name}/{LOCK_NAME}", expected=Message("problem.data.plain_lock_file"))])
 
 
 @contextlib.contextmanager
@@ -84,7 +83,7 @@ def folder_lock(root, timeout: float | None = None, *, quiet: bool = False, crea
     while True:
         if not root.is_dir():
             if not create:
-                raise DataError([Problem(file=root.name, expected="a dataset folder")])
+                raise DataError([Problem(file=root.name, expected=Message("problem.data.dataset_folder"))])
             root.mkdir(parents=True, exist_ok=True)
         _refuse_link(path, root)
         lock = FileLock(str(path), thread_local=False)
@@ -97,9 +96,8 @@ def folder_lock(root, timeout: float | None = None, *, quiet: bool = False, crea
             try:
                 lock.acquire(timeout=max(0.0, deadline - time.monotonic()))
             except Timeout:
-                raise DataError([Problem(file=root.name, expected=(
-                    f"the folder's lock within {timeout:g} s (another ingest still holds {LOCK_NAME}; "
-                    "wait for it to finish, or set PARANALYSIS_LOCK_TIMEOUT to wait longer)"))]) from None
+                raise DataError([Problem(file=root.name, expected=Message(
+                    "problem.data.lock_timeout", timeout=timeout, lock=LOCK_NAME))]) from None
         # the path must still be the plain file we locked (not replaced, removed or linked meanwhile)
         fd = getattr(getattr(lock, "_context", None), "lock_file_fd", None)
         try:

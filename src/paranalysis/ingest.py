@@ -49,6 +49,7 @@ import paranalysis
 from paranalysis.dataset import load_dataset, table_files
 from paranalysis.errors import DataError, Problem, reading_notes
 from paranalysis.folderlock import LOCK_NAME, folder_lock, remove_lock_file
+from paranalysis.i18n import Message
 from paranalysis.schemas import PROCESSING_TABLE_COLUMNS, validate
 from paranalysis.tables import read_table
 from paranalysis.units import package_units
@@ -403,9 +404,9 @@ def ingest(file, data_dir, *, period=None, synthetic: bool = False, now: datetim
     file = Path(file)
     root = Path(data_dir)
     if not file.is_file():
-        raise DataError([Problem(file=str(file), expected="an existing file to ingest")])
+        raise DataError([Problem(file=str(file), expected=Message("problem.data.file_to_ingest"))])
     if root.exists() and not root.is_dir():
-        raise DataError([Problem(file=str(root), expected="a dataset folder (this is a file)")])
+        raise DataError([Problem(file=str(root), expected=Message("problem.data.folder_is_a_file"))])
     now = now or datetime.now(timezone.utc)
     created = not root.exists()
     with _folder_lock(root):
@@ -429,8 +430,8 @@ def _ingest_locked(file: Path, root: Path, *, period, synthetic, now, mapping) -
         try:
             units = load_dataset(root).units
         except DataError as exc:
-            raise DataError([Problem(file=str(root), expected="a valid dataset folder before ingest; "
-                                                               "fix these problems first")] + exc.problems) from None
+            raise DataError([Problem(file=str(root), expected=Message("problem.data.valid_folder_first"))]
+                            + exc.problems) from None
 
     with reading_notes() as caught:
         rows = paranalysis.load_processing(file, period=period, units=units, mapping=mapping,
@@ -438,15 +439,15 @@ def _ingest_locked(file: Path, root: Path, *, period, synthetic, now, mapping) -
     notes += [str(w.message) for w in caught]
     if "period_label" in rows.columns:  # a half-year, nine-month or annual report: never a quarter
         raise DataError([Problem(file=str(file), column="period argument", value=str(period),
-                                 expected="a quarter such as '2024Q2': the dataset holds quarters; a report "
-                                          "over a longer span is read with read_official_form(period=...)")])
+                                 expected=Message("problem.data.quarter_only"))])
     if rows.empty:
-        what = f"rows for {period}" if period else "rows of processing counts"
-        raise DataError([Problem(file=str(file), expected=f"at least one row; found no {what}")])
+        raise DataError([Problem(file=str(file), expected=(
+            Message("problem.data.rows_for_period", period=period) if period
+            else Message("problem.data.rows_of_counts")))])
     rows = rows[PROCESSING_TABLE_COLUMNS].copy()
     known = set(units["unit_code"])
     problems = [Problem(file=str(file), row=None, column="unit_code", value=c,
-                        expected="a unit code known to the package or to the folder's units table")
+                        expected=Message("problem.data.unit_code_package_or_folder"))
                 for c in sorted(set(rows["unit_code"]) - known)]
     if problems:
         raise DataError(problems, file=str(file))
@@ -473,13 +474,10 @@ def _ingest_locked(file: Path, root: Path, *, period, synthetic, now, mapping) -
             clash_synth = clash & _keys(synth)
             qs = sorted({q for _, q in clash})
             if clash_synth:
-                msg = (f"real rows for {', '.join(qs)} that the folder already holds as SYNTHETIC demo rows "
-                       f"({len(clash_synth)} unit-quarters); ingest never mixes real and demo data for the "
-                       "same quarter: ingest into a new empty folder instead (paranalysis ingest FILE --data NEWDIR)")
+                msg = Message("problem.data.real_over_synthetic", quarters=", ".join(qs), n=len(clash_synth))
             else:
-                msg = (f"no overlap with rows kept in files ingest does not manage ({', '.join(qs)}, "
-                       f"{len(clash)} unit-quarters in {', '.join(str(p.relative_to(root)) for p in other_files)}); "
-                       "remove those rows or ingest into another folder")
+                msg = Message("problem.data.overlap_unmanaged", quarters=", ".join(qs), n=len(clash),
+                              files=", ".join(str(p.relative_to(root)) for p in other_files))
             raise DataError([Problem(file=str(file), column="period", value=", ".join(qs), expected=msg)])
         if others["synthetic"].any() and not rows["synthetic"].all():
             cautions.append("the folder holds synthetic demo rows; the real rows ingested now sit beside them "
@@ -540,7 +538,7 @@ def _ingest_locked(file: Path, root: Path, *, period, synthetic, now, mapping) -
         ds = load_dataset(root)
         missing = _keys(rows) - _keys(ds.processing)
         if missing:
-            raise DataError([Problem(file=str(root), expected=f"the ingested rows after writing; {len(missing)} missing")])
+            raise DataError([Problem(file=str(root), expected=Message("problem.data.rows_after_writing", n=len(missing)))])
 
     txn = _Transaction(root)
     try:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from paranalysis.errors import DataError, Problem
+from paranalysis.i18n import Message
 from paranalysis.periods import to_period
 from paranalysis.tables import read_table
 
@@ -24,11 +25,11 @@ def load_processing(path, *, period=None, units: pd.DataFrame | None = None, map
     """
     path = Path(path)
     if not path.exists():
-        raise DataError([Problem(file=str(path), expected="an existing file")])
+        raise DataError([Problem(file=str(path), expected=Message("problem.data.existing_file"))])
     suffix = path.suffix.lower()
     if path.is_dir():
         raise DataError([Problem(file=str(path), value="a folder",
-                                 expected="a file (a dataset folder is read with load_dataset)")])
+                                 expected=Message("problem.data.file_not_folder"))])
     if suffix in {".xlsx", ".xlsm", ".xls", ".ods"}:
         from paranalysis.forms import read_official_form
 
@@ -39,4 +40,4 @@ def load_processing(path, *, period=None, units: pd.DataFrame | None = None, map
             df = df[df["period"] == to_period(period)].reset_index(drop=True)
         return df
     raise DataError([Problem(file=str(path), value=path.suffix,
-                             expected="a .csv or .parquet file, or an .xlsx (official report form) / .xlsm / .xls / .ods workbook")])
+                             expected=Message("problem.data.file_type"))])

@@ -317,6 +317,7 @@ def export_form(data_dir, quarter, out=None, *, level: str | None = None) -> Pat
     keeps one level. Reading the file back gives the same counts."""
     from paranalysis.dataset import load_dataset
     from paranalysis.errors import DataError, Problem
+    from paranalysis.i18n import Message
 
     q = to_period(quarter)
     ds = load_dataset(data_dir)
@@ -325,9 +326,9 @@ def export_form(data_dir, quarter, out=None, *, level: str | None = None) -> Pat
     if level is not None:
         rows = rows[rows["unit_code"].map(lambda c: lv.get(c) == level)]
     if rows.empty:
-        what = f" of level {level}" if level else ""
-        raise DataError([Problem(file=str(data_dir), column="period", value=str(q),
-                                 expected=f"processing rows{what} for {q} in the dataset folder")])
+        raise DataError([Problem(file=str(data_dir), column="period", value=str(q), expected=(
+            Message("problem.data.export_rows_level", level=level, quarter=q) if level
+            else Message("problem.data.export_rows", quarter=q)))])
     rows = rows.sort_values("unit_code").reset_index(drop=True)
     several = rows["unit_code"].map(lambda c: lv.get(c)).nunique() > 1
     out = Path(out) if out is not None else Path(data_dir) / f"bieu_mau_{q}{'_' + level if level else ''}.xlsx"

@@ -27,6 +27,7 @@ from importlib import resources
 import pandas as pd
 
 from paranalysis.errors import DataError, Problem
+from paranalysis.i18n import Message
 
 CROSSWALK_RESOURCES = ("crosswalk_nghean.csv", "crosswalk_nghean_communes_2025.csv")
 HIGH_CONFIDENCE = {"high", "manual:high"}
@@ -87,7 +88,7 @@ def check_crosswalk(cw: pd.DataFrame, units: pd.DataFrame, *, origin: list | Non
             code = getattr(r, col)
             if code not in known:
                 problems.append(Problem(file=file, row=line, column=col, value=code,
-                                        expected="a unit code known to the units table"))
+                                        expected=Message("problem.data.unit_code")))
     m = cw["relation"] == "merged_into"
     sums = effective_weights(cw[m]).groupby(cw.loc[m, "from_code"]).sum()
     for code, total in sums.items():
@@ -95,8 +96,7 @@ def check_crosswalk(cw: pd.DataFrame, units: pd.DataFrame, *, origin: list | Non
             idx = [i for i in range(len(cw)) if m.iloc[i] and cw["from_code"].iloc[i] == code]
             file, line = origin[idx[0]] if idx and idx[0] < len(origin) else ("crosswalk table", None)
             problems.append(Problem(file=file, row=line, column="weight", value=round(float(total), 6),
-                                    expected=f"merged_into weights of {code} that sum to 1 (its counts are "
-                                             "shared out among its successors)"))
+                                    expected=Message("problem.data.crosswalk_weights", code=code)))
     return problems
 
 

@@ -71,10 +71,9 @@ def duplicate_key_problems(codes: list, origins: list, existing: dict | None = N
     for code, (file, line) in zip(codes, origins):
         if code in seen:
             f0, l0 = seen[code]
-            where = f"{f0} line {l0}" if l0 else f0
+            where = Message("problem.data.where_line", file=f0, line=l0) if l0 else f0
             problems.append(Problem(file=file, row=line, column="unit_code", value=code,
-                                    expected=f"a key not already used (unit_code {code} is already defined in "
-                                             f"{where}); {HOW_TO_ADD}"))
+                                    expected=Message("problem.data.key_taken", code=code, where=where, how=HOW_TO_ADD)))
         else:
             seen[code] = (file, line)
     return problems
@@ -123,7 +122,7 @@ def add_units(units: pd.DataFrame, extra: pd.DataFrame, *, origin: list | None =
     origin = origin or [("units table", i + 2) for i in range(len(extra))]
     existing = package_origins()
     for c in units["unit_code"]:
-        existing.setdefault(c, ("the units table", None))
+        existing.setdefault(c, (Message("problem.data.the_units_table"), None))
     problems = duplicate_key_problems(extra["unit_code"].tolist(), origin, existing)
     if problems:
         raise DataError(problems)
