@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from paranalysis.errors import DataError, Problem
+from paranalysis.i18n import Message
 from paranalysis.serviceindex import periods as P
 from paranalysis.serviceindex.schema import GROUPS, MAX_SCORES, coerce
 
@@ -80,7 +81,7 @@ def _clip(x, lo=0.0, hi=1.0):
 def default_communes(units: pd.DataFrame, processing: pd.DataFrame) -> pd.DataFrame:
     """The communes/wards of the unit registry valid from 1 July 2025 that have processing rows."""
     if "valid_from" not in units or "level" not in units:
-        raise DataError([Problem(column="units", expected="a units table with level and valid_from")])
+        raise DataError([Problem(column="units", expected=Message("problem.si.units_table"))])
     vf = pd.to_datetime(units["valid_from"], errors="coerce")
     sel = units[(units["level"] == "commune") & (vf >= pd.Timestamp("2025-07-01"))]
     sel = sel[sel["unit_code"].isin(set(processing["unit_code"]))]
@@ -121,10 +122,10 @@ def generate_scorecard(processing: pd.DataFrame, communes: pd.DataFrame | None =
     that have processing rows); ``processing`` holds their quarterly counts."""
     if communes is None:
         if units is None:
-            raise DataError([Problem(column="communes", expected="the communes (unit_code, name_vi) or units=")])
+            raise DataError([Problem(column="communes", expected=Message("problem.si.communes_or_units"))])
         communes = default_communes(units, processing)
     if communes.empty:
-        raise DataError([Problem(column="unit_code", expected="communes with processing rows from 2025Q3")])
+        raise DataError([Problem(column="unit_code", expected=Message("problem.si.communes_processing"))])
     communes = communes.sort_values("unit_code").reset_index(drop=True)
     proc = processing[processing["unit_code"].isin(set(communes["unit_code"]))]
     qc = _quarter_counts(proc)
@@ -343,8 +344,7 @@ def bundled_scorecard() -> pd.DataFrame:
 
     path = bundled_data_dir() / BUNDLED_FILE
     if not path.exists():
-        raise DataError([Problem(file=BUNDLED_FILE, expected="the bundled synthetic scorecard (python -m "
-                                                             "paranalysis.serviceindex.demo data)")])
+        raise DataError([Problem(file=BUNDLED_FILE, expected=Message("problem.si.bundled_scorecard"))])
     return to_tidy(read_wide(path))
 
 

@@ -34,6 +34,7 @@ from pathlib import Path
 import pandas as pd
 
 from paranalysis.errors import DataError, Problem
+from paranalysis.i18n import Message
 from paranalysis.serviceindex import periods as P
 from paranalysis.serviceindex.loaders import ENDPOINTS, load_service_index, sha256_bytes
 
@@ -81,19 +82,19 @@ def _post(url: str, payload: dict, *, timeout: float, max_bytes: int) -> tuple[i
             length = resp.headers.get("Content-Length")
             if length and length.isdigit() and int(length) > max_bytes:
                 raise DataError([Problem(file=url, value=f"{length} bytes",
-                                         expected=f"a response of at most {max_bytes} bytes")])
+                                         expected=Message("problem.si.response_bytes", limit=max_bytes))])
             data = resp.read(max_bytes + 1)
             if len(data) > max_bytes:
                 raise DataError([Problem(file=url, value=f"more than {max_bytes} bytes",
-                                         expected=f"a response of at most {max_bytes} bytes")])
+                                         expected=Message("problem.si.response_bytes", limit=max_bytes))])
             return resp.status, resp.headers.get("Content-Type", ""), data
     except urllib.error.HTTPError as exc:
         raise DataError([Problem(file=url, value=f"HTTP {exc.code} {exc.reason}",
-                                 expected="HTTP 200/201 from the reporting API")]) from None
+                                 expected=Message("problem.si.http_ok"))]) from None
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise DataError([Problem(file=url, value=f"{type(exc).__name__}: {reason}"[:200],
-                                 expected=f"a response within {timeout:g} s")]) from None
+                                 expected=Message("problem.si.response_time", timeout=timeout))]) from None
 
 
 def province_id(province: str) -> str:
@@ -104,9 +105,7 @@ def province_id(province: str) -> str:
     if len(p) >= 16 and all(ch.isalnum() or ch == "-" for ch in p):
         return p
     raise DataError([Problem(column="--province", value=p,
-                             expected="the province's rootDepartmentId on the portal (a UUID such as "
-                                      "019d2be3-6a88-732b-8b17-b68020c8553a), or a code known here: "
-                                      + ", ".join(KNOWN_PROVINCES))])
+                             expected=Message("problem.si.province_id", codes=", ".join(KNOWN_PROVINCES)))])
 
 
 def fetch_service_index(province: str, period: str, data, *, base_url: str = DEFAULT_BASE_URL,
@@ -119,23 +118,23 @@ def fetch_service_index(province: str, period: str, data, *, base_url: str = DEF
 
     per = P.parse_period(period)
     if per is None or per.kind not in {"month", "quarter", "year"}:
-        raise DataError([Problem(column="--period", value=period, expected="a month (2026-08), quarter (2026Q3) or "
-                                                                           "year (2026)")])
+        raise DataError([Problem(column="--period", value=period, expected=Message("problem.si.fetch_period"))])
     root_id = province_id(province)
     eps = list(endpoints) if endpoints else list(ENDPOINTS)
     unknown = [e for e in eps if e not in ENDPOINTS]
     if unknown:
-        raise DataError([Problem(column="endpoint", value=e, expected="one of " + ", ".join(ENDPOINTS))
+        raise DataError([Problem(column="endpoint", value=e,
+                                 expected=Message("problem.si.one_of", choices=", ".join(ENDPOINTS)))
                          for e in unknown])
     root = Path(data)
     if root.exists() and not root.is_dir():
-        raise DataError([Problem(file=str(root), expected="a dataset folder (this is a file)")])
+        raise DataError([Problem(file=str(root), expected=Message("problem.si.dataset_folder"))])
     start = time.monotonic()
     got = []
     for ep in eps:
         left = deadline - (time.monotonic() - start)
         if left <= 0:
-            raise DataError([Problem(file=ep, expected=f"the whole fetch within {deadline:g} s")])
+            raise DataError([Problem(file=ep, expected=Message("problem.si.fetch_deadline", deadline=deadline))])
         payload = {"rootDepartmentId": root_id, "currentPage": 1, "pageSize": PAGE_SIZE.get(ep, 200),
                    **P.payload_for(per, ep)}
         url = base_url.rstrip("/") + API_PATH + ep
@@ -148,14 +147,14 @@ def fetch_service_index(province: str, period: str, data, *, base_url: str = DEF
             pages = 1  # the loader names the problem
         if isinstance(pages, int) and pages > 1:
             raise DataError([Problem(file=url, column="pagination.totalPages", value=pages,
-                                     expected="one page (the reporting API returns every unit at once)")])
+                                     expected=Message("problem.si.one_page"))])
         from paranalysis.serviceindex.loaders import _read_2026
 
         _, answered = _read_2026(Path(f"{ep}.json"), period=per.label, retrieved_at=pd.Timestamp(captured),
                                  formula_version=None, check_totals=True, raw=body, name=url)
         if answered != ep:
             raise DataError([Problem(file=url, value=answered,
-                                     expected=f"a {ep} response (the server answered another endpoint's data)")])
+                                     expected=Message("problem.si.other_endpoint", endpoint=ep))])
         got.append({"endpoint": ep, "url": url, "payload": payload, "http_status": status, "content_type": ctype,
                     "captured_at": captured.isoformat(), "sha256": sha256_bytes(body), "bytes": len(body),
                     "body": body})
@@ -165,7 +164,7 @@ def fetch_service_index(province: str, period: str, data, *, base_url: str = DEF
         if root.exists():
             recover(root)
         if (root / rel_folder).exists():
-            raise DataError([Problem(file=rel_folder, expected="a new capture folder (one fetch per second)")])
+            raise DataError([Problem(file=rel_folder, expected=Message("problem.si.new_capture"))])
         log_path = root / LOG
         old = log_path.read_bytes() if log_path.exists() else b""
         buf = io.StringIO()

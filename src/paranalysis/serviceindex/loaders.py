@@ -32,6 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 from paranalysis.errors import DataError, Problem
+from paranalysis.i18n import Message
 from paranalysis.limits import (MAX_COUNT, MAX_FILE_BYTES, MAX_JSON_BYTES, MAX_PROBLEMS, MAX_SHEET_COLS,
                                MAX_SHEET_ROWS)
 from paranalysis.serviceindex import periods as P
@@ -70,7 +71,8 @@ def _problem_cap(problems: list[Problem], file: str) -> None:
     if problems:
         if len(problems) > MAX_PROBLEMS:
             more = len(problems) - MAX_PROBLEMS
-            problems = problems[:MAX_PROBLEMS] + [Problem(file=file, expected=f"... and {more} further problems")]
+            problems = problems[:MAX_PROBLEMS] + [Problem(file=file,
+                                                          expected=Message("problem.si.more_problems", more=more))]
         raise DataError(problems, file=file)
 
 
@@ -78,7 +80,7 @@ def _check_size(path: Path) -> None:
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise DataError([Problem(file=path.name, value=f"{size} bytes",
-                                 expected=f"a file of at most {MAX_FILE_BYTES} bytes (limits.MAX_FILE_BYTES)")])
+                                 expected=Message("problem.si.file_bytes", limit=MAX_FILE_BYTES))])
 
 
 def _num(v):
@@ -109,12 +111,12 @@ def _sheets_from_csv(path: Path) -> list[tuple[str, list[dict], list[int]]]:
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
-        raise DataError([Problem(file=path.name, expected="a header row with the 766 export columns")]) from None
+        raise DataError([Problem(file=path.name, expected=Message("problem.si.csv_header"))]) from None
     groups: dict[str, tuple[list[dict], list[int]]] = {}
     for k, row in enumerate(reader):
         if k >= MAX_SHEET_ROWS:
-            raise DataError([Problem(file=path.name, row=skip + k + 2, expected=f"at most {MAX_SHEET_ROWS} rows "
-                                                                                "(limits.MAX_SHEET_ROWS)")])
+            raise DataError([Problem(file=path.name, row=skip + k + 2, expected=Message("problem.si.max_rows",
+                                                                                        limit=MAX_SHEET_ROWS))])
         if not any(c.strip() for c in row):
             continue
         rec = dict(zip(header, row))
@@ -134,7 +136,7 @@ def _sheets_from_xlsx(path: Path) -> list[tuple[str, list[dict], list[int]]]:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any failure to open is a data problem of this file
         raise DataError([Problem(file=path.name, value=f"{type(exc).__name__}: {exc}"[:200],
-                                 expected="an .xlsx workbook that opens")]) from None
+                                 expected=Message("problem.si.xlsx_opens"))]) from None
     out = []
     try:
         for ws in wb.worksheets:
@@ -142,7 +144,7 @@ def _sheets_from_xlsx(path: Path) -> list[tuple[str, list[dict], list[int]]]:
             for r, row in enumerate(ws.iter_rows(max_col=MAX_SHEET_COLS, values_only=True), start=1):
                 if r > MAX_SHEET_ROWS:
                     raise DataError([Problem(file=path.name, sheet=ws.title, row=r,
-                                             expected=f"at most {MAX_SHEET_ROWS} rows (limits.MAX_SHEET_ROWS)")])
+                                             expected=Message("problem.si.max_rows", limit=MAX_SHEET_ROWS))])
                 cells = ["" if v is None else v for v in row]
                 if header is None:
                     names = [str(v).strip() for v in cells]
@@ -161,8 +163,7 @@ def _sheets_from_xlsx(path: Path) -> list[tuple[str, list[dict], list[int]]]:
         wb.close()
     if not out:
         raise DataError([Problem(file=path.name, column="MA_COQUAN, TONG_SCORE",
-                                 expected="a sheet with the 766 export header row (ID, TEN, MA_COQUAN, ... "
-                                          "TONG_SCORE, ROW_STT) in its first 40 rows")])
+                                 expected=Message("problem.si.xlsx_header"))])
     return out
 
 
@@ -185,14 +186,15 @@ def read_tidy_csv(path: Path) -> pd.DataFrame:
         skip += 1
     raw = pd.read_csv(io.StringIO("".join(lines[skip:])), dtype=str, keep_default_na=False)
     if len(raw) > MAX_SHEET_ROWS * 10:
-        raise DataError([Problem(file=path.name, expected=f"at most {MAX_SHEET_ROWS * 10} rows")])
+        raise DataError([Problem(file=path.name,
+                                 expected=Message("problem.si.max_rows_table", limit=MAX_SHEET_ROWS * 10))])
     raw = raw.replace({"": None})
     problems = []
     for c in ("score", "max_score"):
         if c in raw:
             bad = pd.to_numeric(raw[c], errors="coerce").isna() & raw[c].notna()
             problems += [Problem(file=path.name, row=skip + int(i) + 2, column=c, value=raw.at[i, c],
-                                 expected="a number or an empty cell") for i in raw.index[bad]]
+                                 expected=Message("problem.si.number_or_empty")) for i in raw.index[bad]]
     _problem_cap(problems, path.name)
     for c in ("period_open", "derived", "synthetic"):
         if c in raw:
@@ -213,9 +215,7 @@ def _read_2025(path: Path, *, period, periods, retrieved_at, formula_version, ch
             missing = [c for c in REQUIRED_2025 if c not in recs[0]]
             if missing:
                 problems += [Problem(file=path.name, sheet=sheet_label, column=c,
-                                     expected="this column of the 2025 export (ID, TEN, TEN_COQUAN, MA_COQUAN, "
-                                              "LOAI_COQUAN, CAPDONVIID, ID_COQUAN, TDGQ, MDHL, MDSH, TTTT, CLGQ, "
-                                              "CKMB, TONG_SCORE, ROW_STT)") for c in missing]
+                                     expected=Message("problem.si.column_2025")) for c in missing]
                 continue
         given = periods.get(sheet, period)
         if given == "unknown":
@@ -224,7 +224,7 @@ def _read_2025(path: Path, *, period, periods, retrieved_at, formula_version, ch
             per = P.parse_period(given, retrieved_at=retrieved_at)
             if per is None:
                 problems.append(Problem(file=path.name, sheet=sheet_label, value=given,
-                                        expected="a period such as 2025-10, 2026Q3, 2026 or 2025-YTD"))
+                                        expected=Message("problem.si.period_2025")))
                 continue
         else:
             per = P.parse_period(sheet, retrieved_at=retrieved_at) if sheet else None
@@ -232,8 +232,8 @@ def _read_2025(path: Path, *, period, periods, retrieved_at, formula_version, ch
                 per = P.parse_period(path.stem, retrieved_at=retrieved_at)
             if per is None:
                 problems.append(Problem(file=path.name, sheet=sheet_label, value=sheet or path.name,
-                                        expected="a period in the sheet name (e.g. 'Tháng 10/2025', '2025-YTD'); "
-                                                 "or pass periods={sheet: '2025-10'} (or 'unknown')"))
+                                        expected=Message("problem.si.sheet_period", example="'Tháng 10/2025'",
+                                                         argument="periods={sheet: '2025-10'}")))
                 continue
         sheet_rows = []
         for rec, line in zip(recs, lines):
@@ -244,7 +244,7 @@ def _read_2025(path: Path, *, period, periods, retrieved_at, formula_version, ch
                     vals[col] = _num(rec.get(col))
                 except ValueError:
                     problems.append(Problem(file=path.name, sheet=sheet_label, row=line, column=col,
-                                            value=rec.get(col), expected="a score (number) or an empty cell"))
+                                            value=rec.get(col), expected=Message("problem.si.score_or_empty")))
                     vals[col] = math.nan
                     bad = True
             try:
@@ -253,31 +253,32 @@ def _read_2025(path: Path, *, period, periods, retrieved_at, formula_version, ch
                     raise ValueError
             except ValueError:
                 problems.append(Problem(file=path.name, sheet=sheet_label, row=line, column="ROW_STT",
-                                        value=rec.get("ROW_STT"), expected="a rank (whole number from 1)"))
+                                        value=rec.get("ROW_STT"), expected=Message("problem.si.rank")))
                 bad = True
                 rank = math.nan
             lvl = LEVEL_2025.get(str(rec.get("LOAI_COQUAN")).strip().split(".")[0])
             if lvl is None:
                 problems.append(Problem(file=path.name, sheet=sheet_label, row=line, column="LOAI_COQUAN",
                                         value=rec.get("LOAI_COQUAN"),
-                                        expected="1 (provincial People's Committee), 2 (agency) or 3 (commune)"))
+                                        expected=Message("problem.si.level_2025")))
                 bad = True
             code = str(rec.get("MA_COQUAN") or "").strip()
             if not code:
                 problems.append(Problem(file=path.name, sheet=sheet_label, row=line, column="MA_COQUAN",
-                                        value=rec.get("MA_COQUAN"), expected="the unit's portal code (e.g. H41)"))
+                                        value=rec.get("MA_COQUAN"), expected=Message("problem.si.portal_code")))
                 bad = True
             for col, v in vals.items():
                 if col != "TONG_SCORE" and not math.isnan(v) and not 0 <= v <= MAX_SCORES[COLUMNS_2025[col]] + SUM_TOLERANCE:
                     problems.append(Problem(file=path.name, sheet=sheet_label, row=line, column=col, value=v,
-                                            expected=f"a score from 0 to {MAX_SCORES[COLUMNS_2025[col]]:g}"))
+                                            expected=Message("problem.si.score_range",
+                                                             maximum=MAX_SCORES[COLUMNS_2025[col]])))
                     bad = True
             parts = [vals[c] for c in COLUMNS_2025 if c != "TONG_SCORE"]
             if check_totals and not bad and not any(math.isnan(x) for x in parts) and not math.isnan(vals["TONG_SCORE"]):
                 if abs(sum(parts) - vals["TONG_SCORE"]) > SUM_TOLERANCE:
                     problems.append(Problem(file=path.name, sheet=sheet_label, row=line, column="TONG_SCORE",
                                             value=vals["TONG_SCORE"],
-                                            expected=f"the sum of the six group scores ({sum(parts):.2f})"))
+                                            expected=Message("problem.si.sum_groups", total=sum(parts))))
                     bad = True
             if bad:
                 continue
@@ -327,7 +328,7 @@ def _capture_meta(path: Path, sha: str) -> dict | None:
         meta = json.loads(side.read_text(encoding="utf-8"))
         if meta.get("sha256") and meta["sha256"] != sha:
             raise DataError([Problem(file=path.name, value=sha[:12],
-                                     expected=f"the response whose sha256 its sidecar records ({meta['sha256'][:12]})")])
+                                     expected=Message("problem.si.sidecar_sha", sha=meta["sha256"][:12]))])
         return {"payload": meta.get("payload"), "captured_at": meta.get("captured_at"), "url": meta.get("url"),
                 "endpoint": meta.get("endpoint")}
     for parent in list(path.parents)[:4]:
@@ -344,8 +345,8 @@ def _capture_meta(path: Path, sha: str) -> dict | None:
                 if isinstance(c, dict) and c.get("file") == rel:
                     if c.get("sha256") and c["sha256"] != sha:
                         raise DataError([Problem(file=rel, value=sha[:12],
-                                                 expected=f"the bytes recorded in {man.name} (sha256 "
-                                                          f"{c['sha256'][:12]}); the file was changed after capture")])
+                                                 expected=Message("problem.si.manifest_sha", manifest=man.name,
+                                                                  sha=c["sha256"][:12]))])
                     url = str(c.get("url") or "")
                     return {"payload": c.get("payload"), "captured_at": c.get("capturedAt"), "url": url,
                             "endpoint": url.rstrip("/").rsplit("/", 1)[-1] or None}
@@ -385,41 +386,40 @@ def _read_2026(path: Path, *, period, retrieved_at, formula_version, check_total
     name = name or path.name
     if raw is None and path.stat().st_size > MAX_JSON_BYTES:
         raise DataError([Problem(file=name, value=f"{path.stat().st_size} bytes",
-                                 expected=f"a response of at most {MAX_JSON_BYTES} bytes (limits.MAX_JSON_BYTES)")])
+                                 expected=Message("problem.si.json_bytes", limit=MAX_JSON_BYTES))])
     raw = path.read_bytes() if raw is None else raw
     sha = sha256_bytes(raw)
     try:
         doc = json.loads(raw.decode("utf-8"))
     except RecursionError:
-        raise DataError([Problem(file=name, expected="a JSON response (this one is nested too deeply)")]) from None
+        raise DataError([Problem(file=name, expected=Message("problem.si.json_nested"))]) from None
     except (UnicodeDecodeError, ValueError) as exc:
-        raise DataError([Problem(file=name, value=str(exc)[:120], expected="a JSON response (UTF-8)")]) from None
+        raise DataError([Problem(file=name, value=str(exc)[:120], expected=Message("problem.si.json_utf8"))]) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("data"), dict):
-        raise DataError([Problem(file=name, column="data", expected="the reporting API envelope "
-                                                                    "{\"code\": \"OK\", \"data\": {...}}")])
+        raise DataError([Problem(file=name, column="data",
+                                 expected=Message("problem.si.envelope", envelope='{"code": "OK", "data": {...}}'))])
     if doc.get("code") not in (None, "OK"):
         raise DataError([Problem(file=name, column="code", value=doc.get("code"),
-                                 expected="\"OK\" (the portal reported an error: "
-                                          f"{str(doc.get('message'))[:120]})")])
+                                 expected=Message("problem.si.portal_error",
+                                                  message=str(doc.get("message"))[:120]))])
     data = doc["data"]
     meta = _capture_meta(path, sha) if path is not None and path.exists() else None
     endpoint = _endpoint_of(data)
     if endpoint is None:
-        raise DataError([Problem(file=name, expected="a response of one of the six evaluation endpoints ("
-                                                     + ", ".join(ENDPOINTS) + ")")])
+        raise DataError([Problem(file=name, expected=Message("problem.si.six_endpoints",
+                                                             endpoints=", ".join(ENDPOINTS)))])
     if meta and meta.get("endpoint") in ENDPOINTS and meta["endpoint"] != endpoint:
         raise DataError([Problem(file=name, value=endpoint,
-                                 expected=f"a {meta['endpoint']} response, as its capture record says")])
+                                 expected=Message("problem.si.recorded_endpoint", endpoint=meta["endpoint"]))])
     per = None
     if period is not None:
         per = P.parse_period(period)
         if per is None:
-            raise DataError([Problem(file=name, value=period, expected="a period such as 2026-08, 2026Q3 or 2026")])
+            raise DataError([Problem(file=name, value=period, expected=Message("problem.si.period_2026"))])
     elif meta:
         per = P.from_payload(meta.get("payload") or {})
     if per is None:
-        raise DataError([Problem(file=name, expected="the period of this response: from its capture record "
-                                                     "(sidecar .meta.json or manifest) or pass period='2026-08'")])
+        raise DataError([Problem(file=name, expected=Message("problem.si.response_period"))])
     if retrieved_at is None and meta:
         retrieved_at = meta.get("captured_at")
     retrieved_at = pd.Timestamp(retrieved_at) if retrieved_at is not None else None
@@ -431,7 +431,8 @@ def _read_2026(path: Path, *, period, retrieved_at, formula_version, check_total
     out: list[dict] = []
     n_units = len(data.get("children") or data.get("evaluation") or [])
     if n_units > MAX_SHEET_ROWS:
-        raise DataError([Problem(file=name, value=n_units, expected=f"at most {MAX_SHEET_ROWS} units in a response")])
+        raise DataError([Problem(file=name, value=n_units, expected=Message("problem.si.max_units",
+                                                                               limit=MAX_SHEET_ROWS))])
     if "children" in data:
         units = [("parent", data["parent"], True)] + [(f"children[{i}]", c, False)
                                                       for i, c in enumerate(data.get("children") or [])]
@@ -442,7 +443,7 @@ def _read_2026(path: Path, *, period, retrieved_at, formula_version, check_total
             "period_open": per.is_open(retrieved_at), "formula_version": fv, "retrieved_at": retrieved_at}
     for where, u, is_parent in units:
         if not isinstance(u, dict) or not u:
-            problems.append(Problem(file=name, column=where, expected="a unit object"))
+            problems.append(Problem(file=name, column=where, expected=Message("problem.si.unit_object")))
             continue
         score = u.get("totalScore", u.get("score"))
         mx = u.get("totalMaxScore", u.get("maxScore"))
@@ -450,7 +451,8 @@ def _read_2026(path: Path, *, period, retrieved_at, formula_version, check_total
             score = _num(score)
             mx = _num(mx)
         except ValueError:
-            problems.append(Problem(file=name, column=f"{where}.totalScore", value=score, expected="a number or null"))
+            problems.append(Problem(file=name, column=f"{where}.totalScore", value=score,
+                                    expected=Message("problem.si.number_or_null")))
             continue
         ident = {"unit_id": u.get("departmentCode") or None, "portal_id": u.get("departmentId") or None,
                  "unit_name": u.get("departmentName"), "level": _level_2026(u, is_parent)}
@@ -473,13 +475,14 @@ def _read_2026(path: Path, *, period, retrieved_at, formula_version, check_total
         scored = []
         for j, m in enumerate(metrics):
             if not isinstance(m, dict) or not m.get("code"):
-                problems.append(Problem(file=name, column=f"{where}.metrics[{j}]", expected="a metric with a code"))
+                problems.append(Problem(file=name, column=f"{where}.metrics[{j}]",
+                                        expected=Message("problem.si.metric_code")))
                 continue
             try:
                 ms, mm = _num(m.get("score")), _num(m.get("maxScore"))
             except ValueError:
                 problems.append(Problem(file=name, column=f"{where}.metrics[{j}].score", value=m.get("score"),
-                                        expected="a number or null"))
+                                        expected=Message("problem.si.number_or_null")))
                 continue
             dq = " ".join(str(x) for x in (m.get("dataQualityStatus"), m.get("dataQualityMessage")) if x) or None
             if mm == 0:
@@ -491,7 +494,7 @@ def _read_2026(path: Path, *, period, retrieved_at, formula_version, check_total
                         "ratio": m.get("ratio"), "data_quality": dq, "source": f"{name} {where}.metrics[{j}]"})
         if check_totals and scored and not math.isnan(score) and abs(sum(scored) - score) > SUM_TOLERANCE:
             problems.append(Problem(file=name, column=f"{where}.totalScore", value=score,
-                                    expected=f"the sum of its metric scores ({sum(scored):.2f})"))
+                                    expected=Message("problem.si.sum_metrics", total=sum(scored))))
     for row in out:
         for c in ("received", "on_time", "overdue", "completed", "numerator", "denominator"):
             v = row.get(c)
@@ -500,13 +503,13 @@ def _read_2026(path: Path, *, period, retrieved_at, formula_version, check_total
             if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v or v < 0 or v > MAX_COUNT \
                     or float(v) != int(v):
                 problems.append(Problem(file=name, column=f"{row['source'].split(' ', 1)[-1]}.{c}", value=v,
-                                        expected=f"a whole number of records from 0 to {MAX_COUNT} (limits.MAX_COUNT)"))
+                                        expected=Message("problem.si.count_range", limit=MAX_COUNT)))
                 row[c] = None
         for c in ("ratio", "avg_processing_days"):
             v = row.get(c)
             if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or abs(v) > 1e6):
                 problems.append(Problem(file=name, column=f"{row['source'].split(' ', 1)[-1]}.{c}", value=v,
-                                        expected="a number"))
+                                        expected=Message("problem.si.number")))
                 row[c] = None
     _problem_cap(problems, name)
     return coerce(pd.DataFrame(out)), endpoint
@@ -643,10 +646,10 @@ def load_service_index(path, *, period=None, periods: dict | None = None, retrie
     ``unit_code`` (default: the package's)."""
     path = Path(path)
     if not path.exists():
-        raise DataError([Problem(file=path.name, expected="an existing 766 export file or folder")])
+        raise DataError([Problem(file=path.name, expected=Message("problem.si.existing_path"))])
     files = _files_in(path) if path.is_dir() else [path]
     if path.is_dir() and not files:
-        raise DataError([Problem(file=path.name, expected="a folder holding 766 exports (.json, .csv, .xlsx)")])
+        raise DataError([Problem(file=path.name, expected=Message("problem.si.export_folder"))])
     frames, problems = [], []
     ts = None
     if retrieved_at is not None:
@@ -664,7 +667,7 @@ def load_service_index(path, *, period=None, periods: dict | None = None, retrie
                 df = _read_2025(f, period=period, periods=periods, retrieved_at=ts, formula_version=formula_version,
                                 check_totals=check_totals)
             else:
-                raise DataError([Problem(file=f.name, value=f.suffix, expected="a .json, .csv or .xlsx 766 export")])
+                raise DataError([Problem(file=f.name, value=f.suffix, expected=Message("problem.si.export_suffix"))])
             frames.append(df)
         except DataError as exc:
             problems += exc.problems

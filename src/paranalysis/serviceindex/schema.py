@@ -34,7 +34,7 @@ from __future__ import annotations
 import pandas as pd
 
 from paranalysis.errors import DataError, Problem
-from paranalysis.i18n import DEFAULT_LANG
+from paranalysis.i18n import DEFAULT_LANG, Message
 
 #: The six groups and the total, with their maxima (Decision 766; 2026 METRICS sheet).
 MAX_SCORES = {
@@ -128,20 +128,20 @@ def validate(df: pd.DataFrame, *, file: str | None = None) -> pd.DataFrame:
 
     for column, known in (("level", LEVELS), ("period_type", PERIOD_TYPES), ("group", COMPONENTS)):
         for i in df.index[~df[column].isin(known)]:
-            bad(i, column, df.at[i, column], f"one of {', '.join(known)}")
+            bad(i, column, df.at[i, column], Message("problem.si.one_of", choices=", ".join(known)))
     for i in df.index[[not v for v in df["formula_version"]]]:
-        bad(i, "formula_version", df.at[i, "formula_version"], "the scoring basis of the row (e.g. 766-portal-2025)")
+        bad(i, "formula_version", df.at[i, "formula_version"], Message("problem.si.formula_version"))
     over = df["score"].notna() & df["max_score"].notna() & (df["score"] > df["max_score"] + SUM_TOLERANCE)
     for i in df.index[over]:
-        bad(i, "score", df.at[i, "score"], f"at most the maximum {df.at[i, 'max_score']:g}")
+        bad(i, "score", df.at[i, "score"], Message("problem.si.at_most_max", maximum=df.at[i, "max_score"]))
     neg = df["score"].notna() & (df["score"] < 0)
     for i in df.index[neg]:
-        bad(i, "score", df.at[i, "score"], "a score of 0 or more")
+        bad(i, "score", df.at[i, "score"], Message("problem.si.score_non_negative"))
     keys = df.assign(unit_key=unit_key(df))
     dup = keys.duplicated(KEY, keep="first") & keys["unit_key"].notna()
     for i in df.index[dup]:
         bad(i, "component", df.at[i, "component"],
-            f"one row per unit, period and component (duplicate for {keys.at[i, 'unit_key']}, {df.at[i, 'period']})")
+            Message("problem.si.duplicate_row", unit=keys.at[i, "unit_key"], period=df.at[i, "period"]))
     if problems:
         raise DataError(problems[:200], file=file)
     return df
@@ -159,6 +159,7 @@ def require_comparable(df: pd.DataFrame, what: str = "these scores") -> None:
     different scoring bases are not compared silently."""
     versions = sorted(set(df["formula_version"].dropna()))
     if len(versions) > 1:
+        if what == "these scores":  # the default, in the reader's language
+            what = Message("problem.si.these_scores")
         raise DataError([Problem(column="formula_version", value=", ".join(versions),
-                                 expected=f"one formula version to compare {what}; filter to one version or "
-                                          "compare within each (the scoring formula changed between them)")])
+                                 expected=Message("problem.si.one_version", what=what))])

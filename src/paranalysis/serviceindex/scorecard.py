@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from paranalysis.errors import DataError, Problem
+from paranalysis.i18n import Message
 from paranalysis.serviceindex.schema import GROUPS, unit_key
 
 #: Default score bands of the total: below 80, 80 to under 90, 90 and above.
@@ -27,7 +28,8 @@ DEFAULT_CUTS = (80.0, 90.0)
 def _one(df: pd.DataFrame, column: str, value, what: str) -> pd.DataFrame:
     sel = df[df[column] == value]
     if sel.empty:
-        raise DataError([Problem(column=column, value=value, expected=f"{what} present in the scorecard")])
+        raise DataError([Problem(column=column, value=value,
+                                 expected=Message("problem.si.in_scorecard", what=what))])
     return sel
 
 
@@ -39,7 +41,7 @@ def periods(df: pd.DataFrame, period_type: str = "month") -> list[str]:
 
 def previous_period(df: pd.DataFrame, period: str) -> str | None:
     """The period of the same type just before ``period`` in the table (None if none)."""
-    kind = _one(df, "period", period, "the period")["period_type"].iloc[0]
+    kind = _one(df, "period", period, Message("problem.si.the_period"))["period_type"].iloc[0]
     ps = periods(df, kind)
     i = ps.index(period)
     return ps[i - 1] if i > 0 else None
@@ -55,7 +57,7 @@ def points_lost(df: pd.DataFrame, period: str | None = None, *, sub_indicators: 
     ``component``, ``group``, ``score``, ``max_score``, ``points_lost`` (max - score;
     missing when the score is missing), ``share_of_max`` (score / max). Tracked-only
     sub-indicators (maximum 0) are left out."""
-    d = df if period is None else _one(df, "period", period, "the period")
+    d = df if period is None else _one(df, "period", period, Message("problem.si.the_period"))
     if sub_indicators:
         d = d[d["component"] != "total"]
     else:
@@ -74,7 +76,8 @@ def where_points_are_lost(df: pd.DataFrame, period: str, unit_id: str, *, sub_in
     pl = points_lost(df, period, sub_indicators=sub_indicators)
     pl = pl[pl["unit_id"] == unit_id]
     if pl.empty:
-        raise DataError([Problem(column="unit_id", value=unit_id, expected=f"a unit scored in {period}")])
+        raise DataError([Problem(column="unit_id", value=unit_id,
+                                 expected=Message("problem.si.unit_scored", period=period))])
     pl = pl.assign(is_group=pl["component"] == pl["group"])
     gl = pl[pl["is_group"]].set_index("group")["points_lost"]
     pl = pl.assign(_g=pl["group"].map(gl).fillna(-1))
@@ -266,7 +269,7 @@ def rank_moves(df: pd.DataFrame, period: str, *, level: str = "commune", previou
     change nothing is compared (``break_method``)."""
     from paranalysis.rankings import method_breaks, rank_changes
 
-    kind = _one(df, "period", period, "the period")["period_type"].iloc[0]
+    kind = _one(df, "period", period, Message("problem.si.the_period"))["period_type"].iloc[0]
     previous = previous or previous_period(df, period)
     tab = ranked_table(df, level, kind)
     tab = tab[tab["period"].isin([period, previous])]
@@ -316,7 +319,8 @@ def peers(df: pd.DataFrame, period: str, unit_id: str, *, k: int = 10, component
     d = df[(df["period"] == period) & (df["component"] == component)]
     me = d[d["unit_id"] == unit_id]
     if me.empty:
-        raise DataError([Problem(column="unit_id", value=unit_id, expected=f"a unit scored in {period}")])
+        raise DataError([Problem(column="unit_id", value=unit_id,
+                                 expected=Message("problem.si.unit_scored", period=period))])
     lvl = me["level"].iloc[0]
     same = d[d["level"] == lvl].copy()
     vol = volume(df, period)
