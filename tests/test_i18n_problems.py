@@ -11,12 +11,22 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "paranalysis"
 
 NOT_YET = {
-    "cli.py", "dataset.py", "folderlock.py", "forms/writer.py", "geography.py", "harmonize.py",
-    "indicators/counts.py", "ingest.py", "loaders.py", "models/did.py", "models/panel.py",
-    "rankings/districts.py", "rankings/plots.py", "rankings/ranks.py", "rankings/tables.py",
-    "records/calendar.py", "records/reader.py", "records/spark.py", "records/summary.py", "schemas.py",
-    "serviceindex/demo.py", "serviceindex/fetch.py", "serviceindex/loaders.py", "serviceindex/schema.py",
-    "serviceindex/scorecard.py", "tables.py", "treatment.py", "units/crosswalk.py", "units/registry.py",
+    "geography.py",
+    "harmonize.py",
+    "indicators/counts.py",
+    "models/did.py",
+    "models/panel.py",
+    "rankings/districts.py",
+    "rankings/plots.py",
+    "rankings/ranks.py",
+    "rankings/tables.py",
+    "records/calendar.py",
+    "records/reader.py",
+    "records/spark.py",
+    "records/summary.py",
+    "schemas.py",
+    "tables.py",
+    "treatment.py",
 }
 
 
