@@ -23,7 +23,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from paranalysis.i18n import DEFAULT_LANG, display_table, has, quarter_label, t, t_or
+from paranalysis.i18n import DEFAULT_LANG, Message, display_table, has, quarter_label, t, t_or
 from paranalysis.periods import QUARTER_FREQ, to_period
 
 #: the geography the investment models use: district-level units valid on this date
@@ -292,7 +292,7 @@ def chart_level(ds) -> str:
     if levels.empty:
         from paranalysis.errors import DataError, Problem
 
-        raise DataError([Problem(expected="processing rows of units known to the units table; there are none")])
+        raise DataError([Problem(expected=Message("problem.model.chart_no_units"))])
     return str(levels.index[0])
 
 

@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from paranalysis.errors import DataError, Problem
+from paranalysis.i18n import Message
 from paranalysis.results import TableResult
 from paranalysis.schemas import (COMBINED_COUNT_COLUMNS, COMBINED_COUNTS, COUNT_COLUMNS, OPTIONAL_COUNT_COLUMNS,
                                  PROCESSING_COLUMNS, PROCESSING_TABLE_COLUMNS, validate, with_combined)
@@ -58,6 +59,11 @@ from paranalysis.units.registry import normalize_level, on_date, package_units
 HARMONIZE_LEVELS = ("district", "commune", "agency", "province")
 PROVINCE = "40"
 MAX_SOURCES_SHOWN = 5
+
+
+def _day(d) -> Message:
+    """A day in a problem's text: 2025-06-30 in English (as ``d.date()`` printed), 30/06/2025 in Vietnamese."""
+    return Message("units.day", y=d.year, m=d.month, d=d.day)
 
 
 @dataclass
@@ -124,14 +130,14 @@ def _forward(reg: _Registry, code: str, day: pd.Timestamp, depth: int = 0) -> tu
     if reg.valid(code, day):
         return {code: 1.0}, [], None
     if depth > 10:
-        return {}, [], f"the crosswalk loops at {reg.label(code)}"
+        return {}, [], Message("problem.model.crosswalk_loops", unit=reg.label(code))
     vf = reg.vf.get(code)
     if vf is not None and day < vf:
         return _backward(reg, code, day, depth + 1)
     links = [lk for lk in reg.out_links.get(code, []) if pd.isna(lk[2]) or lk[2] <= day]
     if not links:
-        return {}, [], (f"{reg.label(code)} ended on {reg.vt[code].date()} and the crosswalk gives no successor "
-                        f"valid on {day.date()}")
+        return {}, [], Message("problem.model.no_successor", unit=reg.label(code), end=_day(reg.vt[code]),
+                               day=_day(day))
     shares: dict[str, float] = {}
     reasons: list[str] = []
     for lk in links:
@@ -158,11 +164,11 @@ def _backward(reg: _Registry, code: str, day: pd.Timestamp, depth: int = 0) -> t
     if reg.valid(code, day):
         return {code: 1.0}, [], None
     if depth > 10:
-        return {}, [], f"the crosswalk loops at {reg.label(code)}"
+        return {}, [], Message("problem.model.crosswalk_loops", unit=reg.label(code))
     links = [lk for lk in reg.in_links.get(code, []) if not pd.isna(lk[2]) and lk[2] > day]
     if not links:
-        return {}, [], (f"{reg.label(code)} began on {reg.vf[code].date()} and the crosswalk gives no former "
-                        f"unit valid on {day.date()}")
+        return {}, [], Message("problem.model.no_predecessor", unit=reg.label(code), start=_day(reg.vf[code]),
+                               day=_day(day))
     members: dict[str, float] = {}
     reasons: list[str] = []
     for lk in links:
@@ -186,7 +192,7 @@ def _allocate_back(reg: _Registry, code: str, weights: dict[str, float], reasons
     zero = sorted(t for t, w in weights.items() if w <= 0)
     weights = {t: w for t, w in weights.items() if w > 0}
     if not weights:
-        return _Map(error=f"{reg.label(code)} has no former unit with a positive crosswalk weight")
+        return _Map(error=Message("problem.model.no_positive_weight", unit=reg.label(code)))
     total = sum(weights.values())
     best = min(weights, key=lambda t: (-weights[t], t))
     elsewhere = [t for t in zero if t != best] + [t for t in sorted(weights) if t != best]
@@ -197,9 +203,8 @@ def _allocate_back(reg: _Registry, code: str, weights: dict[str, float], reasons
                f"(crosswalk); counted whole for {reg.label(best)}, which holds "
                f"{weights[best] / total:.0%} of its former units by crosswalk weight")
         return _Map(shares={best: 1.0}, reasons=reasons + [why])
-    return _Map(error=(f"the counts of {reg.label(code)} cannot be divided among its former {what} "
-                       f"({', '.join(reg.label(t) for t in sorted(weights))}); harmonize to a coarser level, or "
-                       "on a date when it existed"))
+    return _Map(error=Message("problem.model.cannot_divide_back", unit=reg.label(code), what=what,
+                              formers=", ".join(reg.label(t) for t in sorted(weights))))
 
 
 def _map_unit(reg: _Registry, code: str, level: str, day: pd.Timestamp) -> _Map:
@@ -215,25 +220,27 @@ def _map_unit(reg: _Registry, code: str, level: str, day: pd.Timestamp) -> _Map:
             shares, reasons, err = _forward(reg, code, day)
             return _Map(error=err) if err else _Map(shares=shares, reasons=reasons)
         w, reasons, err = _backward(reg, code, day)
-        return _Map(error=err) if err else _allocate_back(reg, code, w, reasons, "agencies")
+        return _Map(error=err) if err else _allocate_back(reg, code, w, reasons,
+                                                          Message("problem.model.former_agencies"))
     if lv == "agency":
         return _Map(left_out="a provincial agency, not part of any district or commune")
     if level == "commune":
         if lv == "district":
-            return _Map(error=(f"{reg.label(code)} is a district-level unit: its counts cannot be divided among "
-                               "communes; harmonize to level='district' or 'province', or keep only commune rows"))
+            return _Map(error=Message("problem.model.district_to_communes", unit=reg.label(code)))
         if reg.valid(code, day) or (reg.vt.get(code) is not None and reg.vt[code] < day):
             shares, reasons, err = _forward(reg, code, day)
             return _Map(error=err) if err else _Map(shares=shares, reasons=reasons)
         w, reasons, err = _backward(reg, code, day)
-        return _Map(error=err) if err else _allocate_back(reg, code, w, reasons, "communes")
+        return _Map(error=err) if err else _allocate_back(reg, code, w, reasons,
+                                                          Message("problem.model.former_communes"))
     # level == "district"
     if lv == "district":
         if reg.valid(code, day) or (reg.vt.get(code) is not None and reg.vt[code] < day):
             shares, reasons, err = _forward(reg, code, day)
             return _Map(error=err) if err else _Map(shares=shares, reasons=reasons)
         w, reasons, err = _backward(reg, code, day)
-        return _Map(error=err) if err else _allocate_back(reg, code, w, reasons, "district-level units")
+        return _Map(error=err) if err else _allocate_back(reg, code, w, reasons,
+                                                          Message("problem.model.former_districts"))
     # a commune: to communes valid on the day (either way), then up to their district
     if reg.valid(code, day) or (reg.vt.get(code) is not None and reg.vt[code] < day):
         base, reasons, err = _forward(reg, code, day)
@@ -247,12 +254,12 @@ def _map_unit(reg: _Registry, code: str, level: str, day: pd.Timestamp) -> _Map:
     for c, s in base.items():
         d, why = reg.parent_on(c, day)
         if d is None or reg.level.get(d) != "district":
-            return _Map(error=f"{reg.label(c)} has no district-level parent on {day.date()}")
+            return _Map(error=Message("problem.model.no_district_parent", unit=reg.label(c), day=_day(day)))
         if why:
             reasons.append(why)
         up[d] = up.get(d, 0.0) + s
     if back:
-        return _allocate_back(reg, code, up, reasons, "district-level units")
+        return _allocate_back(reg, code, up, reasons, Message("problem.model.former_districts"))
     return _Map(shares=up, reasons=reasons)
 
 
@@ -418,8 +425,8 @@ def _setup(level: str, on, units: pd.DataFrame | None, crosswalk: pd.DataFrame |
     targets = {c for c, l in reg.level.items() if l == lv and reg.valid(c, day)}
     if not targets:
         raise DataError([Problem(column="level", value=f"{lv} on {day.date()}",
-                                 expected=f"a level with units valid on that day (no {lv} unit existed then; the "
-                                          "district tier ended on 2025-06-30)")])
+                                 expected=Message("problem.model.level_without_units",
+                                                  level=Message(f"problem.model.level_{lv}")))])
     return lv, day, reg
 
 
@@ -427,7 +434,7 @@ def _maps(reg: _Registry, codes: list[str], lv: str, day: pd.Timestamp) -> dict[
     """Where each unit's counts go (a DataError for unknown units or counts that cannot go anywhere)."""
     unknown = [c for c in codes if c not in reg.level]
     if unknown:
-        raise DataError([Problem(column="unit_code", value=c, expected="a unit code known to the units table")
+        raise DataError([Problem(column="unit_code", value=c, expected=Message("problem.model.unknown_unit_code"))
                          for c in unknown[:200]])
     maps = {c: _map_unit(reg, c, lv, day) for c in codes}
     errors = [Problem(column="unit_code", value=c, expected=m.error) for c, m in maps.items() if m.error]
@@ -459,7 +466,7 @@ def _harmonization(processing, *, level: str, on, units: pd.DataFrame | None,
     lv, day, reg = _setup(level, on, units, crosswalk)
     missing = [c for c in PROCESSING_COLUMNS if c not in processing.columns]
     if missing:
-        raise DataError([Problem(column=c, expected="a column of the processing table") for c in missing])
+        raise DataError([Problem(column=c, expected=Message("problem.model.processing_column")) for c in missing])
     # the combined counts derived from their parts where a table lacks them (PROCESSING_COLUMNS)
     df = with_combined(processing.reset_index(drop=True))
     codes = sorted(df["unit_code"].astype(str).unique())
@@ -493,13 +500,12 @@ def _harmonization(processing, *, level: str, on, units: pd.DataFrame | None,
         froms = sorted({p["_from"] for p in ps})
         if (PROVINCE in froms and len(froms) > 1) or ({"district", "commune"} <= levels):
             problems.append(Problem(column="unit_code", value=f"{t} {period}",
-                                    expected=f"rows of one level only: {', '.join(froms)} would be counted twice "
-                                             "(a unit's own row and rows of its parts)"))
+                                    expected=Message("problem.model.counted_twice", units=", ".join(froms))))
             continue
         synth = {p["synthetic"] for p in ps}
         if len(synth) > 1:
             problems.append(Problem(column="synthetic", value=f"{t} {period}",
-                                    expected="real and synthetic (demo) rows never mixed in one harmonized row"))
+                                    expected=Message("problem.model.synthetic_mixed")))
             continue
         rec = {"unit_code": t, "period": period}
         if len(ps) == 1:  # one piece: its counts as they are (_sum_known of one value)

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from paranalysis.errors import DataError, Problem
+from paranalysis.i18n import Message
 from paranalysis.periods import QUARTER_FREQ, reporting_window
 
 CATEGORIES = ("one_stop_facility", "online_meeting_system")
@@ -43,7 +44,7 @@ def quarter_of_date(date, rule: str = "reporting_quarter") -> pd.Period:
         raise ValueError(f"rule must be one of {RULES}")
     if date is None or pd.isna(date):
         raise DataError([Problem(column="date_in_operation", value=None,
-                                 expected="the date the investment went into operation (it decides its quarter)")])
+                                 expected=Message("problem.model.investment_date"))])
     d = pd.Timestamp(date).normalize()
     q = d.to_period(QUARTER_FREQ)
     if rule == "calendar_quarter":
@@ -80,7 +81,7 @@ def first_in_operation(investments: pd.DataFrame, *, rule: str = "reporting_quar
     need = ["unit_code", "date_in_operation", "category", "amount_vnd"]
     miss = [c for c in need if c not in investments.columns]
     if miss:
-        raise DataError([Problem(column=c, expected="a column of the investment register") for c in miss])
+        raise DataError([Problem(column=c, expected=Message("problem.model.investment_column")) for c in miss])
     inv = investments[investments["category"].isin(CATEGORIES)].copy()
     if inv.empty:
         return pd.DataFrame({"unit_code": pd.Series(dtype=str), "category": pd.Series(dtype=str),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from paranalysis.errors import DataError, Problem
+from paranalysis.i18n import Message
 from paranalysis.periods import QUARTER_FREQ, to_period
 from paranalysis.schemas import COMBINED_COUNT_COLUMNS, COUNT_COLUMNS, OPTIONAL_COUNT_COLUMNS, with_combined
 
@@ -51,7 +52,8 @@ DERIVED_COLUMNS = ["received", "handled", "resolved", "resolved_in_time", "pendi
 def _check_counts(df: pd.DataFrame, what: str = "processing counts") -> None:
     missing = [c for c in COUNT_COLUMNS if c not in df.columns]
     if missing:
-        raise DataError([Problem(column=c, expected=f"this column of the {what}") for c in missing])
+        of = Message("problem.model.processing_counts") if what == "processing counts" else what
+        raise DataError([Problem(column=c, expected=Message("problem.model.counts_column", what=of)) for c in missing])
 
 
 def with_totals(counts: pd.DataFrame) -> pd.DataFrame:

@@ -58,11 +58,10 @@ class _TimeAxis:
             self.freq = values.dtype.freq
         elif pd.api.types.is_datetime64_any_dtype(values):
             raise DataError([Problem(column=str(values.name), value=str(values.dtype),
-                                     expected="periods (e.g. quarters '2024Q2') or integer years, not timestamps; "
-                                              "convert with .dt.to_period('Q')")])
+                                     expected=Message("problem.model.time_not_timestamps"))])
         elif not pd.api.types.is_numeric_dtype(values):
             raise DataError([Problem(column=str(values.name), value=str(values.dtype),
-                                     expected="a numeric or period time column")])
+                                     expected=Message("problem.model.time_column"))])
 
     def to_int(self, s: pd.Series) -> np.ndarray:
         if self.kind == "period":
@@ -86,12 +85,14 @@ class _TimeAxis:
                     p = v if isinstance(v, pd.Period) else pd.Period(str(v), freq=self.freq)
                     out[i] = p.asfreq(self.freq).ordinal
                 except (ValueError, TypeError):
-                    problems.append(Problem(row=i, column=column, value=v, expected="a period such as '2020Q3', 0 or missing"))
+                    problems.append(Problem(row=i, column=column, value=v,
+                                            expected=Message("problem.model.first_treated_period")))
             else:
                 try:
                     out[i] = float(v)
                 except (ValueError, TypeError):
-                    problems.append(Problem(row=i, column=column, value=v, expected="a number, 0 or missing"))
+                    problems.append(Problem(row=i, column=column, value=v,
+                                            expected=Message("problem.model.first_treated_number")))
         if problems:
             raise DataError(problems[:50])
         return out
@@ -905,7 +906,7 @@ def _prepare(data: pd.DataFrame, *, outcome: str, unit: str, time: str, first_tr
     missing = [c for c in (outcome, unit, time, first_treated) + ((unit_variance,) if unit_variance else ())
                if c not in data.columns]
     if missing:
-        raise DataError([Problem(column=c, expected="a column of the panel") for c in missing])
+        raise DataError([Problem(column=c, expected=Message("problem.model.panel_column")) for c in missing])
     notes: list[str] = []
     df = data[[unit, time, first_treated, outcome] + ([unit_variance] if unit_variance else [])].copy()
     axis = _TimeAxis(df[time])
@@ -916,16 +917,17 @@ def _prepare(data: pd.DataFrame, *, outcome: str, unit: str, time: str, first_tr
     nun = df.groupby(unit, sort=True)["_g"].nunique()
     if (nun > 1).any():
         bad = nun.index[nun > 1][:10].tolist()
-        raise DataError([Problem(column=first_treated, value=b, expected="one first-treated period per unit "
-                                 "(treatment is irreversible)") for b in bad])
+        raise DataError([Problem(column=first_treated, value=b, expected=Message("problem.model.one_first_treated"))
+                         for b in bad])
     dup = df.duplicated([unit, "_t"])
     if dup.any():
         raise DataError([Problem(row=int(i), column=time, value=df.loc[i, time],
-                                 expected="one row per unit and period") for i in df.index[dup][:20]])
+                                 expected=Message("problem.model.one_row_per_unit_period"))
+                         for i in df.index[dup][:20]])
     tlist = np.sort(df["_t"].unique())
     T = len(tlist)
     if T < 2:
-        raise DataError("at least two periods are needed")
+        raise DataError(Message("problem.model.two_periods"))
     # treated after the last period -> never treated within the window
     late = (df["_g"] > tlist[-1] + anticipation)
     if late.any():
@@ -1046,7 +1048,7 @@ def _fit(Y, G, tlist, axis, notes, Vobs, unit_ids, *, outcome, control_group, ba
     T = len(tlist)
     n = Y.shape[0]
     if control_group == "never_treated" and not (G == 0).any():
-        raise DataError("no never-treated units: use control_group='not_yet_treated'")
+        raise DataError(Message("problem.model.no_never_treated"))
     # cohorts (never treated = 0)
     cohort_vals = np.unique(G)
     cohort_idx = np.searchsorted(cohort_vals, G)
@@ -1055,7 +1057,7 @@ def _fit(Y, G, tlist, axis, notes, Vobs, unit_ids, *, outcome, control_group, ba
     cells = _cells(Y, G, tlist, axis, notes, cohort_vals, cohort_idx, control_group=control_group,
                    base_period=base_period, anticipation=anticipation)
     if cells is None:
-        raise DataError("no group-time effect could be estimated (no treated group with a pre-period)")
+        raise DataError(Message("problem.model.no_group_time_effect"))
     att, gg, tt, inf, W = cells
     # pooled within-cohort covariance of the unit outcome paths
     dfree = n - K
@@ -1074,8 +1076,7 @@ def _fit(Y, G, tlist, axis, notes, Vobs, unit_ids, *, outcome, control_group, ba
             a_ = shrink[shrink > 0]
             df_sigma = float(dfree * (a_.mean() ** 2 / np.mean(a_ ** 2))) if len(a_) else float(dfree)
     elif inference in ("pooled_t", "hetero_t"):
-        raise DataError(f"{n} units in {K} cohorts leave no degrees of freedom for the pooled covariance; "
-                        "group adoption dates more coarsely (e.g. by half-year) or use inference='analytic'")
+        raise DataError(Message("problem.model.no_pooled_df", n=n, k=K))
 
     cohorts = None if light else pd.DataFrame({
         "first_treated": [axis.label(v) if v > 0 else None for v in cohort_vals], "n_units": cohort_n.astype(int)})

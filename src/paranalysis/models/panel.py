@@ -205,7 +205,7 @@ def panel_fe(data: pd.DataFrame, formula: str, *, unit: str, time: str, cluster:
     cluster = cluster or unit
     for c in {unit, time, cluster}:
         if c not in data.columns:
-            raise DataError([Problem(column=c, expected="a column of the data")])
+            raise DataError([Problem(column=c, expected=Message("problem.model.data_column"))])
     df = data.copy()
     for c in df.columns:
         if pd.api.types.is_bool_dtype(df[c]):
@@ -226,7 +226,7 @@ def panel_fe(data: pd.DataFrame, formula: str, *, unit: str, time: str, cluster:
         notes.append(Message("model.note.absorbed", terms=", ".join(n for j, n in enumerate(names) if j not in keepc)))
     Xd, names = Xd[:, keepc], [names[j] for j in keepc]
     if not names:
-        raise DataError("no regressor varies within units and periods")
+        raise DataError(Message("problem.model.no_regressor_varies"))
     n, k = Xd.shape
     G = cl.max() + 1
     nested = sub.groupby(unit)[cluster].nunique().max() == 1

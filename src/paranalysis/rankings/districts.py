@@ -12,6 +12,7 @@ import pandas as pd
 
 from paranalysis.distributions import rankdata
 from paranalysis.errors import DataError, Problem
+from paranalysis.i18n import Message
 from paranalysis.rankings.breaks import method_breaks
 from paranalysis.rankings.ranks import rank_to_percentile
 from paranalysis.results import Result, TableResult, tidy_frame
@@ -240,7 +241,8 @@ def district_rank_changes(rankings: pd.DataFrame, investments: pd.DataFrame, pro
     inside the window (Vinh from Dec 2024)."""
     r = rankings[rankings["index"] == index]
     if r.empty:
-        raise DataError([Problem(column="index", value=index, expected="an index present in the rankings table")])
+        raise DataError([Problem(column="index", value=index,
+                                 expected=Message("problem.model.index_in_rankings_table"))])
     years = sorted(int(y) for y in r["year"].dropna().unique())
     start = years[0] if start is None else int(start)
     end = years[-1] if end is None else int(end)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from paranalysis.i18n import DEFAULT_LANG, fmt_number, t
+from paranalysis.i18n import DEFAULT_LANG, Message, fmt_number, t
 from paranalysis.rankings.breaks import rank_changes
 from paranalysis.rankings.districts import rank_correlation
 from paranalysis.rankings.labels import _t, index_label
@@ -117,8 +117,7 @@ def plot_province_timeline(rankings: pd.DataFrame, facts: pd.DataFrame | None, i
     rankings = rankings[(rankings["unit_code"] == unit_code) & (rankings["year"] >= since)]
     if rankings.empty or rankings["year"].isna().all():
         raise DataError([Problem(file="rankings table", column="unit_code", value=unit_code,
-                                 expected=f"at least one rank of unit {unit_code} from {since} (rankings*.csv; "
-                                          "see paranalysis.availability.require(ds, 'rankings'))")])
+                                 expected=Message("problem.model.timeline_no_rank", unit=unit_code, since=since))])
     fig, axes = plt.subplots(3, 1, figsize=(11.5, 9.5), sharex=True, height_ratios=[3, 2, 1.6])
     _draw_trajectory(axes[0], rankings, unit_code, indices, lang)
     axes[0].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, frameon=False)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from paranalysis.errors import DataError, Problem
+from paranalysis.i18n import Message
 from paranalysis.results import TableResult
 
 # ---------------------------------------------------------------------------------------
@@ -76,7 +77,7 @@ def _locate(table: pd.DataFrame, unit, unit_column: str | None) -> int:
         if len(hits) == 1:
             return hits[0]
         if len(hits) > 1:
-            raise DataError([Problem(column=c, value=unit, expected="one row for this unit in a one-year table")])
+            raise DataError([Problem(column=c, value=unit, expected=Message("problem.model.one_row_for_unit"))])
     if "unit_name" in table.columns:
         from paranalysis.units import match_key
 
@@ -84,7 +85,7 @@ def _locate(table: pd.DataFrame, unit, unit_column: str | None) -> int:
         hits = table.index[table["unit_name"].map(lambda v: match_key(str(v)) == key)]
         if len(hits) == 1:
             return hits[0]
-    raise DataError([Problem(column="/".join(cols), value=unit, expected="a unit present in the table")])
+    raise DataError([Problem(column="/".join(cols), value=unit, expected=Message("problem.model.unit_in_table"))])
 
 
 def points_to_gain(table: pd.DataFrame, unit, places: Iterable[int] = (1, 2, 3, 5, 10), *,
@@ -101,11 +102,12 @@ def points_to_gain(table: pd.DataFrame, unit, places: Iterable[int] = (1, 2, 3, 
     rank that score gives, which can be better than the target when scores are tied)."""
     if table["year"].nunique(dropna=True) > 1 if "year" in table.columns else False:
         raise DataError([Problem(column="year", value=sorted(table["year"].dropna().unique().tolist()),
-                                 expected="a table of one year (filter it first)")])
+                                 expected=Message("problem.model.one_year_table"))])
     i = _locate(table, unit, unit_column)
     own = float(table.loc[i, score_column])
     if math.isnan(own):
-        raise DataError([Problem(column=score_column, value=None, expected=f"a score for {unit}")])
+        raise DataError([Problem(column=score_column, value=None,
+                                 expected=Message("problem.model.score_for", unit=unit))])
     others = table.drop(index=i)[score_column].astype(float).dropna()
     sign = 1.0 if higher_is_better else -1.0
     ordered = np.sort(others.to_numpy() * sign)[::-1]  # best first, in "higher is better" units
@@ -138,7 +140,7 @@ def points_per_place(table: pd.DataFrame, *, from_rank: int = 1, to_rank: int | 
     to_rank = len(s) if to_rank is None else to_rank
     if not 1 <= from_rank < to_rank <= len(s):
         raise DataError([Problem(column=score_column, value=(from_rank, to_rank),
-                                 expected=f"1 <= from_rank < to_rank <= {len(s)} (number of scores)")])
+                                 expected=Message("problem.model.rank_range", n=len(s)))])
     return float((s[from_rank - 1] - s[to_rank - 1]) / (to_rank - from_rank))
 
 
@@ -146,7 +148,7 @@ def latest_table(rankings: pd.DataFrame, index: str) -> pd.DataFrame:
     """The rows of ``index`` in its latest published year (one year's full table)."""
     rows = rankings[rankings["index"] == index]
     if rows.empty:
-        raise DataError([Problem(column="index", value=index, expected="an index present in the rankings")])
+        raise DataError([Problem(column="index", value=index, expected=Message("problem.model.index_in_rankings"))])
     return rows[rows["year"] == rows["year"].max()]
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from paranalysis.errors import DataError, Problem
+from paranalysis.i18n import Message
 from paranalysis.rankings.ranks import competition_rank
 
 # ---------------------------------------------------------------------------------------
@@ -41,7 +42,8 @@ def _read_any(path: Path, *, sheet, header_hint: list[str]) -> tuple[pd.DataFram
         try:
             df = pd.read_csv(path, skiprows=skip, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-            raise DataError([Problem(file=str(path), expected=f"a UTF-8 CSV table ({exc})")]) from None
+            raise DataError([Problem(file=str(path),
+                                     expected=Message("problem.model.ranking_csv", error=str(exc)))]) from None
         return df, skip + 2, None
     if suffix in {".xlsx", ".xlsm", ".xls"}:
         try:
@@ -49,7 +51,7 @@ def _read_any(path: Path, *, sheet, header_hint: list[str]) -> tuple[pd.DataFram
                                  engine="xlrd" if suffix == ".xls" else "openpyxl")
         except ValueError as exc:
             raise DataError([Problem(file=str(path), sheet=str(sheet) if sheet is not None else None,
-                                     expected=f"a readable workbook / existing sheet ({exc})")]) from None
+                                     expected=Message("problem.model.ranking_workbook", error=str(exc)))]) from None
         if isinstance(book, dict):
             name, raw = next(iter(book.items()))
         else:
@@ -65,8 +67,8 @@ def _read_any(path: Path, *, sheet, header_hint: list[str]) -> tuple[pd.DataFram
                 df = df.reset_index(drop=True)
                 return df, i + 2, str(name)
         raise DataError([Problem(file=str(path), sheet=str(name), column=", ".join(header_hint),
-                                 expected="a header row naming these columns within the first 40 rows")])
-    raise DataError([Problem(file=str(path), value=path.suffix, expected="a .csv or .xlsx ranking table")])
+                                 expected=Message("problem.model.ranking_header_row"))])
+    raise DataError([Problem(file=str(path), value=path.suffix, expected=Message("problem.model.ranking_suffix"))])
 
 
 def _number(text: str, decimal: str) -> float:
@@ -98,11 +100,11 @@ def load_ranking_table(path, *, index: str, year: int | None = None, score_colum
     default the package's Nghệ An list, so "Nghệ An" -> "40")."""
     path = Path(path)
     if not path.exists():
-        raise DataError([Problem(file=str(path), expected="an existing ranking table file")])
+        raise DataError([Problem(file=str(path), expected=Message("problem.model.ranking_file"))])
     if year is None and year_column is None:
-        raise DataError([Problem(file=str(path), expected="the table's year: pass year=... or year_column=...")])
+        raise DataError([Problem(file=str(path), expected=Message("problem.model.ranking_year"))])
     if decimal not in {".", ","}:
-        raise DataError([Problem(file=str(path), value=decimal, expected="decimal='.' or decimal=','")])
+        raise DataError([Problem(file=str(path), value=decimal, expected=Message("problem.model.ranking_decimal"))])
     where = dict(where or {})
     needed = [unit_column, score_column] + [c for c in (rank_column, year_column) if c] + list(keep_columns) \
         + list(where)
@@ -111,13 +113,14 @@ def load_ranking_table(path, *, index: str, year: int | None = None, score_colum
     missing = [c for c in needed if c not in raw.columns]
     if missing:
         raise DataError([Problem(file=str(path), sheet=sheet_name, column=c,
-                                 expected=f"this column in the table (columns found: {', '.join(map(str, raw.columns))})")
+                                 expected=Message("problem.model.ranking_column",
+                                                  found=", ".join(map(str, raw.columns))))
                          for c in missing])
     for c, v in where.items():
         raw = raw[raw[c].astype(str).str.strip() == str(v)]
         if raw.empty:
             raise DataError([Problem(file=str(path), sheet=sheet_name, column=c, value=v,
-                                     expected="a value present in this column (no row selected)")])
+                                     expected=Message("problem.model.ranking_where_value"))])
     na = {str(v).strip() for v in na_values} | {"", "NA", "N/A", "-", "–", "nan", "NaN"}
     problems: list[Problem] = []
 
@@ -137,9 +140,9 @@ def load_ranking_table(path, *, index: str, year: int | None = None, score_colum
                     raise ValueError
                 out.append(f)
             except ValueError:
-                hint = "a whole number" if whole else (
-                    "a number" + (" (this looks like a decimal comma: pass decimal=',')"
-                                  if decimal == "." and re.fullmatch(r"-?\d+,\d+", t) else ""))
+                hint = Message("problem.model.ranking_whole_number") if whole else (
+                    Message("problem.model.ranking_number_decimal_comma")
+                    if decimal == "." and re.fullmatch(r"-?\d+,\d+", t) else Message("problem.model.ranking_number"))
                 problems.append(Problem(file=str(path), sheet=sheet_name, row=line(i), column=col, value=v,
                                         expected=hint))
                 out.append(float("nan"))
@@ -155,7 +158,7 @@ def load_ranking_table(path, *, index: str, year: int | None = None, score_colum
     for i, nm in names.items():
         if nm == "":
             problems.append(Problem(file=str(path), sheet=sheet_name, row=line(i), column=unit_column, value=nm,
-                                    expected="a unit name"))
+                                    expected=Message("problem.model.ranking_unit_name")))
     if problems:
         raise DataError(problems, file=str(path))
     df = pd.DataFrame({"year": years, "unit_name": names, "score": score, "rank_published": published})
@@ -165,11 +168,12 @@ def load_ranking_table(path, *, index: str, year: int | None = None, score_colum
     if year is not None and year_column:
         df = df[df["year"] == float(year)]
     if df.empty:
-        raise DataError([Problem(file=str(path), column=year_column, value=year, expected="rows for this year")])
+        raise DataError([Problem(file=str(path), column=year_column, value=year,
+                                 expected=Message("problem.model.ranking_rows_for_year"))])
     dup = df.duplicated(["year", "unit_name"], keep="first")
     if dup.any():
         raise DataError([Problem(file=str(path), sheet=sheet_name, row=int(r.src_line), column=unit_column,
-                                 value=r.unit_name, expected="one row per unit and year (duplicate found)")
+                                 value=r.unit_name, expected=Message("problem.model.ranking_duplicate"))
                          for r in df[dup].itertuples()], file=str(path))
     df["rank_computed"] = df.groupby("year")["score"].transform(
         lambda s: competition_rank(s, higher_is_better=higher_is_better).astype(float))
@@ -182,9 +186,8 @@ def load_ranking_table(path, *, index: str, year: int | None = None, score_colum
         if bad.any():
             raise DataError([Problem(file=str(path), sheet=sheet_name, row=int(r.src_line), column=rank_column,
                                      value=int(r.rank_published),
-                                     expected=f"rank {int(r.rank_computed)} computed from '{score_column}' "
-                                              "(competition ranking: tied scores share the best rank); pass "
-                                              "check_ranks=False to keep the published ranks")
+                                     expected=Message("problem.model.ranking_rank_differs", rank=int(r.rank_computed),
+                                                      score_column=score_column))
                              for r in df[bad].itertuples()], file=str(path))
     df["rank"] = df["rank_published"].where(df["rank_published"].notna(), df["rank_computed"])
     from paranalysis.units import UnitMatcher, package_units
