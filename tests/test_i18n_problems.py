@@ -11,22 +11,12 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "paranalysis"
 
 NOT_YET = {
-    "geography.py",
-    "harmonize.py",
-    "indicators/counts.py",
-    "models/did.py",
-    "models/panel.py",
-    "rankings/districts.py",
-    "rankings/plots.py",
-    "rankings/ranks.py",
-    "rankings/tables.py",
     "records/calendar.py",
     "records/reader.py",
     "records/spark.py",
     "records/summary.py",
     "schemas.py",
     "tables.py",
-    "treatment.py",
 }
 
 
