@@ -213,6 +213,19 @@ def test_comment_header_lines_are_skipped_and_line_numbers_count_them(tmp_path):
     assert prob.row == 5 and prob.column == "score" and prob.value == "x"
 
 
+@pytest.mark.parametrize("comment", ["", "# nguồn: báo cáo\n"])
+def test_a_table_saved_in_another_encoding_is_a_data_error_naming_its_first_bad_line(tmp_path, comment):
+    """Found 4 Dec 2026: a CSV saved in Windows-1252 (not UTF-8) crashed with a raw
+    UnicodeDecodeError, because the comment header was read before the guarded read."""
+    p = tmp_path / "xep_hang.csv"
+    p.write_bytes((comment + "prov,score\nA,3.5\n").encode("utf-8") + "Bình,4.1\n".encode("cp1252") + b"C,2.0\n")
+    with pytest.raises(DataError) as e:
+        R.load_ranking_table(p, index="X", year=2020, unit_column="prov", score_column="score")
+    (prob,) = e.value.problems
+    assert prob.file == str(p) and prob.row == 3 + bool(comment) and prob.value == b"B\xecnh,4.1\n"
+    assert "UTF-8" in str(prob.expected)
+
+
 def test_missing_columns_are_listed_with_the_columns_found(tmp_path):
     p = _write(tmp_path, "Tinh,Diem\nA,1\n")
     with pytest.raises(DataError) as e:

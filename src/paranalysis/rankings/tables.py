@@ -33,15 +33,36 @@ def _comment_lines(path: Path) -> int:
     return n
 
 
+def _first_line_not_utf8(path: Path) -> tuple[int | None, bytes | None]:
+    """The number and the first bytes of the first line of ``path`` that is not UTF-8
+    (read in bounded pieces: a hostile file of one endless line costs no more memory)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    with open(path, "rb") as fh:
+        while part := fh.readline(1 << 16):
+            try:
+                decoder.decode(part)
+            except UnicodeDecodeError:
+                return line, part[:60]
+            line += part.endswith(b"\n")
+    return None, None
+
+
 def _read_any(path: Path, *, sheet, header_hint: list[str]) -> tuple[pd.DataFrame, int, str | None]:
     """Read a published table as text. Returns the frame, the file line/row number of its
     first data row, and the sheet name (Excel)."""
     suffix = path.suffix.lower()
     if suffix in {".csv", ".txt"}:
-        skip = _comment_lines(path)
         try:
+            skip = _comment_lines(path)
             df = pd.read_csv(path, skiprows=skip, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        except UnicodeDecodeError as exc:  # a file saved in another encoding: name the first line that is not UTF-8
+            line, found = _first_line_not_utf8(path)
+            raise DataError([Problem(file=str(path), row=line, value=found,
+                                     expected=Message("problem.model.ranking_csv", error=str(exc)))]) from None
+        except pd.errors.ParserError as exc:
             raise DataError([Problem(file=str(path),
                                      expected=Message("problem.model.ranking_csv", error=str(exc)))]) from None
         return df, skip + 2, None
