@@ -28,6 +28,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from paranalysis.errors import DataError, Problem
+from paranalysis.i18n import Message
 from paranalysis.periods import QUARTER_FREQ
 
 COUNT_COLUMNS = [
@@ -85,14 +86,26 @@ FACT_COLUMNS = [
     "metric", "value", "measure_unit", "source_file", "source_date", "sentence", "note",
 ]
 
+#: the catalogue message of each check error text of these schemas (pandera reports a failed
+#: check by its error text, as plain English): how a problem names it in the reader's language
+_CHECK_MESSAGES: dict[str, Message] = {}
+
+
+def _check_error(message: Message) -> str:
+    """The error text of a schema check (``message`` in English), remembered so that a failure
+    of the check is reported with ``message`` itself (see :func:`_describe_check`)."""
+    _CHECK_MESSAGES[str(message)] = message
+    return str(message)
+
+
 _is_nfc = pa.Check(
     lambda s: s.map(lambda x: x is None or pd.isna(x) or unicodedata.is_normalized("NFC", str(x))),
     element_wise=False,
-    error="text must be Unicode NFC",
+    error=_check_error(Message("problem.rec.check_nfc")),
 )
 
 _count = lambda required: pa.Column(  # noqa: E731
-    "Int64", pa.Check.ge(0, error="a non-negative whole number of records"), nullable=not required
+    "Int64", pa.Check.ge(0, error=_check_error(Message("problem.rec.check_count"))), nullable=not required
 )
 
 PROCESSING_SCHEMA = pa.DataFrameSchema(
@@ -108,10 +121,10 @@ PROCESSING_SCHEMA = pa.DataFrameSchema(
     checks=[
         pa.Check(
             lambda df: df["satisfied"].isna() | df["ratings"].isna() | (df["satisfied"] <= df["ratings"]),
-            error="satisfied ratings cannot exceed ratings",
+            error=_check_error(Message("problem.rec.check_satisfied")),
         ),
         *[pa.Check(lambda df, a=a, b=b: df[a].isna() == df[b].isna(),
-                   error=f"{a} and {b} both given or both missing (missing: only their sum is known)")
+                   error=_check_error(Message("problem.rec.check_parts", a=a, b=b)))
           for a, b in COMBINED_COUNTS.values()],
     ],
     unique=["unit_code", "period"],
@@ -125,7 +138,7 @@ INVESTMENTS_SCHEMA = pa.DataFrameSchema(
         "unit_code": pa.Column(str, nullable=False),
         "date_in_operation": pa.Column("datetime64[ns]", nullable=False),
         "category": pa.Column(str, pa.Check.isin(INVESTMENT_CATEGORIES), nullable=False),
-        "amount_vnd": pa.Column("Int64", pa.Check.ge(0, error="a non-negative amount in VND"), nullable=True),
+        "amount_vnd": pa.Column("Int64", pa.Check.ge(0, error=_check_error(Message("problem.rec.check_amount"))), nullable=True),
         "endpoints": pa.Column("Int64", pa.Check.ge(0), nullable=True),
         "description": pa.Column(str, _is_nfc, nullable=True),
         "source": pa.Column(str, nullable=False),
@@ -153,7 +166,7 @@ RANKINGS_SCHEMA = pa.DataFrameSchema(
     checks=[
         pa.Check(
             lambda df: df["rank"].isna() | df["n_ranked"].isna() | (df["rank"] <= df["n_ranked"]),
-            error="rank must not exceed n_ranked",
+            error=_check_error(Message("problem.rec.check_rank")),
         )
     ],
     unique=["index", "year", "unit_code"],
@@ -180,7 +193,7 @@ UNITS_SCHEMA = pa.DataFrameSchema(
     },
     checks=[
         pa.Check(lambda df: df["valid_from"].isna() | df["valid_to"].isna() | (df["valid_from"] <= df["valid_to"]),
-                 error="valid_from on or before valid_to"),
+                 error=_check_error(Message("problem.rec.check_validity"))),
     ],
     strict=True,
     ordered=False,
@@ -194,7 +207,7 @@ CROSSWALK_SCHEMA = pa.DataFrameSchema(
         "to_code": pa.Column(str, nullable=False),
         "effective": pa.Column("datetime64[ns]", nullable=True),
         "merge_type": pa.Column(str, pa.Check.isin(["full", "partial"]), nullable=True),
-        "weight": pa.Column(float, pa.Check.in_range(0, 1, error="a share between 0 and 1"), nullable=True),
+        "weight": pa.Column(float, pa.Check.in_range(0, 1, error=_check_error(Message("problem.rec.check_share"))), nullable=True),
         "confidence": pa.Column(str, nullable=True),
         "clause": pa.Column(str, _is_nfc, nullable=True),
         "source": pa.Column(str, nullable=True),
@@ -335,7 +348,8 @@ def _combined_disagrees(df, file, rows, files) -> list:
         for idx in df.index[(z.notna() & x.notna() & y.notna() & (z != x + y)).astype(bool)]:
             f, row = _where(idx, file, rows, files)
             out.append(Problem(file=f, row=row, column=c, value=df.at[idx, c],
-                               expected=f"{c} = {a} + {b} = {int(x[idx] + y[idx])}"))
+                               expected=Message("problem.rec.combined_sum", total=c, a=a, b=b,
+                                                value=int(x[idx] + y[idx]))))
     return out
 
 
@@ -352,27 +366,29 @@ def _unknown_parts(df, file, rows, files) -> list:
             for idx in df.index[df[p].isna() & df[c].isna()]:
                 f, row = _where(idx, file, rows, files)
                 out.append(Problem(file=f, row=row, column=p, value=None,
-                                   expected=f"a value (this column may not be empty) unless {c}, the sum "
-                                            "some forms give instead of the parts, is given"))
+                                   expected=Message("problem.rec.part_missing", total=c)))
     return out
 
 
 def _describe_check(check: str, table: str) -> str:
+    """What a failed pandera check expected, as a catalogue message: pandera's own check
+    names (uniqueness, a missing column, ...) in words, a check of these schemas by its
+    message; a check of pandera's that has no words here (``in_range(2000, 2100)``) by its name."""
     if "multiple_fields_uniqueness" in check or check == "field_uniqueness":
-        return f"one row per key in the {table} table (duplicate found)"
+        return Message("problem.rec.duplicate_key", table=table)
     if check.startswith("column_in_dataframe"):
-        return f"this column, which the {table} table requires"
+        return Message("problem.rec.table_column", table=table)
     if check.startswith("column_in_schema"):
-        return f"only the {table} table's own columns (unknown column)"
+        return Message("problem.rec.unknown_column", table=table)
     if check.startswith("not_nullable"):
-        return "a value (this column may not be empty)"
+        return Message("problem.rec.not_empty")
     if check.startswith("dtype("):
-        return f"values of type {check[6:-1]}"
+        return Message("problem.rec.dtype", dtype=check[6:-1])
     if check.startswith("greater_than_or_equal_to(0)"):
-        return "a non-negative number"
+        return Message("problem.rec.non_negative")
     if check.startswith("isin("):
-        return f"one of {check[5:-1]}"
-    return check
+        return Message("problem.rec.one_of", values=check[5:-1])
+    return _CHECK_MESSAGES.get(check, check)
 
 
 def _to_bool(s: pd.Series) -> pd.Series:

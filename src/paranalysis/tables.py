@@ -17,6 +17,7 @@ import pandas as pd
 
 from paranalysis import limits
 from paranalysis.errors import DataError, Problem
+from paranalysis.i18n import Message
 from paranalysis.periods import to_period
 from paranalysis.schemas import (
     COLUMNS,
@@ -36,10 +37,12 @@ _INT_COLUMNS = {
 #: Plausibility ceilings of integer columns (paranalysis.limits, docs/data.md)
 _INT_BOUNDS = {
     "processing": dict.fromkeys(COUNT_COLUMNS + COMBINED_COUNT_COLUMNS + OPTIONAL_COUNT_COLUMNS,
-                                (limits.MAX_COUNT, "records per unit and quarter")),
-    "investments": {"amount_vnd": (limits.MAX_AMOUNT_VND, "VND in one investment"),
-                    "endpoints": (limits.MAX_COUNT, "endpoints in one investment")},
+                                (limits.MAX_COUNT, Message("problem.rec.bound_records"))),
+    "investments": {"amount_vnd": (limits.MAX_AMOUNT_VND, Message("problem.rec.bound_amount")),
+                    "endpoints": (limits.MAX_COUNT, Message("problem.rec.bound_endpoints"))},
 }
+#: what the ceiling of an integer column without a plausibility bound counts
+_ANY_COLUMN = Message("problem.rec.bound_column")
 _WHOLE = re.compile(r"[+-]?[0-9]{1,30}(\.0*)?", re.ASCII)
 _FLOAT_COLUMNS = {"rankings": ["score"], "facts": ["value"], "crosswalk": ["weight"]}
 _DATE_COLUMNS = {
@@ -68,14 +71,14 @@ def read_raw(path: Path) -> pd.DataFrame:
     except DataError:
         raise
     except pd.errors.EmptyDataError:
-        raise DataError([Problem(file=str(path), expected="a header line naming the table's columns")]) from None
+        raise DataError([Problem(file=str(path), expected=Message("problem.rec.table_header"))]) from None
     except (pd.errors.ParserError, ValueError, OSError) as exc:
         raise DataError([Problem(file=str(path), value=str(exc)[:200],
-                                 expected=f"a readable {path.suffix.lower()[1:]} table")]) from None
+                                 expected=Message("problem.rec.readable_table", kind=path.suffix.lower()[1:]))]) from None
     except Exception as exc:  # noqa: BLE001 - e.g. pyarrow errors on a damaged Parquet file
         raise DataError([Problem(file=str(path), value=f"{type(exc).__name__}: {exc}"[:200],
-                                 expected=f"a readable {path.suffix.lower()[1:]} table")]) from None
-    raise DataError([Problem(file=str(path), expected="a .csv or .parquet file")])
+                                 expected=Message("problem.rec.readable_table", kind=path.suffix.lower()[1:]))]) from None
+    raise DataError([Problem(file=str(path), expected=Message("problem.rec.table_kind"))])
 
 
 def _csv_text(path: Path) -> str:
@@ -85,7 +88,7 @@ def _csv_text(path: Path) -> str:
     size = path.stat().st_size
     if size > limits.MAX_FILE_BYTES:
         raise DataError([Problem(file=str(path), value=f"{size:,} bytes",
-                                 expected=f"a file of at most {limits.MAX_FILE_BYTES:,} bytes (paranalysis.limits)")])
+                                 expected=Message("problem.rec.file_size", limit=limits.MAX_FILE_BYTES))])
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
@@ -93,9 +96,8 @@ def _csv_text(path: Path) -> str:
         line = data.count(b"\n", 0, exc.start) + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         bad = data[exc.start:exc.end].hex(" ")
-        raise DataError([Problem(file=str(path), row=line, value=f"byte 0x{bad} at character {col} of the line", expected=(
-            "UTF-8 text (this byte is not UTF-8: the file was probably saved in a Windows code page such as "
-            "cp1258; save it again as 'CSV UTF-8')"))]) from None
+        raise DataError([Problem(file=str(path), row=line, value=f"byte 0x{bad} at character {col} of the line",
+                                 expected=Message("problem.rec.not_utf8"))]) from None
     problems = _Bounded()
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     width, start = None, 1
@@ -104,14 +106,12 @@ def _csv_text(path: Path) -> str:
             if width is None:
                 width = len(record)
             elif record and len(record) != width:
-                problems.append(Problem(file=str(path), row=start, value=f"{len(record)} fields", expected=(
-                    f"{width} fields, as many as the header line names (a comma inside a value must be "
-                    'enclosed in double quotes: "1,5")')))
+                problems.append(Problem(file=str(path), row=start, value=f"{len(record)} fields",
+                                        expected=Message("problem.rec.field_count", width=width)))
             start = reader.line_num + 1
     except csv.Error as exc:
-        problems.append(Problem(file=str(path), row=start, value=str(exc)[:120], expected=(
-            "a well-formed CSV line (a value starting with a double quote must end with one, and a quote "
-            "inside it is written twice)")))
+        problems.append(Problem(file=str(path), row=start, value=str(exc)[:120],
+                                expected=Message("problem.rec.csv_line")))
     if problems:
         raise DataError(problems.listed())
     return text
@@ -166,7 +166,7 @@ def coerce(df: pd.DataFrame, name: str, *, file: str | None, line_offset: int = 
             if blank(v):
                 out.append(pd.NA)
                 continue
-            ceiling, what = _INT_BOUNDS.get(name, {}).get(c, (2**62, "for this column"))
+            ceiling, what = _INT_BOUNDS.get(name, {}).get(c, (2**62, _ANY_COLUMN))
             try:
                 if isinstance(v, bool) or type(v).__name__ == "bool_":  # true/false is not a count
                     raise ValueError
@@ -182,13 +182,12 @@ def coerce(df: pd.DataFrame, name: str, *, file: str | None, line_offset: int = 
                     n = int(t.split(".")[0])
             except (ValueError, OverflowError, TypeError):
                 problems.append(Problem(file=file, row=line(i), column=c, value=_short(v),
-                                        expected="a whole number written with digits only (no decimals, "
-                                                 "exponent or thousands separator)"))
+                                        expected=Message("problem.rec.whole_number")))
                 out.append(pd.NA)
                 continue
             if n > ceiling or n < (0 if c in _INT_BOUNDS.get(name, {}) else -ceiling):
-                problems.append(Problem(file=file, row=line(i), column=c, value=_short(v), expected=(
-                    f"a whole number from 0 to {ceiling:,} {what} (paranalysis.limits)")))
+                problems.append(Problem(file=file, row=line(i), column=c, value=_short(v),
+                                        expected=Message("problem.rec.bound", ceiling=ceiling, what=what)))
                 out.append(pd.NA)
                 continue
             out.append(n)
@@ -204,7 +203,7 @@ def coerce(df: pd.DataFrame, name: str, *, file: str | None, line_offset: int = 
             try:
                 out.append(float(str(v).strip()) if not isinstance(v, (int, float)) else float(v))
             except ValueError:
-                problems.append(Problem(file=file, row=line(i), column=c, value=v, expected="a number"))
+                problems.append(Problem(file=file, row=line(i), column=c, value=v, expected=Message("problem.rec.number")))
                 out.append(float("nan"))
         df[c] = pd.Series(out, index=df.index, dtype=float)
     for c in _DATE_COLUMNS.get(name, []):
@@ -218,7 +217,7 @@ def coerce(df: pd.DataFrame, name: str, *, file: str | None, line_offset: int = 
             try:
                 out.append(pd.Timestamp(str(v).strip()) if not isinstance(v, pd.Timestamp) else v)
             except (ValueError, TypeError):
-                problems.append(Problem(file=file, row=line(i), column=c, value=v, expected="a date YYYY-MM-DD"))
+                problems.append(Problem(file=file, row=line(i), column=c, value=v, expected=Message("problem.rec.date")))
                 out.append(pd.NaT)
         df[c] = pd.Series(out, index=df.index, dtype="datetime64[ns]")
     for c in _BOOL_COLUMNS.get(name, []):
@@ -233,7 +232,7 @@ def coerce(df: pd.DataFrame, name: str, *, file: str | None, line_offset: int = 
             elif t in _FALSE:
                 out.append(_BOOL_DEFAULTS[c] if t == "" else False)
             else:
-                problems.append(Problem(file=file, row=line(i), column=c, value=v, expected="true or false"))
+                problems.append(Problem(file=file, row=line(i), column=c, value=v, expected=Message("problem.rec.boolean")))
                 out.append(False)
         df[c] = pd.Series(out, index=df.index, dtype=bool)
     if name == "processing" and "period" in df.columns:
@@ -242,7 +241,8 @@ def coerce(df: pd.DataFrame, name: str, *, file: str | None, line_offset: int = 
             try:
                 out.append(to_period(v))
             except ValueError:
-                problems.append(Problem(file=file, row=line(i), column="period", value=v, expected="a quarter such as '2024Q2'"))
+                problems.append(Problem(file=file, row=line(i), column="period", value=v,
+                                        expected=Message("problem.rec.quarter")))
                 out.append(pd.NaT)
         df["period"] = pd.PeriodIndex(out, freq="Q-DEC") if out else pd.PeriodIndex([], freq="Q-DEC")
     # text columns: empty -> None, everything else str
@@ -298,8 +298,8 @@ class _Bounded(list):
         if not self.more:
             return list(self)
         last = self[-1]
-        return list(self) + [Problem(file=last.file, expected=(
-            f"no more problems: and {self.more} more in this file not listed (limit {limits.MAX_PROBLEMS})"))]
+        return list(self) + [Problem(file=last.file, expected=Message("problem.rec.more_in_file", more=self.more,
+                                                                      limit=limits.MAX_PROBLEMS))]
 
 
 def read_table(paths: list[Path], name: str, *, root: Path | None = None) -> pd.DataFrame:

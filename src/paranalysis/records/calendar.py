@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from paranalysis.errors import DataError, Problem
+from paranalysis.i18n import Message
 
 CALENDAR_START = date(2000, 1, 1)
 CALENDAR_END = date(2040, 12, 31)
@@ -79,7 +80,8 @@ def working_days(received, resolved, **calendar_options) -> pd.Series | int:
         outside = s.notna() & ((s < idx.index[0]) | (s > idx.index[-1]))
         if outside.any():
             raise DataError([Problem(value=str(s[outside].iloc[0].date()),
-                                     expected=f"a date between {idx.index[0].date()} and {idx.index[-1].date()}")])
+                                     expected=Message("problem.rec.calendar_range", first=idx.index[0].date(),
+                                                      last=idx.index[-1].date()))])
     a = pd.array(idx.reindex(rec).to_numpy(), dtype="Int64")
     b = pd.array(idx.reindex(res).to_numpy(), dtype="Int64")
     out = pd.Series(b - a, dtype="Int64")

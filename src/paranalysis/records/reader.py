@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 
 from paranalysis.errors import DataError, Problem
+from paranalysis.i18n import Message
 from paranalysis.records.calendar import CALENDAR_END, CALENDAR_START, working_day_calendar
 
 RECORD_COLUMNS = [
@@ -115,7 +116,8 @@ def partition_keys(files: list[str], root: str | None) -> list[str]:
         if keys is None:
             keys = ks
         elif ks != keys:
-            raise DataError([Problem(file=f, expected=f"the partition folders of the other files ({'/'.join(k + '=...' for k in keys) or 'none'})")])
+            folders = "/".join(k + "=..." for k in keys) or Message("problem.rec.partitions_none")
+            raise DataError([Problem(file=f, expected=Message("problem.rec.partitions_differ", folders=folders))])
     return keys or []
 
 
@@ -135,22 +137,22 @@ def _files(path) -> tuple[list[str], str, str | None]:
             root = text
             files = sorted(str(p) for p in Path(text).rglob("*") if _is_data_file(p))
             if not files:
-                raise DataError([Problem(file=text, expected="a folder holding record files (.csv or .parquet)")])
+                raise DataError([Problem(file=text, expected=Message("problem.rec.empty_folder"))])
         else:
             files = [text]
     if not files:
-        raise DataError([Problem(file=str(path), expected="at least one record file matching this pattern")])
+        raise DataError([Problem(file=str(path), expected=Message("problem.rec.no_match"))])
     kinds = set()
     for f in files:
         p = Path(f)
         if not p.is_file():
-            raise DataError([Problem(file=f, expected="an existing record export (.csv or .parquet)")])
+            raise DataError([Problem(file=f, expected=Message("problem.rec.missing_file"))])
         kind = _kind_of(p.name)
         if kind is None:
-            raise DataError([Problem(file=f, expected="a .csv, .csv.gz or .parquet file")])
+            raise DataError([Problem(file=f, expected=Message("problem.rec.file_kind"))])
         kinds.add(kind)
     if len(kinds) != 1:
-        raise DataError([Problem(file=str(path), expected="files of one format (all CSV or all Parquet)")])
+        raise DataError([Problem(file=str(path), expected=Message("problem.rec.mixed_formats"))])
     return files, kinds.pop(), root
 
 
@@ -163,7 +165,7 @@ def _csv_header(file: str) -> tuple[list[str], str]:
         with opener(file, "rt", encoding="utf-8-sig", newline="") as fh:
             first = fh.readline()
     except (OSError, UnicodeDecodeError):
-        raise DataError([Problem(file=file, row=1, expected="a UTF-8 CSV file with a header line")]) from None
+        raise DataError([Problem(file=file, row=1, expected=Message("problem.rec.csv_header"))]) from None
     return header_of_line(first)
 
 
@@ -243,11 +245,11 @@ def resolve_columns(types: dict[str, str], rename: dict[str, str], label: str) -
     for c in RECORD_COLUMNS:
         if c not in found:
             problems.append(Problem(file=label, row=1, column=c,
-                                    expected=f"this column, which a record export requires (one of {RECORD_COLUMNS})"))
+                                    expected=Message("problem.rec.required_column", columns=RECORD_COLUMNS)))
     for c, headers in found.items():
         if len(headers) > 1:
             problems.append(Problem(file=label, row=1, column=c, value=" | ".join(headers),
-                                    expected="one column per field (several headers mean the same field)"))
+                                    expected=Message("problem.rec.column_twice")))
     if problems:
         raise DataError(problems, file=label)
     return {c: (found[c][0], types[found[c][0]]) for c in found}
@@ -272,7 +274,7 @@ class _Scan:
             self.header, self.delim = heads[0]
             for f, h in zip(self.files[1:], heads[1:]):
                 if h != heads[0]:
-                    raise DataError([Problem(file=f, row=1, expected=f"the same header as {self.files[0]}")])
+                    raise DataError([Problem(file=f, row=1, expected=Message("problem.rec.same_header", first=self.files[0]))])
         self.source = _source_sql(self.files, self.kind, self.header, self.delim, self.partitions)
 
     def describe(self, con) -> dict[str, str]:
@@ -281,7 +283,8 @@ class _Scan:
         try:
             rows = con.execute(f"DESCRIBE SELECT * FROM {self.source}").fetchall()
         except duckdb.Error as exc:
-            raise DataError([Problem(file=self.label, expected="a readable record export: " + _clean_engine_error(exc))]) from None
+            raise DataError([Problem(file=self.label, expected=Message("problem.rec.unreadable",
+                                                                       detail=_clean_engine_error(exc)))]) from None
         return {r[0]: r[1] for r in rows if r[0] not in ("filename", "file_row_number")}
 
     def resolve_columns(self, con) -> dict[str, tuple[str, str]]:
@@ -426,16 +429,16 @@ def _checked_sql(scan: _Scan, con, cal_range: tuple[date, date], *, keep_raw: bo
 
 
 _FLAGS = {
-    "_f_record_id": ("record_id", "a dossier code (may not be empty)"),
-    "_f_unit_code": ("unit_code", "a unit code (may not be empty)"),
-    "_f_received_at": ("received_at", "a receipt time such as 2024-02-09 10:15 or 09/02/2024 10:15"),
-    "_f_due_at": ("due_at", "a due time such as 2024-02-23 17:00 or 23/02/2024 17:00"),
-    "_f_resolved_at": ("resolved_at", "a resolution time such as 2024-02-16 15:30, or empty while pending"),
-    "_f_channel": ("channel", f"one of {list(CHANNELS)} (or pass channel_map= for the export's own codes)"),
-    "_f_status": ("status", f"one of {list(STATUSES)} (or pass status_map= for the export's own codes)"),
-    "_f_state": ("resolved_at", "a resolution time when status is 'resolved', and none when 'pending'"),
-    "_f_order": ("resolved_at", "received_at <= due_at and received_at <= resolved_at"),
-    "_f_range": ("received_at", f"dates between {CALENDAR_START} and {CALENDAR_END} (the working-day calendar)"),
+    "_f_record_id": ("record_id", Message("problem.rec.record_id")),
+    "_f_unit_code": ("unit_code", Message("problem.rec.unit_code")),
+    "_f_received_at": ("received_at", Message("problem.rec.received_at")),
+    "_f_due_at": ("due_at", Message("problem.rec.due_at")),
+    "_f_resolved_at": ("resolved_at", Message("problem.rec.resolved_at")),
+    "_f_channel": ("channel", Message("problem.rec.channel", codes=list(CHANNELS))),
+    "_f_status": ("status", Message("problem.rec.status", codes=list(STATUSES))),
+    "_f_state": ("resolved_at", Message("problem.rec.state")),
+    "_f_order": ("resolved_at", Message("problem.rec.order")),
+    "_f_range": ("received_at", Message("problem.rec.range", first=CALENDAR_START, last=CALENDAR_END)),
 }
 _ANY_FLAG = "(" + " OR ".join(f"coalesce({f}, false)" for f in _FLAGS) + ")"
 _RAW_OF = {"received_at": "raw_received_at", "due_at": "raw_due_at", "resolved_at": "raw_resolved_at",
@@ -519,10 +522,10 @@ def _raise_if_bad(scan: _Scan, cal: pd.DataFrame, n_bad: int) -> None:
     if n_bad:
         problems = _diagnose(scan, cal)
         if not problems:  # should not happen; still refuse the data
-            problems = [Problem(file=scan.label, expected="valid records")]
+            problems = [Problem(file=scan.label, expected=Message("problem.rec.valid_records"))]
         more = n_bad - len({(p.file, p.row) for p in problems})
         if more > 0:
-            problems.append(Problem(file=scan.label, expected=f"... and about {more} more faults (fix the first ones and rerun)"))
+            problems.append(Problem(file=scan.label, expected=Message("problem.rec.more_faults", more=more)))
         raise DataError(problems, file=scan.label)
 
 
@@ -530,7 +533,8 @@ def _run(con, sql: str, scan: _Scan):
     try:
         return con.execute(sql).df()
     except duckdb.Error as exc:
-        raise DataError([Problem(file=scan.label, expected="a readable record export: " + _clean_engine_error(exc))],
+        raise DataError([Problem(file=scan.label, expected=Message("problem.rec.unreadable",
+                                                                   detail=_clean_engine_error(exc)))],
                         file=scan.label) from None
 
 

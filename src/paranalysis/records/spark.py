@@ -23,6 +23,7 @@ from contextlib import contextmanager
 import pandas as pd
 
 from paranalysis.errors import DataError, Problem, quiet_foreign_warnings
+from paranalysis.i18n import Message
 from paranalysis.records.reader import (
     _TEXT_TIME_FORMATS,
     _files,
@@ -145,7 +146,7 @@ class SparkSource:
             self.partitions = partition_keys(files, root)
             self.label = files[0] if len(files) == 1 else str(path)
         if self.kind not in ("parquet", "csv"):
-            raise DataError([Problem(file=self.label, expected="Parquet or CSV record files (format='parquet' or 'csv')")])
+            raise DataError([Problem(file=self.label, expected=Message("problem.rec.spark_format"))])
         self.header, self.delim = None, ","
         if self.kind == "csv":
             self.header, self.delim = self._csv_header()
@@ -169,7 +170,7 @@ class SparkSource:
             heads = [_csv_header(f) for f in self.paths]
             for f, h in zip(self.paths[1:], heads[1:]):
                 if h != heads[0]:
-                    raise DataError([Problem(file=f, row=1, expected=f"the same header as {self.paths[0]}")])
+                    raise DataError([Problem(file=f, row=1, expected=Message("problem.rec.same_header", first=self.paths[0]))])
             return heads[0]
         first = self.spark.read.text(self.paths).first()
         return header_of_line(first[0] if first else "")
@@ -333,7 +334,7 @@ def _clean_spark_error(exc: Exception) -> str:
     the error class and its first line, quotes blanked, no 'record' text."""
     first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     if "malformed" in str(exc).lower() or "MALFORMED" in str(exc):
-        return "a malformed line (wrong number of fields or broken quotes)"
+        return Message("problem.rec.malformed_line")
     first = re.sub(r"\"[^\"]{0,400}\"|'[^']{0,400}'|`[^`]{0,400}`", "<value>", first)
     return re.sub(r"(?i)record:.*", "", first)[:300].strip()
 
@@ -350,7 +351,8 @@ def spark_counts(path, keys: list[str], cal: pd.DataFrame, *, rename=None, chann
             rows = frame.collect()
         except Exception as exc:  # a Py4J / Spark analysis or runtime error
             if type(exc).__module__.startswith(("pyspark", "py4j")):
-                raise DataError([Problem(file=src.label, expected="a readable record export: " + _clean_spark_error(exc))],
+                raise DataError([Problem(file=src.label, expected=Message("problem.rec.unreadable",
+                                                                          detail=_clean_spark_error(exc)))],
                                 file=src.label) from None
             raise
     names = frame.columns
@@ -367,8 +369,7 @@ def spark_counts(path, keys: list[str], cal: pd.DataFrame, *, rename=None, chann
 def diagnose_remote(src: SparkSource, frame_rows: int) -> list[Problem]:
     """Faults in a remote export cannot be located line by line with DuckDB; say how many
     rows failed and how to find them."""
-    return [Problem(file=src.label, expected=f"valid records: {frame_rows} rows fail the checks of docs/records.md "
-                                             "(run summarize on a local copy of one partition to have them listed)")]
+    return [Problem(file=src.label, expected=Message("problem.rec.remote_faults", rows=frame_rows))]
 
 
 def plan_text(path, *, spark=None, keys=("unit_code", "period", "working_days"), rename=None) -> str:

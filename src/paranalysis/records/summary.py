@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from paranalysis.errors import DataError, Problem
+from paranalysis.i18n import Message
 from paranalysis.periods import QUARTER_FREQ
 from paranalysis.records.calendar import working_day_calendar
 from paranalysis.results import TableResult
@@ -88,8 +89,8 @@ def _spark_fast_counts(path, keys: list[str], cal: pd.DataFrame, *, rename=None,
         scan = _Scan(src.paths, rename=rename, channel_map=channel_map, status_map=status_map, root=src.root)
         _fast_counts(scan, ["unit_code"], cal)
     if malformed:
-        raise DataError([Problem(file=src.label, expected=f"CSV lines with the header's number of fields: {malformed} "
-                                                          "lines have more or fewer (or a broken quote)")], file=src.label)
+        raise DataError([Problem(file=src.label, expected=Message("problem.rec.malformed_lines", n=malformed))],
+                        file=src.label)
     if src.remote:
         def on_bad(n_bad):
             raise DataError(diagnose_remote(src, n_bad), file=src.label)
