@@ -424,7 +424,7 @@ def _setup(level: str, on, units: pd.DataFrame | None, crosswalk: pd.DataFrame |
     reg = _Registry(units, crosswalk)
     targets = {c for c, l in reg.level.items() if l == lv and reg.valid(c, day)}
     if not targets:
-        raise DataError([Problem(column="level", value=f"{lv} on {day.date()}",
+        raise DataError([Problem(column="level", value=Message("problem.value.level_on_day", level=lv, day=day.date()),
                                  expected=Message("problem.model.level_without_units",
                                                   level=Message(f"problem.model.level_{lv}")))])
     return lv, day, reg

@@ -438,7 +438,7 @@ def _ingest_locked(file: Path, root: Path, *, period, synthetic, now, mapping) -
                                            data_dir=root if root.is_dir() else None)
     notes += [str(w.message) for w in caught]
     if "period_label" in rows.columns:  # a half-year, nine-month or annual report: never a quarter
-        raise DataError([Problem(file=str(file), column="period argument", value=str(period),
+        raise DataError([Problem(file=str(file), column=Message("form.col_period_arg"), value=str(period),
                                  expected=Message("problem.data.quarter_only"))])
     if rows.empty:
         raise DataError([Problem(file=str(file), expected=(

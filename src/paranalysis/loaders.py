@@ -28,7 +28,7 @@ def load_processing(path, *, period=None, units: pd.DataFrame | None = None, map
         raise DataError([Problem(file=str(path), expected=Message("problem.data.existing_file"))])
     suffix = path.suffix.lower()
     if path.is_dir():
-        raise DataError([Problem(file=str(path), value="a folder",
+        raise DataError([Problem(file=str(path), value=Message("problem.value.a_folder"),
                                  expected=Message("problem.data.file_not_folder"))])
     if suffix in {".xlsx", ".xlsm", ".xls", ".ods"}:
         from paranalysis.forms import read_official_form

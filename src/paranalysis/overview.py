@@ -13,7 +13,7 @@ import pandas as pd
 from paranalysis import style
 from paranalysis.dataset import Dataset
 from paranalysis.errors import DataError
-from paranalysis.i18n import (DEFAULT_LANG, MISSING, WholeTable, display_table, fmt_date, fmt_number, quarter_label,
+from paranalysis.i18n import (DEFAULT_LANG, MISSING, Message, WholeTable, display_table, fmt_date, fmt_number, quarter_label,
                               shown, t)
 from paranalysis.schemas import COMBINED_COUNT_COLUMNS, COUNT_COLUMNS, with_combined
 from paranalysis.style import styled
@@ -97,13 +97,21 @@ def plot_coverage(ds: Dataset, lang: str = DEFAULT_LANG):
     return fig
 
 
+def _file_shown(file, lang: str):
+    """A problem's file as a reader sees it: the name only (never a folder of this machine),
+    or, for a table named in words (a Message), those words in ``lang``."""
+    if not file:
+        return None
+    return shown(file, lang) if isinstance(file, Message) else Path(file).name
+
+
 def problems_table(err: DataError, lang: str = DEFAULT_LANG) -> pd.DataFrame:
     """The problems of a DataError, one row each (file name only, never a full path), in
     ``lang`` (what was expected, from the catalogue) and shown whole (no text cut)."""
     cols = ["file", "sheet", "excel_row", "column", "value", "expected"]
     df = pd.DataFrame([{
-        "file": Path(p.file).name if p.file else None, "sheet": p.sheet, "excel_row": p.row,
-        "column": shown(p.column, lang), "value": None if p.value is None else str(p.value),
+        "file": _file_shown(p.file, lang), "sheet": p.sheet, "excel_row": p.row,
+        "column": shown(p.column, lang), "value": None if p.value is None else str(shown(p.value, lang)),
         "expected": shown(p.expected, lang),
     } for p in err.problems], columns=cols)
     return WholeTable(display_table(df, lang, plain=("excel_row",)))

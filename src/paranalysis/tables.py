@@ -87,7 +87,7 @@ def _csv_text(path: Path) -> str:
     line and what is wrong), before pandas reads it."""
     size = path.stat().st_size
     if size > limits.MAX_FILE_BYTES:
-        raise DataError([Problem(file=str(path), value=f"{size:,} bytes",
+        raise DataError([Problem(file=str(path), value=Message("problem.value.bytes_grouped", n=size),
                                  expected=Message("problem.rec.file_size", limit=limits.MAX_FILE_BYTES))])
     data = path.read_bytes()
     try:
@@ -96,7 +96,7 @@ def _csv_text(path: Path) -> str:
         line = data.count(b"\n", 0, exc.start) + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         bad = data[exc.start:exc.end].hex(" ")
-        raise DataError([Problem(file=str(path), row=line, value=f"byte 0x{bad} at character {col} of the line",
+        raise DataError([Problem(file=str(path), row=line, value=Message("problem.value.bad_byte", byte=bad, col=col),
                                  expected=Message("problem.rec.not_utf8"))]) from None
     problems = _Bounded()
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -106,7 +106,7 @@ def _csv_text(path: Path) -> str:
             if width is None:
                 width = len(record)
             elif record and len(record) != width:
-                problems.append(Problem(file=str(path), row=start, value=f"{len(record)} fields",
+                problems.append(Problem(file=str(path), row=start, value=Message("problem.value.fields", n=len(record)),
                                         expected=Message("problem.rec.field_count", width=width)))
             start = reader.line_num + 1
     except csv.Error as exc:

@@ -30,6 +30,7 @@ from openpyxl.formula.translate import Translator
 
 from paranalysis import limits
 from paranalysis.errors import DataError, Problem
+from paranalysis.i18n import Message
 from paranalysis.forms.messages import (E_CELL_BEYOND, E_PART_TOO_LARGE, E_STRING_TOO_LONG,
                                         E_TOO_MANY_CELLS, E_UNREADABLE)
 
@@ -658,7 +659,7 @@ def load_sheets(path: Path) -> list[Sheet]:
     path = Path(path)
     suffix = path.suffix.lower()
     if path.is_dir():
-        raise DataError([Problem(file=path.name, value="a folder", expected=E_UNREADABLE)], file=str(path))
+        raise DataError([Problem(file=path.name, value=Message("problem.value.a_folder"), expected=E_UNREADABLE)], file=str(path))
     if path.stat().st_size > limits.MAX_FILE_BYTES:
         raise DataError([Problem(file=path.name, value=path.stat().st_size,
                                  expected=E_PART_TOO_LARGE.format(n=limits.MAX_FILE_BYTES))], file=str(path))

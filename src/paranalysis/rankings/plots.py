@@ -116,7 +116,7 @@ def plot_province_timeline(rankings: pd.DataFrame, facts: pd.DataFrame | None, i
 
     rankings = rankings[(rankings["unit_code"] == unit_code) & (rankings["year"] >= since)]
     if rankings.empty or rankings["year"].isna().all():
-        raise DataError([Problem(file="rankings table", column="unit_code", value=unit_code,
+        raise DataError([Problem(file=Message("problem.value.rankings_table"), column="unit_code", value=unit_code,
                                  expected=Message("problem.model.timeline_no_rank", unit=unit_code, since=since))])
     fig, axes = plt.subplots(3, 1, figsize=(11.5, 9.5), sharex=True, height_ratios=[3, 2, 1.6])
     _draw_trajectory(axes[0], rankings, unit_code, indices, lang)

@@ -81,11 +81,11 @@ def _post(url: str, payload: dict, *, timeout: float, max_bytes: int) -> tuple[i
         with opener.open(req, timeout=timeout) as resp:
             length = resp.headers.get("Content-Length")
             if length and length.isdigit() and int(length) > max_bytes:
-                raise DataError([Problem(file=url, value=f"{length} bytes",
+                raise DataError([Problem(file=url, value=Message("problem.value.bytes", n=length),
                                          expected=Message("problem.si.response_bytes", limit=max_bytes))])
             data = resp.read(max_bytes + 1)
             if len(data) > max_bytes:
-                raise DataError([Problem(file=url, value=f"more than {max_bytes} bytes",
+                raise DataError([Problem(file=url, value=Message("problem.value.more_bytes", n=max_bytes),
                                          expected=Message("problem.si.response_bytes", limit=max_bytes))])
             return resp.status, resp.headers.get("Content-Type", ""), data
     except urllib.error.HTTPError as exc:

@@ -79,7 +79,7 @@ def _problem_cap(problems: list[Problem], file: str) -> None:
 def _check_size(path: Path) -> None:
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise DataError([Problem(file=path.name, value=f"{size} bytes",
+        raise DataError([Problem(file=path.name, value=Message("problem.value.bytes", n=size),
                                  expected=Message("problem.si.file_bytes", limit=MAX_FILE_BYTES))])
 
 
@@ -385,7 +385,7 @@ def _read_2026(path: Path, *, period, retrieved_at, formula_version, check_total
     """One reporting-API response as tidy rows, and the endpoint the response is from."""
     name = name or path.name
     if raw is None and path.stat().st_size > MAX_JSON_BYTES:
-        raise DataError([Problem(file=name, value=f"{path.stat().st_size} bytes",
+        raise DataError([Problem(file=name, value=Message("problem.value.bytes", n=path.stat().st_size),
                                  expected=Message("problem.si.json_bytes", limit=MAX_JSON_BYTES))])
     raw = path.read_bytes() if raw is None else raw
     sha = sha256_bytes(raw)
