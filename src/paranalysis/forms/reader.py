@@ -655,6 +655,4 @@ def _span_table(records: list[dict], span: ReportSpan) -> pd.DataFrame:
         data[c] = pd.array([r.get(c) for r in records], dtype="Int64")
     data["synthetic"] = pd.Series([False] * n, dtype=bool)
     data["source"] = pd.Series([r["_source"] for r in records], dtype="str")
-    df = pd.DataFrame(data)[SPAN_COLUMNS]
-    df.attrs["period"] = span.label
-    return df
+    return pd.DataFrame(data)[SPAN_COLUMNS]
