@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from paranalysis.errors import DataError, Problem
-from paranalysis.i18n import Message
+from paranalysis.i18n import Message, day_message
 from paranalysis.results import TableResult
 from paranalysis.schemas import (COMBINED_COUNT_COLUMNS, COMBINED_COUNTS, COUNT_COLUMNS, OPTIONAL_COUNT_COLUMNS,
                                  PROCESSING_COLUMNS, PROCESSING_TABLE_COLUMNS, validate, with_combined)
@@ -59,11 +59,6 @@ from paranalysis.units.registry import normalize_level, on_date, package_units
 HARMONIZE_LEVELS = ("district", "commune", "agency", "province")
 PROVINCE = "40"
 MAX_SOURCES_SHOWN = 5
-
-
-def _day(d) -> Message:
-    """A day in a problem's text: 2025-06-30 in English (as ``d.date()`` printed), 30/06/2025 in Vietnamese."""
-    return Message("units.day", y=d.year, m=d.month, d=d.day)
 
 
 @dataclass
@@ -136,8 +131,8 @@ def _forward(reg: _Registry, code: str, day: pd.Timestamp, depth: int = 0) -> tu
         return _backward(reg, code, day, depth + 1)
     links = [lk for lk in reg.out_links.get(code, []) if pd.isna(lk[2]) or lk[2] <= day]
     if not links:
-        return {}, [], Message("problem.model.no_successor", unit=reg.label(code), end=_day(reg.vt[code]),
-                               day=_day(day))
+        return {}, [], Message("problem.model.no_successor", unit=reg.label(code), end=day_message(reg.vt[code]),
+                               day=day_message(day))
     shares: dict[str, float] = {}
     reasons: list[str] = []
     for lk in links:
@@ -167,8 +162,8 @@ def _backward(reg: _Registry, code: str, day: pd.Timestamp, depth: int = 0) -> t
         return {}, [], Message("problem.model.crosswalk_loops", unit=reg.label(code))
     links = [lk for lk in reg.in_links.get(code, []) if not pd.isna(lk[2]) and lk[2] > day]
     if not links:
-        return {}, [], Message("problem.model.no_predecessor", unit=reg.label(code), start=_day(reg.vf[code]),
-                               day=_day(day))
+        return {}, [], Message("problem.model.no_predecessor", unit=reg.label(code), start=day_message(reg.vf[code]),
+                               day=day_message(day))
     members: dict[str, float] = {}
     reasons: list[str] = []
     for lk in links:
@@ -254,7 +249,7 @@ def _map_unit(reg: _Registry, code: str, level: str, day: pd.Timestamp) -> _Map:
     for c, s in base.items():
         d, why = reg.parent_on(c, day)
         if d is None or reg.level.get(d) != "district":
-            return _Map(error=Message("problem.model.no_district_parent", unit=reg.label(c), day=_day(day)))
+            return _Map(error=Message("problem.model.no_district_parent", unit=reg.label(c), day=day_message(day)))
         if why:
             reasons.append(why)
         up[d] = up.get(d, 0.0) + s

@@ -302,6 +302,12 @@ def _rebuild(key, values) -> Message:
     return _Joined(values["sep"], values["parts"]) if key is None else Message(key, **values)
 
 
+def day_message(d) -> Message:
+    """A day inside a message (catalogue ``units.day``): 2025-06-30 in English, as
+    ``date()`` prints it, and 30/06/2025 in Vietnamese."""
+    return Message("units.day", y=d.year, m=d.month, d=d.day)
+
+
 def joined(sep: str, parts) -> Message:
     """``sep.join(parts)`` that :func:`shown` writes part by part in the reader's language."""
     return _Joined(sep, parts)

@@ -38,18 +38,13 @@ import difflib
 import pandas as pd
 
 from paranalysis.units.names import match_key, prefix_level
-from paranalysis.i18n import Message, joined
+from paranalysis.i18n import Message, day_message, joined
 from paranalysis.units.registry import HOW_TO_ADD, normalize_level, on_date, reorganisations_before
 
 _TIER = {"province": 0, "district": 1, "agency": 2, "commune": 3}
 #: a unit of each level in words (catalogue ``units.level_<level>``)
 _LEVEL_WORDS = {lv: Message(f"units.level_{lv}") for lv in ("province", "district", "agency", "commune")}
 _A_UNIT = Message("units.level_other")
-
-
-def _day(d) -> Message:
-    """A day as a message: 2025-06-30 (its English, as before), 30/06/2025 in Vietnamese."""
-    return Message("units.day", y=d.year, m=d.month, d=d.day)
 
 
 #: the prefixes that tell a unit's level, as forms write them
@@ -235,7 +230,7 @@ class UnitMatcher:
 
     def _explain(self, name: str, day, level) -> str:
         on = day
-        when = Message("units.when", day=_day(day)) if day is not None else ""
+        when = Message("units.when", day=day_message(day)) if day is not None else ""
         valid = self.candidates(name, on=on, level=level)
         if len(valid) > 1:
             names = ", ".join(self.label(c) for c in sorted(valid))
@@ -246,9 +241,9 @@ class UnitMatcher:
         for c in sorted(other_time):
             vf, vt = self._from.get(c), self._to.get(c)
             if vt is not None and day is not None and day > vt:
-                parts.append(Message("units.existed_until", unit=self.label(c), day=_day(vt)))
+                parts.append(Message("units.existed_until", unit=self.label(c), day=day_message(vt)))
             elif vf is not None and day is not None and day < vf:
-                parts.append(Message("units.exists_from", unit=self.label(c), day=_day(vf)))
+                parts.append(Message("units.exists_from", unit=self.label(c), day=day_message(vf)))
         other_level = self._valid_on(key_codes, on) - valid
         lv = normalize_level(level) or prefix_level(name)
         if other_level and lv:
@@ -259,7 +254,7 @@ class UnitMatcher:
         if day is not None and not valid:
             changes = reorganisations_before(day)
             if changes and (other_time or not key_codes):
-                parts.append(Message("units.after_reorganisation", day=_day(day), change=changes[0]))
+                parts.append(Message("units.after_reorganisation", day=day_message(day), change=changes[0]))
         close = self.suggest(name, on=on, level=level)
         if close:
             parts.append(Message("units.did_you_mean", names=", ".join(self.label(c) for c in close)))
