@@ -149,6 +149,42 @@ def test_a_kernel_meant_to_see_another_environment_is_launched_as_usual(tmp_path
     assert server.forks == []
 
 
+ORPHAN = """
+import ctypes, os, sys, time
+ctypes.CDLL(None).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER: orphans come to this process, not to init
+from paranalysis.reporting import forkkernel
+srv = forkkernel.ForkServer()
+pid = srv.fork(["-f", sys.argv[1]], dict(os.environ), sys.argv[2])
+srv.proc.kill()  # at once: the kernel is still starting, ipykernel's own watch of its parent not yet on
+srv.proc.wait()
+end = time.monotonic() + 20
+while time.monotonic() < end:
+    try:
+        if os.waitpid(pid, os.WNOHANG)[0]:  # handed to this process, and ended
+            sys.exit(0)
+    except ChildProcessError:  # not (or no longer) this process's to wait for
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            sys.exit(0)
+    time.sleep(0.1)
+os.kill(pid, 9)
+sys.exit(1)
+"""
+
+
+def test_a_kernel_ends_when_its_server_goes_while_it_starts_whoever_adopts_it(tmp_path):
+    """Found 4 Dec 2026 (a full suite): a kernel whose server died before ipykernel started
+    watching its parent kept running when a process other than init adopted it (a
+    subreaper, as containers and service managers have). It now has Linux's parent-death
+    signal from the moment it is forked."""
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", ORPHAN, str(tmp_path / "k.json"), str(tmp_path)],
+                          capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]
+
+
 def test_only_this_interpreters_ipykernel_is_forked(monkeypatch):
     here = [sys.executable, "-m", "ipykernel_launcher", "-f", "k.json"]
     assert forkkernel._ipykernel_args(here) == ["-f", "k.json"]

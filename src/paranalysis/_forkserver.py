@@ -80,6 +80,7 @@ def serve(fd: int, preload: list[str]) -> None:
         sock.send(json.dumps({"error": f"{type(exc).__name__}: {exc}"}).encode())
         return
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # ended kernels are reaped by the system
+    server = os.getpid()
     import gc
 
     gc.freeze()  # what is imported stays shared with the kernels: their collector never writes to it
@@ -100,16 +101,30 @@ def serve(fd: int, preload: list[str]) -> None:
             continue
         if pid == 0:
             sock.close()
-            kernel(req["argv"], req["env"], req["cwd"], fds)
+            kernel(req["argv"], req["env"], req["cwd"], fds, server=server)
         for f in fds:
             os.close(f)
         sock.send(json.dumps({"pid": pid}).encode())
 
 
-def kernel(argv: list[str], env: dict, cwd: str | None, streams: list[int]) -> None:
+def _end_with(server: int) -> None:
+    """Let this kernel end when its server does, from now on (Linux's parent-death signal):
+    ipykernel's own watch of its parent starts later, and misses a parent that is gone by then."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != server:  # the server went before the signal was set
+        os._exit(1)
+
+
+def kernel(argv: list[str], env: dict, cwd: str | None, streams: list[int], server: int) -> None:
     """In the forked child: become an ordinary ipykernel process and never return."""
     code = 1
     try:
+        _end_with(server)
         os.setsid()
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         devnull = os.open(os.devnull, os.O_RDONLY)
