@@ -185,6 +185,20 @@ def test_a_kernel_ends_when_its_server_goes_while_it_starts_whoever_adopts_it(tm
     assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]
 
 
+def test_an_ended_kernel_not_yet_reaped_counts_as_ended():
+    import subprocess
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    end = time.monotonic() + 20
+    while not forkkernel._ended_unreaped(child.pid) and time.monotonic() < end:
+        time.sleep(0.05)
+    try:
+        assert forkkernel.ForkedKernel(child.pid).poll() == 0  # a zombie: os.kill(pid, 0) still succeeds
+        assert forkkernel.ForkedKernel(os.getpid()).poll() is None  # this process runs
+    finally:
+        child.wait()
+
+
 def test_only_this_interpreters_ipykernel_is_forked(monkeypatch):
     here = [sys.executable, "-m", "ipykernel_launcher", "-f", "k.json"]
     assert forkkernel._ipykernel_args(here) == ["-f", "k.json"]
@@ -197,9 +211,7 @@ def test_only_this_interpreters_ipykernel_is_forked(monkeypatch):
 def _gone(pid, seconds=20.0):
     end = time.monotonic() + seconds
     while time.monotonic() < end:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if forkkernel.ForkedKernel(pid).poll() is not None:  # gone, or ended and waiting to be reaped
             return
         time.sleep(0.1)
     os.kill(pid, signal.SIGKILL)

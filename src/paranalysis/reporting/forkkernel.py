@@ -135,6 +135,9 @@ class ForkedKernel:
                 self.returncode = 0
             except PermissionError:  # the number went to another user's process
                 self.returncode = 0
+            else:
+                if _ended_unreaped(self.pid):
+                    self.returncode = 0
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
@@ -156,6 +159,16 @@ class ForkedKernel:
 
     def terminate(self) -> None:
         self.send_signal(signal.SIGTERM)
+
+
+def _ended_unreaped(pid: int) -> bool:
+    """Whether ``pid`` has ended but is not yet reaped (a zombie): a kernel whose server went
+    first belongs to whatever adopted it, which may be slow to reap it, or never do."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[1].split()[0] == b"Z"
+    except (OSError, IndexError):
+        return False
 
 
 def _ipykernel_args(cmd: list[str]) -> list[str] | None:
