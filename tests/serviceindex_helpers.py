@@ -3,6 +3,9 @@ built here with known counts (the demo's commune rows are not needed)."""
 
 from __future__ import annotations
 
+import threading
+from http.server import ThreadingHTTPServer
+
 import numpy as np
 import pandas as pd
 
@@ -37,3 +40,21 @@ def small_processing(seed: int = 5) -> pd.DataFrame:
         df[c] = df[c].astype("Int64")
     df["period"] = df["period"].astype("period[Q-DEC]")
     return df
+
+
+class LocalServer:
+    """An http.server handler class served on 127.0.0.1 (a free port) in a thread while
+    the ``with`` block runs: the fetch tests' stand-in for the portal, never the network."""
+
+    def __init__(self, handler):
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pandas as pd
 import pytest
@@ -23,6 +22,7 @@ from paranalysis.serviceindex import scorecard as C
 from paranalysis.serviceindex.demo import bundled_scorecard, default_communes
 from paranalysis.serviceindex.fetch import fetch_service_index, province_id
 from paranalysis.serviceindex.schema import require_comparable, validate
+from serviceindex_helpers import LocalServer
 
 HEAD_2025 = "ID,TEN,TEN_COQUAN,MA_COQUAN,LOAI_COQUAN,CAPDONVIID,ID_COQUAN,TDGQ,MDHL,MDSH,TTTT,CLGQ,CKMB,TONG_SCORE,ROW_STT"
 PROVINCE = {"departmentId": "a", "departmentName": "UBND tỉnh X", "departmentCode": "H90", "totalReceived": 10,
@@ -194,7 +194,7 @@ def test_the_demo_needs_a_units_table():
 
 # --- fetch ---------------------------------------------------------------------------------
 
-class _Server:
+class _Server(LocalServer):
     """POST answers: ``fault`` "500" (an HTTP error) or "sleep" (an answer after 1 s)."""
 
     def __init__(self, fault):
@@ -209,17 +209,7 @@ class _Server:
                 self.send_response(500)
                 self.end_headers()
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(H)
 
 
 def test_fetch_faults_in_either_language(tmp_path):

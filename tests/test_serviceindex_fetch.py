@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from paranalysis.cli import main
 from paranalysis.rankings import reference_data_dir
 from paranalysis.serviceindex import load_service_index
 from paranalysis.serviceindex.fetch import fetch_service_index
+from serviceindex_helpers import LocalServer
 
 REF = reference_data_dir()
 DIR_2026 = REF / "portal766_2026" if REF else None
@@ -27,7 +27,7 @@ ENDPOINTS = ["transparency", "handling-satisfaction", "dossier-digitized", "dvc-
              "formality-online-payment-tree"]
 
 
-class Server:
+class Server(LocalServer):
     """A local server answering POST /api/v1/reporting/evaluation/<endpoint> with the
     recorded month-08/2026 response. ``faults`` = {endpoint: "500" | "sleep" | "big" | "swap"}."""
 
@@ -66,17 +66,7 @@ class Server:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(H)
 
 
 def snapshot(root: Path) -> dict:
